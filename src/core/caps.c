@@ -1,0 +1,2 @@
+/* caps.c: not written yet */
+#include <glib.h>

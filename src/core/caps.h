@@ -1,0 +1,76 @@
+/* Host facts and QEMU capabilities: what this machine and its QEMU binaries
+ * can do. Probed once and cached (keyed on the QEMU binary's path, size and
+ * mtime); golden tests load recorded caps from JSON fixtures instead. */
+#pragma once
+
+#include "config.h"
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum { BVM_HOST_OS_LINUX, BVM_HOST_OS_MACOS, BVM_HOST_OS_OTHER, BVM_HOST_OS_N } BvmHostOs;
+const char *bvm_host_os_to_string(BvmHostOs os);
+gboolean bvm_host_os_from_string(const char *s, BvmHostOs *out_os);
+
+typedef struct {
+  BvmHostOs os;
+  BvmArch arch;
+  guint cores;
+  guint64 memory_mib;
+  gboolean kvm;     /* /dev/kvm opens read-write */
+  gboolean hvf;     /* macOS: sysctl kern.hv_support == 1 */
+  gboolean udmabuf; /* Linux: /dev/udmabuf exists (virtio-gpu blob needs it) */
+  gboolean desktop; /* a desktop session: $DISPLAY / $WAYLAND_DISPLAY, or macOS */
+} BvmHostInfo;
+
+typedef struct {
+  char *binary;  /* absolute path of qemu-system-ARCH */
+  BvmArch arch;
+  char *version; /* "7.2.0" */
+  guint version_code; /* major * 10000 + minor * 100 + micro: 70200 */
+  GStrv accels;   /* "-accel help": kvm, tcg, hvf */
+  GStrv machines; /* "-machine help": q35, pc-q35-7.2, virt, ... */
+  GStrv displays; /* "-display help": gtk, none, vnc, cocoa ... */
+  /* device name -> GStrv of its property names ("-device help", then
+   * "-device NAME,help" for the devices the builder uses; others map to an
+   * empty list). */
+  GHashTable *devices;
+  gboolean sandbox; /* QEMU built with seccomp: "-sandbox" accepted */
+} BvmQemuCaps;
+
+typedef struct {
+  BvmHostInfo host;
+  BvmQemuCaps *qemu[BVM_ARCH_N]; /* NULL where no qemu-system-ARCH is installed */
+} BvmHostCaps;
+
+void bvm_qemu_caps_free(BvmQemuCaps *caps);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmQemuCaps, bvm_qemu_caps_free)
+void bvm_host_caps_free(BvmHostCaps *caps);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmHostCaps, bvm_host_caps_free)
+
+gboolean bvm_qemu_caps_has_accel(const BvmQemuCaps *caps, const char *accel);
+gboolean bvm_qemu_caps_has_machine(const BvmQemuCaps *caps, const char *machine);
+gboolean bvm_qemu_caps_has_display(const BvmQemuCaps *caps, const char *display);
+gboolean bvm_qemu_caps_has_device(const BvmQemuCaps *caps, const char *device);
+gboolean bvm_qemu_caps_has_property(const BvmQemuCaps *caps, const char *device,
+                                    const char *property);
+
+/* JSON form: the cache file and the golden fixtures (tests/golden/caps/). */
+JsonNode *bvm_host_caps_to_json(const BvmHostCaps *caps);
+BvmHostCaps *bvm_host_caps_from_json(JsonNode *node, GError **error);
+BvmHostCaps *bvm_host_caps_load_file(const char *path, GError **error);
+
+/* Probe this machine (host.c): cores, memory, accelerators, udmabuf, desktop. */
+void bvm_host_info_probe(BvmHostInfo *out_info);
+
+/* Run @binary with -accel/-machine/-display/-device help queries. */
+BvmQemuCaps *bvm_qemu_caps_probe(const char *binary, BvmArch arch, GError **error);
+
+/* Host info plus, per arch, the QEMU caps of the qemu-system-ARCH found in
+ * PATH, cached in $XDG_CACHE_HOME/bridgevm/ unless @refresh. Never fails for a
+ * missing QEMU (its slot is NULL); fails only on probe errors. */
+BvmHostCaps *bvm_host_caps_get(gboolean refresh, GError **error);
+
+G_END_DECLS

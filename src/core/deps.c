@@ -1,0 +1,2 @@
+/* deps.c: not written yet */
+#include <glib.h>

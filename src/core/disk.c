@@ -1,0 +1,2 @@
+/* disk.c: not written yet */
+#include <glib.h>

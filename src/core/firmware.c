@@ -1,0 +1,2 @@
+/* firmware.c: not written yet */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* host.c: not written yet */
+#include <glib.h>

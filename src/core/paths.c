@@ -1,0 +1,2 @@
+/* paths.c: not written yet */
+#include <glib.h>

@@ -1,0 +1,39 @@
+/* Where every file of a VM bundle lives. Pure: computes paths, creates none. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Unix socket paths are limited to sizeof(sun_path) - 1 = 107 bytes. */
+#define BVM_SOCKET_PATH_MAX 107
+
+typedef struct {
+  char *bundle;      /* absolute: LIBRARY/NAME.bridgevm */
+  char *config;      /* config.json */
+  char *disk;        /* disk.qcow2 */
+  char *vars;        /* efi-vars.fd */
+  char *tpm_dir;     /* tpm/ (swtpm state) */
+  char *logs_dir;    /* logs/ */
+  char *qemu_log;    /* logs/qemu.log (QEMU's stderr) */
+  char *swtpm_log;   /* logs/swtpm.log */
+  char *monitor_log; /* logs/monitor.log */
+  char *serial_log;  /* logs/serial.log */
+  char *run_dir;     /* run/, or $XDG_RUNTIME_DIR/bridgevm/ID when too deep */
+  char *lock;        /* run/lock (flock held by the monitor) */
+  char *state;       /* run/state.json */
+  char *qmp_sock;    /* run/qmp.sock: the monitor's QMP connection */
+  char *qmp_client_sock; /* run/qmp-client.sock: for CLI/server/app */
+  char *qga_sock;    /* run/qga.sock: guest agent */
+  char *swtpm_sock;  /* run/swtpm.sock */
+  char *vnc_sock;    /* run/vnc.sock */
+  char *qemu_pid;    /* run/qemu.pid */
+  char *swtpm_pid;   /* run/swtpm.pid */
+} BvmPaths;
+
+/* @bundle_dir must be absolute. @vm_id picks the fallback run dir. */
+BvmPaths *bvm_paths_new(const char *bundle_dir, const char *vm_id);
+void bvm_paths_free(BvmPaths *paths);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmPaths, bvm_paths_free)
+
+G_END_DECLS

@@ -1,0 +1,2 @@
+/* presets.c: not written yet */
+#include <glib.h>

@@ -1,0 +1,2 @@
+/* qemu_cmd.c: not written yet */
+#include <glib.h>

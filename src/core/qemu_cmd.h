@@ -1,0 +1,65 @@
+/* The QEMU command builder. PURE: (config, host caps, paths, options) ->
+ * argv, with a reason for every flag group and a list of the optimizations it
+ * dropped for this host and why. No I/O, no environment: golden tests pin it
+ * (tests/golden). Versioned by BVM_COMMAND_VERSION in config.h. */
+#pragma once
+
+#include "caps.h"
+#include "config.h"
+#include "paths.h"
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  BVM_DISPLAY_AUTO,   /* window when host.desktop, else vnc */
+  BVM_DISPLAY_WINDOW, /* gtk on Linux, cocoa on macOS */
+  BVM_DISPLAY_NONE,   /* no display at all */
+  BVM_DISPLAY_VNC,    /* VNC on paths->vnc_sock (unix socket, never TCP) */
+  BVM_DISPLAY_N
+} BvmDisplayMode;
+const char *bvm_display_mode_to_string(BvmDisplayMode mode);
+gboolean bvm_display_mode_from_string(const char *s, BvmDisplayMode *out_mode);
+
+typedef struct {
+  BvmDisplayMode display;
+  gboolean start_paused; /* -S: vCPUs wait for QMP "cont" */
+} BvmCmdOptions;
+
+typedef struct {
+  GStrv flags;  /* the argv elements of this group, in order */
+  char *reason; /* why they are there */
+} BvmCmdGroup;
+
+typedef struct {
+  char *what; /* "virtio-gpu blob scanout" */
+  char *why;  /* "/dev/udmabuf is missing on this host" */
+} BvmCmdDropped;
+
+typedef struct {
+  GPtrArray *argv;    /* char *, argv[0] is the QEMU binary; NULL-terminated */
+  GPtrArray *groups;  /* BvmCmdGroup * */
+  GPtrArray *dropped; /* BvmCmdDropped * */
+  char *accel;        /* "kvm", "hvf" or "tcg" */
+  guint command_version;
+} BvmCommand;
+
+void bvm_command_free(BvmCommand *cmd);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmCommand, bvm_command_free)
+
+/* Fails (BVM_ERROR_DEPENDENCY_MISSING) when no QEMU for config->arch is in
+ * @caps, or (BVM_ERROR_INVALID_ARGUMENT) when the config cannot run on it. */
+BvmCommand *bvm_qemu_cmd_build(const BvmConfig *config, const BvmHostCaps *caps,
+                               const BvmPaths *paths, const BvmCmdOptions *opts, GError **error);
+
+/* {"argv": [...], "groups": [{"flags": [...], "reason": "..."}],
+ *  "dropped": [{"what": "...", "why": "..."}], "accel": "tcg", "commandVersion": 1} */
+JsonNode *bvm_command_to_json(const BvmCommand *cmd);
+/* Human text for `bridgevm command VM --explain`. */
+char *bvm_command_explain(const BvmCommand *cmd);
+/* One argument per line, for golden .args files and `command` without flags. */
+char *bvm_command_to_args_text(const BvmCommand *cmd);
+
+G_END_DECLS

@@ -1,0 +1,2 @@
+/* tpm.c: not written yet */
+#include <glib.h>

@@ -1,0 +1,156 @@
+#include "util.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static gboolean write_all(int fd, const char *data, gsize len, const char *path, GError **error)
+{
+  while (len > 0) {
+    gssize n = write(fd, data, len);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      int saved = errno;
+      g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot write %s: %s", path, g_strerror(saved));
+      return FALSE;
+    }
+    data += n;
+    len -= (gsize)n;
+  }
+  return TRUE;
+}
+
+gboolean bvm_file_write_atomic(const char *path, const char *data, gssize len, int mode,
+                               GError **error)
+{
+  g_return_val_if_fail(path != NULL, FALSE);
+  g_return_val_if_fail(data != NULL, FALSE);
+
+  if (len < 0)
+    len = (gssize)strlen(data);
+  g_autofree char *tmp = g_strdup_printf("%s.tmp-XXXXXX", path);
+  int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, mode);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot create a temp file beside %s: %s", path,
+                g_strerror(saved));
+    return FALSE;
+  }
+  if (fchmod(fd, (mode_t)mode) != 0 || !write_all(fd, data, (gsize)len, path, error) ||
+      fsync(fd) != 0) {
+    int saved = errno;
+    if (error != NULL && *error == NULL)
+      g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot write %s: %s", path, g_strerror(saved));
+    close(fd);
+    g_unlink(tmp);
+    return FALSE;
+  }
+  close(fd);
+  if (g_rename(tmp, path) != 0) {
+    int saved = errno;
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot rename %s into place: %s", path,
+                g_strerror(saved));
+    g_unlink(tmp);
+    return FALSE;
+  }
+  /* The rename is durable only once the directory entry is on disk. */
+  g_autofree char *dir = g_path_get_dirname(path);
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)fsync(dfd);
+    close(dfd);
+  }
+  return TRUE;
+}
+
+char *bvm_qemu_escape(const char *value)
+{
+  g_return_val_if_fail(value != NULL, NULL);
+  GString *out = g_string_sized_new(strlen(value) + 8);
+  for (const char *p = value; *p; p++) {
+    if (*p == ',')
+      g_string_append_c(out, ',');
+    g_string_append_c(out, *p);
+  }
+  return g_string_free(out, FALSE);
+}
+
+gboolean bvm_parse_size(const char *text, char default_unit, guint64 *out_bytes, GError **error)
+{
+  g_return_val_if_fail(text != NULL, FALSE);
+  g_return_val_if_fail(out_bytes != NULL, FALSE);
+
+  const char *p = text;
+  while (g_ascii_isspace(*p))
+    p++;
+  if (!g_ascii_isdigit(*p)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "invalid size '%s': use a number with an optional unit, like 8G or 512M", text);
+    return FALSE;
+  }
+  char *end = NULL;
+  errno = 0;
+  double number = g_ascii_strtod(p, &end);
+  if (errno != 0 || end == p || number < 0 || number > 1e15) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "invalid size '%s': use a number with an optional unit, like 8G or 512M", text);
+    return FALSE;
+  }
+  while (g_ascii_isspace(*end))
+    end++;
+  char unit = *end ? g_ascii_toupper(*end) : g_ascii_toupper(default_unit);
+  const char *rest = *end ? end + 1 : end;
+  if (*end && (g_ascii_strcasecmp(rest, "") != 0 && g_ascii_strcasecmp(rest, "B") != 0 &&
+               g_ascii_strcasecmp(rest, "iB") != 0)) {
+    unit = '?';
+  }
+  double mult;
+  switch (unit) {
+  case 'B':
+    mult = 1;
+    break;
+  case 'K':
+    mult = 1024.0;
+    break;
+  case 'M':
+    mult = 1024.0 * 1024;
+    break;
+  case 'G':
+    mult = 1024.0 * 1024 * 1024;
+    break;
+  case 'T':
+    mult = 1024.0 * 1024 * 1024 * 1024;
+    break;
+  default:
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "invalid size '%s': the unit must be K, M, G or T (like 8G)", text);
+    return FALSE;
+  }
+  double bytes = number * mult;
+  if (bytes > (double)G_MAXINT64) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "size '%s' is too large", text);
+    return FALSE;
+  }
+  *out_bytes = (guint64)bytes;
+  return TRUE;
+}
+
+char *bvm_now_iso8601(void)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+char *bvm_format_mib(guint64 mib)
+{
+  if (mib >= 1024 * 1024 && mib % (1024 * 1024) == 0)
+    return g_strdup_printf("%" G_GUINT64_FORMAT " TiB", mib / (1024 * 1024));
+  if (mib >= 1024 && mib % 1024 == 0)
+    return g_strdup_printf("%" G_GUINT64_FORMAT " GiB", mib / 1024);
+  return g_strdup_printf("%" G_GUINT64_FORMAT " MiB", mib);
+}

@@ -1,0 +1,31 @@
+/* Small helpers shared by every module: atomic files, QEMU option escaping,
+ * sizes and timestamps. No I/O except where the name says file. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Write @len bytes to @path atomically: a temp file in the same directory,
+ * fsync, rename, fsync of the directory. The file gets @mode. */
+gboolean bvm_file_write_atomic(const char *path, const char *data, gssize len, int mode,
+                               GError **error);
+
+/* A value for a QEMU option list ("a,b=c"): commas are doubled so that a
+ * comma in a path or name is data, not an option separator. */
+char *bvm_qemu_escape(const char *value);
+
+/* Parse "8G", "512M", "4096" (MiB when no suffix and @default_unit is 'M'),
+ * "1.5T" into bytes. Suffixes K M G T, optional "iB"/"B". Case-insensitive. */
+gboolean bvm_parse_size(const char *text, char default_unit, guint64 *out_bytes, GError **error);
+
+/* "2026-11-24T02:23:45Z" for now, UTC. */
+char *bvm_now_iso8601(void);
+
+/* Human text for a size in MiB: "8 GiB", "512 MiB". */
+char *bvm_format_mib(guint64 mib);
+
+#define BVM_MIB G_GUINT64_CONSTANT(1048576)
+#define BVM_GIB (BVM_MIB * 1024)
+
+G_END_DECLS
