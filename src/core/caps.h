@@ -26,13 +26,13 @@ typedef struct {
 } BvmHostInfo;
 
 typedef struct {
-  char *binary;  /* absolute path of qemu-system-ARCH */
+  char *binary; /* absolute path of qemu-system-ARCH */
   BvmArch arch;
-  char *version; /* "7.2.0" */
+  char *version;      /* "7.2.0" */
   guint version_code; /* major * 10000 + minor * 100 + micro: 70200 */
-  GStrv accels;   /* "-accel help": kvm, tcg, hvf */
-  GStrv machines; /* "-machine help": q35, pc-q35-7.2, virt, ... */
-  GStrv displays; /* "-display help": gtk, none, vnc, cocoa ... */
+  GStrv accels;       /* "-accel help": kvm, tcg, hvf */
+  GStrv machines;     /* "-machine help": q35, pc-q35-7.2, virt, ... */
+  GStrv displays;     /* "-display help": gtk, none, vnc, cocoa ... */
   /* device name -> GStrv of its property names ("-device help", then
    * "-device NAME,help" for the devices the builder uses; others map to an
    * empty list). */

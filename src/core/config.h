@@ -33,18 +33,30 @@ gboolean bvm_preset_from_string(const char *s, BvmPreset *out_preset);
 
 /* The firmware chosen at create time (see firmware.h). Paths are absolute. */
 typedef struct {
-  gboolean secure_boot;  /* the user's wish: secure boot on */
+  gboolean secure_boot;   /* the user's wish: secure boot on */
   gboolean enrolled_keys; /* the chosen vars template has Microsoft keys enrolled */
   gboolean requires_smm;  /* the code image needs -machine smm=on + secure pflash */
   char *code;             /* pflash 0, read-only */
   char *vars_template;    /* copied to the bundle's efi-vars.fd */
 } BvmFirmwareChoice;
 
+/* How a VM's last run ended: decides stopped vs crashed. */
+typedef enum {
+  BVM_EXIT_KIND_GUEST,  /* the guest powered off or rebooted out */
+  BVM_EXIT_KIND_USER,   /* stop/kill asked for it */
+  BVM_EXIT_KIND_CRASH,  /* QEMU died: a signal, an error, the monitor vanished */
+  BVM_EXIT_KIND_FAILED, /* QEMU or swtpm never got running */
+  BVM_EXIT_KIND_N
+} BvmExitKind;
+const char *bvm_exit_kind_to_string(BvmExitKind kind);
+gboolean bvm_exit_kind_from_string(const char *s, BvmExitKind *out_kind);
+
 typedef struct {
-  char *reason;   /* human text: "guest powered off", "QEMU killed by signal 9" */
-  int status;     /* exit status, or -1 */
-  int signal;     /* terminating signal, or 0 */
-  char *at;       /* ISO-8601 UTC */
+  BvmExitKind kind;
+  char *reason; /* human text: "guest powered off", "QEMU killed by signal 9" */
+  int status;   /* exit status, or -1 */
+  int signal;   /* terminating signal, or 0 */
+  char *at;     /* ISO-8601 UTC */
 } BvmLastExit;
 
 typedef struct {
@@ -61,10 +73,10 @@ typedef struct {
   guint display_height;
   BvmFirmwareChoice firmware;
   gboolean tpm_enabled;
-  char *iso_path;             /* NULL when no ISO attached */
-  char *license_accepted_at;  /* NULL unless acknowledged */
+  char *iso_path;            /* NULL when no ISO attached */
+  char *license_accepted_at; /* NULL unless acknowledged */
   char *created_at;
-  char *started_at;           /* NULL until first start */
+  char *started_at; /* NULL until first start */
   guint command_version;
   gboolean press_key_on_boot; /* answer "Press any key to boot from CD" (Windows) */
   BvmLastExit *last_exit;     /* NULL when never exited */
@@ -74,6 +86,10 @@ BvmConfig *bvm_config_new(void);
 BvmConfig *bvm_config_copy(const BvmConfig *config);
 void bvm_config_free(BvmConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmConfig, bvm_config_free)
+
+/* Record how the VM's last run ended (replaces any earlier record). */
+void bvm_config_set_last_exit(BvmConfig *config, BvmExitKind kind, const char *reason, int status,
+                              int signal);
 
 /* camelCase JSON as documented in docs/api.md. */
 JsonNode *bvm_config_to_json(const BvmConfig *config);

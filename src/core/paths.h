@@ -19,16 +19,19 @@ typedef struct {
   char *swtpm_log;   /* logs/swtpm.log */
   char *monitor_log; /* logs/monitor.log */
   char *serial_log;  /* logs/serial.log */
-  char *run_dir;     /* run/, or $XDG_RUNTIME_DIR/bridgevm/ID when too deep */
-  char *lock;        /* run/lock (flock held by the monitor) */
-  char *state;       /* run/state.json */
-  char *qmp_sock;    /* run/qmp.sock: the monitor's QMP connection */
+  /* The monitor holds flock() on the bundle directory itself for the VM's
+   * life: no lock file to unlink, so run/ can go entirely when stopped. */
+  char *run_dir;         /* run/, or $XDG_RUNTIME_DIR/bridgevm/ID when too deep */
+  char *stop_request;    /* run/stop-request: "stop" or "kill", so the monitor knows why */
+  char *tpm_alias;       /* run/tpm-state: a symlink to tpm_dir with no comma in its path */
+  char *state;           /* run/state.json */
+  char *qmp_sock;        /* run/qmp.sock: the monitor's QMP connection */
   char *qmp_client_sock; /* run/qmp-client.sock: for CLI/server/app */
-  char *qga_sock;    /* run/qga.sock: guest agent */
-  char *swtpm_sock;  /* run/swtpm.sock */
-  char *vnc_sock;    /* run/vnc.sock */
-  char *qemu_pid;    /* run/qemu.pid */
-  char *swtpm_pid;   /* run/swtpm.pid */
+  char *qga_sock;        /* run/qga.sock: guest agent */
+  char *swtpm_sock;      /* run/swtpm.sock */
+  char *vnc_sock;        /* run/vnc.sock */
+  char *qemu_pid;        /* run/qemu.pid */
+  char *swtpm_pid;       /* run/swtpm.pid */
 } BvmPaths;
 
 /* @bundle_dir must be absolute. @vm_id picks the fallback run dir. */

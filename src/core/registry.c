@@ -1,2 +1,235 @@
-/* registry.c: not written yet */
-#include <glib.h>
+#include "registry.h"
+#include "error.h"
+#include "bundle.h"
+#include "paths.h"
+#include "state.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+char *bvm_library_resolve(const char *override)
+{
+  const char *dir = override;
+  if (dir == NULL || *dir == '\0')
+    dir = g_getenv("BRIDGEVM_LIBRARY");
+  if (dir != NULL && *dir != '\0')
+    return g_canonicalize_filename(dir, NULL);
+#ifdef __APPLE__
+  return g_build_filename(g_get_home_dir(), "Library", "Application Support", "BridgeVM", "VMs",
+                          NULL);
+#else
+  return g_build_filename(g_get_user_data_dir(), "bridgevm", "VMs", NULL);
+#endif
+}
+
+gboolean bvm_library_ensure(const char *library, GError **error)
+{
+  if (g_mkdir_with_parents(library, 0700) != 0) {
+    int saved = errno;
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot create the library %s: %s", library,
+                g_strerror(saved));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+int bvm_library_lock(const char *library, GError **error)
+{
+  if (!bvm_library_ensure(library, error))
+    return -1;
+  g_autofree char *path = g_build_filename(library, ".lock", NULL);
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+    int saved = errno;
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot lock the library %s: %s", library,
+                g_strerror(saved));
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void bvm_library_unlock(int fd)
+{
+  if (fd >= 0)
+    close(fd); /* closing drops the flock */
+}
+
+void bvm_vm_entry_free(BvmVmEntry *e)
+{
+  if (e == NULL)
+    return;
+  g_free(e->path);
+  bvm_config_free(e->config);
+  g_free(e->problem);
+  g_free(e);
+}
+
+static BvmVmEntry *entry_load(const char *path)
+{
+  BvmVmEntry *e = g_new0(BvmVmEntry, 1);
+  e->path = g_strdup(path);
+  g_autoptr(GError) error = NULL;
+  e->config = bvm_config_load(path, &error);
+  if (e->config == NULL)
+    e->problem = g_strdup(error->message);
+  return e;
+}
+
+static char *entry_sort_key(const BvmVmEntry *e)
+{
+  if (e->config != NULL)
+    return g_utf8_casefold(e->config->name, -1);
+  g_autofree char *base = g_path_get_basename(e->path);
+  return g_utf8_casefold(base, -1);
+}
+
+static int compare_entries(gconstpointer a, gconstpointer b)
+{
+  const BvmVmEntry *ea = *(BvmVmEntry *const *)a;
+  const BvmVmEntry *eb = *(BvmVmEntry *const *)b;
+  g_autofree char *ka = entry_sort_key(ea);
+  g_autofree char *kb = entry_sort_key(eb);
+  return g_utf8_collate(ka, kb);
+}
+
+GPtrArray *bvm_registry_list(const char *library, GError **error)
+{
+  GPtrArray *entries = g_ptr_array_new_with_free_func((GDestroyNotify)bvm_vm_entry_free);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GDir) dir = g_dir_open(library, 0, &local);
+  if (dir == NULL) {
+    if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      return entries;
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot read the library %s: %s", library,
+                local->message);
+    g_ptr_array_unref(entries);
+    return NULL;
+  }
+  const char *name;
+  while ((name = g_dir_read_name(dir)) != NULL) {
+    if (!g_str_has_suffix(name, BVM_BUNDLE_SUFFIX) || g_str_has_prefix(name, BVM_TEMP_PREFIX))
+      continue;
+    g_autofree char *path = g_build_filename(library, name, NULL);
+    /* A symlinked entry could point anywhere; a bundle is a real directory. */
+    GStatBuf st;
+    if (g_lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+      continue;
+    g_ptr_array_add(entries, entry_load(path));
+  }
+  g_ptr_array_sort(entries, compare_entries);
+  return entries;
+}
+
+BvmVmEntry *bvm_registry_find_name(GPtrArray *entries, const char *name)
+{
+  g_autofree char *want = g_utf8_casefold(name, -1);
+  for (guint i = 0; i < entries->len; i++) {
+    BvmVmEntry *e = entries->pdata[i];
+    if (e->config == NULL)
+      continue;
+    g_autofree char *have = g_utf8_casefold(e->config->name, -1);
+    if (strcmp(want, have) == 0)
+      return e;
+  }
+  return NULL;
+}
+
+BvmVmEntry *bvm_registry_find(const char *library, const char *query, GError **error)
+{
+  if (query == NULL || *query == '\0') {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_USAGE, "no VM given: name a VM or an id prefix");
+    return NULL;
+  }
+  g_autoptr(GPtrArray) entries = bvm_registry_list(library, error);
+  if (entries == NULL)
+    return NULL;
+  BvmVmEntry *hit = bvm_registry_find_name(entries, query);
+  if (hit == NULL) {
+    g_autofree char *lower = g_ascii_strdown(query, -1);
+    guint matches = 0;
+    for (guint i = 0; i < entries->len; i++) {
+      BvmVmEntry *e = entries->pdata[i];
+      if (e->config != NULL && g_str_has_prefix(e->config->id, lower)) {
+        hit = e;
+        matches++;
+      }
+    }
+    if (matches > 1) {
+      g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                  "'%s' matches the ids of %u VMs: give more of the id, or the name", query,
+                  matches);
+      return NULL;
+    }
+  }
+  if (hit == NULL) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_NOT_FOUND,
+                "no VM named '%s' in %s: see 'bridgevm list'", query, library);
+    return NULL;
+  }
+  /* Hand the entry out of the array without copying it. */
+  guint index = 0;
+  g_ptr_array_find(entries, hit, &index);
+  return g_ptr_array_steal_index(entries, index);
+}
+
+char *bvm_registry_bundle_path(const char *library, const char *name)
+{
+  g_autofree char *base = g_strconcat(name, BVM_BUNDLE_SUFFIX, NULL);
+  return g_build_filename(library, base, NULL);
+}
+
+void bvm_registry_sweep_temps(const char *library)
+{
+  g_autoptr(GDir) dir = g_dir_open(library, 0, NULL);
+  if (dir == NULL)
+    return;
+  const char *name;
+  while ((name = g_dir_read_name(dir)) != NULL) {
+    if (!g_str_has_prefix(name, BVM_TEMP_PREFIX))
+      continue;
+    /* .bridgevm-tmp-PID-XXXXXX: the creator's pid tells whether it is alive. */
+    const char *pid_text = name + strlen(BVM_TEMP_PREFIX);
+    char *end = NULL;
+    long pid = strtol(pid_text, &end, 10);
+    if (end == pid_text || *end != '-' || pid <= 0)
+      continue;
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+      continue;
+    g_autofree char *path = g_build_filename(library, name, NULL);
+    (void)bvm_remove_tree(path, NULL);
+  }
+}
+
+JsonNode *bvm_vm_entry_to_json(BvmVmEntry *e)
+{
+  if (e->config == NULL) {
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "path");
+    json_builder_add_string_value(b, e->path);
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, "broken");
+    json_builder_set_member_name(b, "problem");
+    json_builder_add_string_value(b, e->problem ? e->problem : "unreadable");
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+  }
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  g_auto(BvmVmStatus) status = {0};
+  bvm_vm_status_get(e->config, paths, &status);
+  JsonNode *node = bvm_config_to_json(e->config);
+  JsonObject *obj = json_node_get_object(node);
+  json_object_set_string_member(obj, "path", e->path);
+  json_object_set_string_member(obj, "state", bvm_vm_state_to_string(status.state));
+  json_object_set_member(obj, "status", bvm_vm_status_to_json(&status, NULL));
+  return node;
+}

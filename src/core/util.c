@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static gboolean write_all(int fd, const char *data, gsize len, const char *path, GError **error)
@@ -153,4 +154,85 @@ char *bvm_format_mib(guint64 mib)
   if (mib >= 1024 && mib % 1024 == 0)
     return g_strdup_printf("%" G_GUINT64_FORMAT " GiB", mib / 1024);
   return g_strdup_printf("%" G_GUINT64_FORMAT " MiB", mib);
+}
+
+char *bvm_find_tool(const char *program, const char *env_override, const char *install_hint,
+                    GError **error)
+{
+  const char *override = env_override ? g_getenv(env_override) : NULL;
+  if (override != NULL && *override != '\0')
+    return g_strdup(override);
+  char *path = g_find_program_in_path(program);
+  if (path == NULL)
+    g_set_error(error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING, "%s is not installed: %s", program,
+                install_hint);
+  return path;
+}
+
+/* Output of a helper tool beyond this is not ours to keep. */
+#define TOOL_OUTPUT_MAX (4 * 1024 * 1024)
+
+gboolean bvm_run_tool(const char *const *argv, const char *install_hint, char **out_stdout,
+                      GError **error)
+{
+  g_return_val_if_fail(argv != NULL && argv[0] != NULL, FALSE);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = 0;
+  g_autoptr(GError) local = NULL;
+  if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDIN_FROM_DEV_NULL,
+                    NULL, NULL, &out, &err, &status, &local)) {
+    if (g_error_matches(local, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT))
+      g_set_error(error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING, "%s is not installed: %s",
+                  argv[0], install_hint ? install_hint : "install it");
+    else
+      g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "cannot run %s: %s", argv[0],
+                  local->message);
+    return FALSE;
+  }
+  if (!g_spawn_check_wait_status(status, NULL)) {
+    g_strchomp(err);
+    const char *last = strrchr(err, '\n');
+    last = last ? last + 1 : err;
+    g_autofree char *base = g_path_get_basename(argv[0]);
+    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "%s failed: %s", base,
+                *last ? last : "(no message)");
+    return FALSE;
+  }
+  if (out_stdout != NULL) {
+    if (strlen(out) > TOOL_OUTPUT_MAX)
+      out[TOOL_OUTPUT_MAX] = '\0';
+    *out_stdout = g_steal_pointer(&out);
+  }
+  return TRUE;
+}
+
+gboolean bvm_remove_tree(const char *path, GError **error)
+{
+  GStatBuf st;
+  if (g_lstat(path, &st) != 0)
+    return TRUE;
+  if (S_ISDIR(st.st_mode)) {
+    g_autoptr(GDir) dir = g_dir_open(path, 0, error);
+    if (dir == NULL)
+      return FALSE;
+    const char *name;
+    while ((name = g_dir_read_name(dir)) != NULL) {
+      g_autofree char *child = g_build_filename(path, name, NULL);
+      if (!bvm_remove_tree(child, error))
+        return FALSE;
+    }
+    if (g_rmdir(path) != 0) {
+      int saved = errno;
+      g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot remove %s: %s", path, g_strerror(saved));
+      return FALSE;
+    }
+    return TRUE;
+  }
+  if (g_unlink(path) != 0 && errno != ENOENT) {
+    int saved = errno;
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot remove %s: %s", path, g_strerror(saved));
+    return FALSE;
+  }
+  return TRUE;
 }

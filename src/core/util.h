@@ -29,3 +29,22 @@ char *bvm_format_mib(guint64 mib);
 #define BVM_GIB (BVM_MIB * 1024)
 
 G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* Run a helper tool (qemu-img, swtpm_setup) to completion: no shell, stdin
+ * from /dev/null, every other fd closed. On a non-zero exit the error
+ * (BVM_ERROR_QEMU_FAILED) carries the tool's last stderr line. A tool that is
+ * not installed is BVM_ERROR_DEPENDENCY_MISSING naming @install_hint. */
+gboolean bvm_run_tool(const char *const *argv, const char *install_hint, char **out_stdout,
+                      GError **error);
+
+/* Absolute path of @program: $ENV_OVERRIDE if set, else found in PATH; NULL
+ * with BVM_ERROR_DEPENDENCY_MISSING naming @install_hint otherwise. */
+char *bvm_find_tool(const char *program, const char *env_override, const char *install_hint,
+                    GError **error);
+
+/* rm -rf @path, not following symlinks. */
+gboolean bvm_remove_tree(const char *path, GError **error);
+
+G_END_DECLS

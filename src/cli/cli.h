@@ -1,0 +1,63 @@
+/* What every verb of the bridgevm CLI shares: options, output, errors. */
+#pragma once
+
+#include "config.h"
+#include "registry.h"
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *library; /* --library DIR */
+  gboolean json; /* --json */
+} BvmCliCommon;
+
+/* Parse @entries plus --library (and --json when @with_json) for a verb.
+ * On a usage error prints it and returns FALSE with *out_status = 2;
+ * "--help" prints help and returns FALSE with *out_status = 0. */
+gboolean bvm_cli_parse(const char *verb, const char *args_summary, const char *description,
+                       const GOptionEntry *entries, gboolean with_json, BvmCliCommon *common,
+                       int *argc, char ***argv, int *out_status);
+
+/* Print "bridgevm: MESSAGE" on stderr; return the exit status for @error. */
+int bvm_cli_fail(const GError *error);
+/* A usage error: message plus a pointer to --help; returns 2. */
+int bvm_cli_usage(const char *verb, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* The library directory from --library / $BRIDGEVM_LIBRARY / the default. */
+char *bvm_cli_library(const BvmCliCommon *common);
+
+/* Pretty JSON on stdout, newline-terminated. */
+void bvm_cli_print_json(JsonNode *node);
+
+/* A progress line on stderr when it is a terminal (and not --json). */
+void bvm_cli_progress(const char *step, gpointer common);
+
+/* The absolute path of this executable (to re-exec it as a VM monitor). */
+char *bvm_cli_self_path(void);
+
+/* A notice for the user on stderr ("bridgevm: note: ..."). */
+void bvm_cli_notice(const char *text);
+
+/* Verbs. Each takes the argv after the verb name (argv[0] = verb). */
+int bvm_cmd_create(int argc, char **argv);
+int bvm_cmd_list(int argc, char **argv);
+int bvm_cmd_show(int argc, char **argv);
+int bvm_cmd_set(int argc, char **argv);
+int bvm_cmd_delete(int argc, char **argv);
+int bvm_cmd_reset_nvram(int argc, char **argv);
+int bvm_cmd_command(int argc, char **argv);
+int bvm_cmd_doctor(int argc, char **argv);
+int bvm_cmd_presets(int argc, char **argv);
+int bvm_cmd_validate_iso(int argc, char **argv);
+int bvm_cmd_start(int argc, char **argv);
+int bvm_cmd_stop(int argc, char **argv);
+int bvm_cmd_kill(int argc, char **argv);
+int bvm_cmd_status(int argc, char **argv);
+int bvm_cmd_monitor(int argc, char **argv);
+int bvm_cmd_logs(int argc, char **argv);
+int bvm_cmd_agent(int argc, char **argv);
+
+G_END_DECLS

@@ -1,0 +1,54 @@
+#include "cli.h"
+#include "error.h"
+#include "state.h"
+#include "util.h"
+
+#include <stdio.h>
+
+int bvm_cmd_list(int argc, char **argv)
+{
+  BvmCliCommon common = {0};
+  int status;
+  if (!bvm_cli_parse("list", NULL, "List the VMs in the library.", NULL, TRUE, &common, &argc,
+                     &argv, &status))
+    return status;
+  if (argc != 1)
+    return bvm_cli_usage("list", "takes no arguments");
+  g_autofree char *library = bvm_cli_library(&common);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) entries = bvm_registry_list(library, &error);
+  if (entries == NULL)
+    return bvm_cli_fail(error);
+
+  if (common.json) {
+    g_autoptr(JsonNode) array = json_node_new(JSON_NODE_ARRAY);
+    JsonArray *a = json_array_sized_new(entries->len);
+    for (guint i = 0; i < entries->len; i++)
+      json_array_add_element(a, bvm_vm_entry_to_json(entries->pdata[i]));
+    json_node_take_array(array, a);
+    bvm_cli_print_json(array);
+    return BVM_EXIT_OK;
+  }
+  if (entries->len == 0) {
+    printf("No VMs in %s. Create one with: bridgevm create NAME --iso PATH\n", library);
+    return BVM_EXIT_OK;
+  }
+  printf("%-24s %-8s %-9s %-7s %4s %8s %8s  %s\n", "NAME", "STATE", "OS", "ARCH", "CPUS", "MEMORY",
+         "DISK", "ID");
+  for (guint i = 0; i < entries->len; i++) {
+    BvmVmEntry *e = entries->pdata[i];
+    if (e->config == NULL) {
+      printf("%-24s %-8s %s\n", e->path, "broken", e->problem);
+      continue;
+    }
+    BvmConfig *c = e->config;
+    g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, c->id);
+    g_auto(BvmVmStatus) st = {0};
+    bvm_vm_status_get(c, paths, &st);
+    g_autofree char *mem = bvm_format_mib(c->memory_mib);
+    g_autofree char *disk = bvm_format_mib(c->disk_gib * 1024);
+    printf("%-24s %-8s %-9s %-7s %4u %8s %8s  %.8s\n", c->name, bvm_vm_state_to_string(st.state),
+           bvm_os_to_string(c->os), bvm_arch_to_string(c->arch), c->cpus, mem, disk, c->id);
+  }
+  return BVM_EXIT_OK;
+}

@@ -1,0 +1,117 @@
+#include "logs.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const source_names[BVM_LOG_N] = {"qemu", "swtpm", "monitor", "serial"};
+
+const char *bvm_log_source_to_string(BvmLogSource source)
+{
+  return (guint)source < BVM_LOG_N ? source_names[source] : "qemu";
+}
+
+gboolean bvm_log_source_from_string(const char *s, BvmLogSource *out_source)
+{
+  for (guint i = 0; i < BVM_LOG_N; i++) {
+    if (g_strcmp0(source_names[i], s) == 0) {
+      *out_source = (BvmLogSource)i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+const char *bvm_log_path(const BvmPaths *paths, BvmLogSource source)
+{
+  switch (source) {
+  case BVM_LOG_SWTPM:
+    return paths->swtpm_log;
+  case BVM_LOG_MONITOR:
+    return paths->monitor_log;
+  case BVM_LOG_SERIAL:
+    return paths->serial_log;
+  case BVM_LOG_QEMU:
+  default:
+    return paths->qemu_log;
+  }
+}
+
+void bvm_log_rotate_if_large(const char *path)
+{
+  GStatBuf st;
+  if (g_stat(path, &st) != 0 || st.st_size <= BVM_LOG_MAX_BYTES)
+    return;
+  g_autofree char *old = g_strconcat(path, ".1", NULL);
+  (void)g_rename(path, old);
+}
+
+int bvm_log_open_append(const char *path, GError **error)
+{
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot open log %s: %s", path, g_strerror(saved));
+  }
+  return fd;
+}
+
+#define TAIL_WINDOW (1024 * 1024)
+
+static char *read_tail_window(const char *path, GError **error)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error(error, BVM_ERROR, saved == ENOENT ? BVM_ERROR_NOT_FOUND : BVM_ERROR_IO,
+                "cannot read log %s: %s", path, g_strerror(saved));
+    return NULL;
+  }
+  struct stat st;
+  off_t start = 0;
+  if (fstat(fd, &st) == 0 && st.st_size > TAIL_WINDOW)
+    start = st.st_size - TAIL_WINDOW;
+  GString *out = g_string_new(NULL);
+  char buf[65536];
+  ssize_t n;
+  off_t off = start;
+  while ((n = pread(fd, buf, sizeof buf, off)) > 0 && out->len < TAIL_WINDOW) {
+    g_string_append_len(out, buf, n);
+    off += n;
+  }
+  close(fd);
+  return g_string_free(out, FALSE);
+}
+
+char *bvm_log_tail(const char *path, guint lines, GError **error)
+{
+  g_autofree char *data = read_tail_window(path, error);
+  if (data == NULL)
+    return NULL;
+  gsize len = strlen(data);
+  if (lines == 0)
+    return g_strdup("");
+  /* Walk back over @lines newlines (a trailing one does not count). */
+  gssize i = (gssize)len - 1;
+  if (i >= 0 && data[i] == '\n')
+    i--;
+  guint seen = 0;
+  for (; i >= 0; i--) {
+    if (data[i] == '\n' && ++seen == lines)
+      break;
+  }
+  return g_strdup(data + i + 1);
+}
+
+char *bvm_log_last_line(const char *path)
+{
+  g_autofree char *tail = bvm_log_tail(path, 1, NULL);
+  if (tail == NULL)
+    return NULL;
+  g_strstrip(tail);
+  return *tail ? g_steal_pointer(&tail) : NULL;
+}

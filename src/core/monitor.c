@@ -1,0 +1,478 @@
+#include "monitor.h"
+#include "bundle.h"
+#include "caps.h"
+#include "error.h"
+#include "logs.h"
+#include "qmp.h"
+#include "state.h"
+#include "tpm.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* How long QEMU may take from spawn to answering QMP. Under TCG on a busy
+ * 2-core host it is well under a second; the margin is for slow disks. */
+#define QMP_READY_TIMEOUT_MS 30000
+#define QMP_TIMEOUT_MS 5000
+#define SWTPM_READY_TIMEOUT_MS 10000
+
+typedef struct {
+  BvmConfig *config;
+  BvmPaths *paths;
+  int log_fd;
+  int status_fd;
+  GMainLoop *loop;
+  GSubprocess *qemu;
+  GSubprocess *swtpm;
+  BvmQmp *qmp;
+  BvmRunState run;
+  gboolean qemu_exited;
+  gboolean shutdown_guest; /* SHUTDOWN event said the guest asked */
+  char *shutdown_reason;   /* SHUTDOWN event's reason */
+  guint keypress_left;     /* Windows "press any key" presses to send */
+} Monitor;
+
+static void mlog(Monitor *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static void mlog(Monitor *m, const char *fmt, ...)
+{
+  if (m->log_fd < 0)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autofree char *stamp = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S.%fZ");
+  g_autofree char *line = g_strdup_printf("%s %s\n", stamp, msg);
+  (void)!write(m->log_fd, line, strlen(line));
+}
+
+static void report(Monitor *m, const char *line)
+{
+  if (m->status_fd < 0)
+    return;
+  g_autofree char *text = g_strconcat(line, "\n", NULL);
+  (void)!write(m->status_fd, text, strlen(text));
+  close(m->status_fd);
+  m->status_fd = -1;
+}
+
+static void report_error(Monitor *m, const GError *error)
+{
+  mlog(m, "error: %s", error->message);
+  g_autofree char *line = g_strdup_printf(
+      "error %d %s", error->domain == BVM_ERROR ? error->code : BVM_ERROR_FAILED, error->message);
+  /* One line: the message may not carry a newline. */
+  g_strdelimit(line, "\n", ' ');
+  report(m, line);
+}
+
+static void save_run_state(Monitor *m, BvmVmState state)
+{
+  m->run.state = state;
+  g_autoptr(GError) error = NULL;
+  if (!bvm_run_state_save(m->paths, &m->run, &error))
+    mlog(m, "cannot write run state: %s", error->message);
+}
+
+static void on_qemu_exit(GObject *source, GAsyncResult *result, gpointer data)
+{
+  Monitor *m = data;
+  (void)g_subprocess_wait_finish(G_SUBPROCESS(source), result, NULL);
+  m->qemu_exited = TRUE;
+  if (m->loop != NULL)
+    g_main_loop_quit(m->loop);
+}
+
+static GSubprocess *spawn(Monitor *m, const char *const *argv, int stderr_fd, int fd3,
+                          GError **error)
+{
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+  int null_in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int null_out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  g_subprocess_launcher_take_stdin_fd(l, null_in);
+  g_subprocess_launcher_take_stdout_fd(l, null_out);
+  g_subprocess_launcher_take_stderr_fd(l, dup(stderr_fd));
+  if (fd3 >= 0)
+    g_subprocess_launcher_take_fd(l, dup(fd3), 3);
+  g_autofree char *joined = g_strjoinv(" ", (char **)argv);
+  mlog(m, "spawn: %s", joined);
+  return g_subprocess_launcher_spawnv(l, argv, error);
+}
+
+static gboolean wait_for_socket(Monitor *m, const char *path, GSubprocess *owner, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  while (g_get_monotonic_time() < deadline) {
+    if (g_file_test(path, G_FILE_TEST_EXISTS))
+      return TRUE;
+    /* Let the child watch run so an early exit is noticed. */
+    while (g_main_context_iteration(NULL, FALSE))
+      ;
+    if (owner == m->qemu && m->qemu_exited)
+      return FALSE;
+    if (owner != m->qemu && g_subprocess_get_identifier(owner) == NULL)
+      return FALSE;
+    g_usleep(10 * 1000);
+  }
+  return FALSE;
+}
+
+static gboolean start_swtpm(Monitor *m, GError **error)
+{
+  g_autofree char *swtpm = bvm_find_tool("swtpm", "BRIDGEVM_SWTPM", BVM_SWTPM_HINT, error);
+  if (swtpm == NULL)
+    return FALSE;
+  if (symlink(m->paths->tpm_dir, m->paths->tpm_alias) != 0 && errno != EEXIST) {
+    int saved = errno;
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot link %s: %s", m->paths->tpm_alias,
+                g_strerror(saved));
+    return FALSE;
+  }
+  bvm_log_rotate_if_large(m->paths->swtpm_log);
+  int log = bvm_log_open_append(m->paths->swtpm_log, error);
+  if (log < 0)
+    return FALSE;
+  g_auto(GStrv) argv = bvm_tpm_build_argv(swtpm, m->paths);
+  m->swtpm = spawn(m, (const char *const *)argv, log, log, error);
+  close(log);
+  if (m->swtpm == NULL)
+    return FALSE;
+  m->run.swtpm_pid = atoi(g_subprocess_get_identifier(m->swtpm));
+  save_run_state(m, BVM_VM_STARTING);
+  if (!wait_for_socket(m, m->paths->swtpm_sock, m->swtpm, SWTPM_READY_TIMEOUT_MS)) {
+    g_autofree char *last = bvm_log_last_line(m->paths->swtpm_log);
+    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
+                "swtpm did not start for VM '%s': %s (see %s)", m->config->name,
+                last ? last : "no message", m->paths->swtpm_log);
+    return FALSE;
+  }
+  mlog(m, "swtpm %d ready on %s", m->run.swtpm_pid, m->paths->swtpm_sock);
+  return TRUE;
+}
+
+static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
+{
+  g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, error);
+  if (caps == NULL)
+    return FALSE;
+  /* Paused: QMP is connected before the first guest instruction runs, so
+   * no event and no early keypress window is missed. */
+  BvmCmdOptions opts = {.display = display, .start_paused = TRUE};
+  g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(m->config, caps, m->paths, &opts, error);
+  if (cmd == NULL)
+    return FALSE;
+  bvm_log_rotate_if_large(m->paths->qemu_log);
+  bvm_log_rotate_if_large(m->paths->serial_log);
+  int log = bvm_log_open_append(m->paths->qemu_log, error);
+  if (log < 0)
+    return FALSE;
+  m->qemu = spawn(m, (const char *const *)cmd->argv->pdata, log, -1, error);
+  close(log);
+  if (m->qemu == NULL)
+    return FALSE;
+  m->run.qemu_pid = atoi(g_subprocess_get_identifier(m->qemu));
+  g_free(m->run.started_at);
+  m->run.started_at = bvm_now_iso8601();
+  g_subprocess_wait_async(m->qemu, NULL, on_qemu_exit, m);
+  save_run_state(m, BVM_VM_STARTING);
+
+  if (!wait_for_socket(m, m->paths->qmp_sock, m->qemu, QMP_READY_TIMEOUT_MS)) {
+    g_autofree char *last = bvm_log_last_line(m->paths->qemu_log);
+    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "QEMU failed to start VM '%s': %s",
+                m->config->name, last ? last : "no message in qemu.log");
+    return FALSE;
+  }
+  m->qmp = bvm_qmp_connect(m->paths->qmp_sock, QMP_TIMEOUT_MS, error);
+  if (m->qmp == NULL)
+    return FALSE;
+  g_autoptr(JsonNode) r = bvm_qmp_execute(m->qmp, "cont", NULL, QMP_TIMEOUT_MS, error);
+  if (r == NULL)
+    return FALSE;
+  m->config->command_version = cmd->command_version;
+  return TRUE;
+}
+
+static gboolean disk_is_empty(Monitor *m)
+{
+  /* A fresh sparse qcow2 is a few hundred KiB of metadata. */
+  GStatBuf st;
+  return g_stat(m->paths->disk, &st) == 0 && st.st_size < 2 * 1024 * 1024;
+}
+
+static gboolean send_keypress(gpointer data)
+{
+  Monitor *m = data;
+  if (m->keypress_left == 0 || m->qmp == NULL)
+    return G_SOURCE_REMOVE;
+  m->keypress_left--;
+  g_autoptr(JsonNode) args =
+      json_from_string("{\"keys\": [{\"type\": \"qcode\", \"data\": \"ret\"}]}", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) r = bvm_qmp_execute(m->qmp, "send-key", args, QMP_TIMEOUT_MS, &error);
+  if (r == NULL)
+    mlog(m, "send-key failed: %s", error->message);
+  return m->keypress_left > 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static void handle_event(Monitor *m, JsonNode *event)
+{
+  JsonObject *o = json_node_get_object(event);
+  const char *name = json_object_get_string_member_with_default(o, "event", "");
+  mlog(m, "event %s", name);
+  JsonObject *data =
+      json_object_has_member(o, "data") ? json_object_get_object_member(o, "data") : NULL;
+  if (strcmp(name, "SHUTDOWN") == 0) {
+    m->shutdown_guest = data && json_object_get_boolean_member_with_default(data, "guest", FALSE);
+    g_free(m->shutdown_reason);
+    m->shutdown_reason =
+        g_strdup(data ? json_object_get_string_member_with_default(data, "reason", "") : "");
+    save_run_state(m, BVM_VM_STOPPING);
+  } else if (strcmp(name, "POWERDOWN") == 0) {
+    save_run_state(m, BVM_VM_STOPPING);
+  } else if (strcmp(name, "STOP") == 0 && m->run.state == BVM_VM_RUNNING) {
+    save_run_state(m, BVM_VM_PAUSED);
+  } else if (strcmp(name, "RESUME") == 0 && m->run.state == BVM_VM_PAUSED) {
+    save_run_state(m, BVM_VM_RUNNING);
+  }
+}
+
+static gboolean on_qmp_readable(gint fd, GIOCondition cond, gpointer data)
+{
+  Monitor *m = data;
+  do {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) ev = bvm_qmp_next_event(m->qmp, 100, &error);
+    if (ev == NULL) {
+      if (g_error_matches(error, BVM_ERROR, BVM_ERROR_TIMEOUT))
+        return G_SOURCE_CONTINUE;
+      /* QEMU closed QMP: it is exiting; the child watch finishes up. */
+      mlog(m, "QMP closed: %s", error->message);
+      g_clear_pointer(&m->qmp, bvm_qmp_free);
+      return G_SOURCE_REMOVE;
+    }
+    handle_event(m, ev);
+  } while (m->qmp != NULL && bvm_qmp_has_pending_event(m->qmp));
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_terminate(gpointer data)
+{
+  Monitor *m = data;
+  mlog(m, "monitor asked to terminate: quitting QEMU");
+  if (m->qmp != NULL) {
+    g_autoptr(JsonNode) r = bvm_qmp_execute(m->qmp, "quit", NULL, QMP_TIMEOUT_MS, NULL);
+  } else if (m->qemu != NULL) {
+    g_subprocess_send_signal(m->qemu, SIGTERM);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static char *read_stop_request(Monitor *m)
+{
+  char *text = NULL;
+  if (!g_file_get_contents(m->paths->stop_request, &text, NULL, NULL))
+    return NULL;
+  return g_strstrip(text);
+}
+
+/* Decide how the run ended, from what QEMU said and what the user asked. */
+static void record_exit(Monitor *m, gboolean ran)
+{
+  int status = -1, sig = 0;
+  if (m->qemu != NULL && g_subprocess_get_if_exited(m->qemu))
+    status = g_subprocess_get_exit_status(m->qemu);
+  else if (m->qemu != NULL && g_subprocess_get_if_signaled(m->qemu))
+    sig = g_subprocess_get_term_sig(m->qemu);
+  g_autofree char *request = read_stop_request(m);
+  g_autofree char *last = bvm_log_last_line(m->paths->qemu_log);
+  g_autofree char *reason = NULL;
+  BvmExitKind kind;
+  if (!ran) {
+    kind = BVM_EXIT_KIND_FAILED;
+    reason = g_strdup_printf("failed to start: %s", last ? last : "QEMU ended at once");
+  } else if (g_strcmp0(request, "kill") == 0) {
+    kind = BVM_EXIT_KIND_USER;
+    reason = g_strdup("killed by the user");
+  } else if (g_strcmp0(request, "stop") == 0 && sig == 0) {
+    kind = BVM_EXIT_KIND_USER;
+    reason = g_strdup("stopped by the user");
+  } else if (sig != 0) {
+    kind = BVM_EXIT_KIND_CRASH;
+    reason = g_strdup_printf("QEMU killed by signal %d", sig);
+  } else if (status != 0) {
+    kind = BVM_EXIT_KIND_CRASH;
+    reason = g_strdup_printf("QEMU exited with status %d: %s", status, last ? last : "");
+  } else if (m->shutdown_guest) {
+    kind = BVM_EXIT_KIND_GUEST;
+    reason = g_strdup("guest powered off");
+  } else {
+    kind = BVM_EXIT_KIND_USER;
+    reason = g_strdup_printf("QEMU quit (%s)", m->shutdown_reason ? m->shutdown_reason : "host");
+  }
+  mlog(m, "QEMU ended: %s", reason);
+  /* Reload: the config on disk is the truth (nothing edits a running VM,
+   * but startedAt was written by us). */
+  g_autoptr(BvmConfig) fresh = bvm_config_load(m->paths->bundle, NULL);
+  BvmConfig *c = fresh ? fresh : m->config;
+  bvm_config_set_last_exit(c, kind, reason, status, sig);
+  g_autoptr(GError) error = NULL;
+  if (!bvm_config_save(c, m->paths->bundle, &error))
+    mlog(m, "cannot record the exit: %s", error->message);
+}
+
+static void stop_swtpm(Monitor *m)
+{
+  if (m->swtpm == NULL)
+    return;
+  /* --terminate ends swtpm when QEMU disconnects; give it a moment, then
+   * make sure, so no swtpm outlives its VM. */
+  gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+  while (g_subprocess_get_identifier(m->swtpm) != NULL && g_get_monotonic_time() < deadline) {
+    while (g_main_context_iteration(NULL, FALSE))
+      ;
+    if (g_subprocess_get_identifier(m->swtpm) == NULL)
+      break;
+    g_usleep(20 * 1000);
+  }
+  if (g_subprocess_get_identifier(m->swtpm) != NULL) {
+    mlog(m, "swtpm still running: killing it");
+    g_subprocess_force_exit(m->swtpm);
+  }
+  (void)g_subprocess_wait(m->swtpm, NULL, NULL);
+}
+
+static void cleanup(Monitor *m)
+{
+  g_clear_pointer(&m->qmp, bvm_qmp_free);
+  if (m->qemu != NULL && !m->qemu_exited) {
+    g_subprocess_force_exit(m->qemu);
+    (void)g_subprocess_wait(m->qemu, NULL, NULL);
+  }
+  stop_swtpm(m);
+  /* state.json goes before the lock is released, so a free lock with a
+   * run dir behind it always means a crash. */
+  (void)bvm_remove_tree(m->paths->run_dir, NULL);
+}
+
+int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_fd)
+{
+  Monitor mon = {.log_fd = -1, .status_fd = status_fd};
+  Monitor *m = &mon;
+  g_autoptr(GError) error = NULL;
+  int exit_status = 1;
+
+  /* Our own session: a closed terminal or a Ctrl-C in the shell that ran
+   * `bridgevm start` must not reach the VM. */
+  (void)setsid();
+  signal(SIGPIPE, SIG_IGN);
+
+  m->config = bvm_config_load(bundle_dir, &error);
+  if (m->config == NULL) {
+    report_error(m, error);
+    return 1;
+  }
+  m->paths = bvm_paths_new(bundle_dir, m->config->id);
+  int lock = bvm_bundle_lock(m->paths, &error);
+  if (lock < 0) {
+    g_clear_error(&error);
+    g_set_error(&error, BVM_ERROR, BVM_ERROR_BUSY, "VM '%s' is already running", m->config->name);
+    report_error(m, error);
+    goto out_nolock;
+  }
+  /* A run dir with the lock free is a leftover of a crash. */
+  (void)bvm_remove_tree(m->paths->run_dir, NULL);
+  if (g_mkdir_with_parents(m->paths->run_dir, 0700) != 0 ||
+      g_mkdir_with_parents(m->paths->logs_dir, 0700) != 0) {
+    int saved = errno;
+    g_set_error(&error, BVM_ERROR, BVM_ERROR_IO, "cannot create %s: %s", m->paths->run_dir,
+                g_strerror(saved));
+    report_error(m, error);
+    goto out;
+  }
+  bvm_log_rotate_if_large(m->paths->monitor_log);
+  m->log_fd = bvm_log_open_append(m->paths->monitor_log, NULL);
+  mlog(m, "monitor %d starting VM '%s' (%s)", (int)getpid(), m->config->name, m->config->id);
+  m->run.monitor_pid = (int)getpid();
+  m->run.display = g_strdup(bvm_display_mode_to_string(display));
+  save_run_state(m, BVM_VM_STARTING);
+
+  if ((m->config->tpm_enabled && !start_swtpm(m, &error)) || !start_qemu(m, display, &error)) {
+    if (m->qemu != NULL) {
+      /* Let QEMU finish dying so its last words are in qemu.log. */
+      if (!m->qemu_exited) {
+        g_subprocess_force_exit(m->qemu);
+        (void)g_subprocess_wait(m->qemu, NULL, NULL);
+        m->qemu_exited = TRUE;
+      }
+      record_exit(m, FALSE);
+    } else {
+      bvm_config_set_last_exit(m->config, BVM_EXIT_KIND_FAILED, error->message, -1, 0);
+      (void)bvm_config_save(m->config, bundle_dir, NULL);
+    }
+    report_error(m, error);
+    goto out;
+  }
+  g_free(m->config->started_at);
+  m->config->started_at = g_strdup(m->run.started_at);
+  if (!bvm_config_save(m->config, bundle_dir, &error)) {
+    mlog(m, "cannot record startedAt: %s", error->message);
+    g_clear_error(&error);
+  }
+  save_run_state(m, BVM_VM_RUNNING);
+  g_autofree char *ok = g_strdup_printf("ok %d", m->run.qemu_pid);
+  mlog(m, "VM running: QEMU pid %d", m->run.qemu_pid);
+  report(m, ok);
+
+  m->loop = g_main_loop_new(NULL, FALSE);
+  guint qmp_watch =
+      g_unix_fd_add(bvm_qmp_get_fd(m->qmp), G_IO_IN | G_IO_HUP | G_IO_ERR, on_qmp_readable, m);
+  guint term_watch = g_unix_signal_add(SIGTERM, on_terminate, m);
+  guint int_watch = g_unix_signal_add(SIGINT, on_terminate, m);
+  if (m->config->press_key_on_boot && m->config->iso_path != NULL && disk_is_empty(m)) {
+    /* Windows' DVD boot waits ~5 s for "Press any key"; a few Enters in
+     * the first seconds answer it without the user racing the prompt. */
+    m->keypress_left = 8;
+    g_timeout_add(1000, send_keypress, m);
+  }
+  if (m->qmp != NULL && bvm_qmp_has_pending_event(m->qmp))
+    on_qmp_readable(-1, G_IO_IN, m);
+  if (!m->qemu_exited)
+    g_main_loop_run(m->loop);
+  if (m->qmp != NULL)
+    g_source_remove(qmp_watch);
+  g_source_remove(term_watch);
+  g_source_remove(int_watch);
+  record_exit(m, TRUE);
+  exit_status = 0;
+
+out:
+  cleanup(m);
+  close(lock);
+out_nolock:
+  if (m->status_fd >= 0)
+    report(m, "error 1 the monitor ended before the VM ran");
+  mlog(m, "monitor exiting");
+  if (m->log_fd >= 0)
+    close(m->log_fd);
+  g_clear_pointer(&m->loop, g_main_loop_unref);
+  g_clear_object(&m->qemu);
+  g_clear_object(&m->swtpm);
+  g_free(m->run.started_at);
+  g_free(m->run.display);
+  g_free(m->shutdown_reason);
+  bvm_paths_free(m->paths);
+  bvm_config_free(m->config);
+  return exit_status;
+}

@@ -1,0 +1,59 @@
+/* The library: a directory of NAME.bridgevm bundles. Finding, listing and
+ * locking; no daemon, the directory is the registry. */
+#pragma once
+
+#include "config.h"
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define BVM_BUNDLE_SUFFIX ".bridgevm"
+#define BVM_TEMP_PREFIX ".bridgevm-tmp-"
+
+/* --library DIR, else $BRIDGEVM_LIBRARY, else $XDG_DATA_HOME/bridgevm/VMs
+ * (~/Library/Application Support/BridgeVM/VMs on macOS). Absolute. */
+char *bvm_library_resolve(const char *override);
+/* mkdir -p, mode 0700. */
+gboolean bvm_library_ensure(const char *library, GError **error);
+
+/* Exclusive lock on LIBRARY/.lock for name checks + renames (create, delete).
+ * Returns an fd to pass to bvm_library_unlock, or -1 with @error. */
+int bvm_library_lock(const char *library, GError **error);
+void bvm_library_unlock(int fd);
+
+typedef struct {
+  char *path;        /* absolute bundle dir */
+  BvmConfig *config; /* NULL when config.json is unreadable */
+  char *problem;     /* why config is NULL */
+} BvmVmEntry;
+
+void bvm_vm_entry_free(BvmVmEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmVmEntry, bvm_vm_entry_free)
+
+/* Every bundle, sorted by name (case-folded). A missing library is empty. */
+GPtrArray *bvm_registry_list(const char *library, GError **error);
+
+/* By name (ignoring case) or by a unique id prefix. NOT_FOUND naming @query,
+ * or INVALID_ARGUMENT when a prefix is ambiguous. */
+BvmVmEntry *bvm_registry_find(const char *library, const char *query, GError **error);
+
+/* The existing VM whose name equals @name ignoring case, or NULL. */
+BvmVmEntry *bvm_registry_find_name(GPtrArray *entries, const char *name);
+
+/* The bundle dir a VM of @name gets. */
+char *bvm_registry_bundle_path(const char *library, const char *name);
+
+/* Remove temp dirs left by creates whose process died (a crash mid-create).
+ * Call with the library lock held. */
+void bvm_registry_sweep_temps(const char *library);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+/* The VM object every front end shows: config fields plus "path", "state"
+ * and "status" (pid, uptime); a broken bundle is {"path","state","problem"}.
+ * Reads the run state, reconciling a stale one (see state.h). */
+JsonNode *bvm_vm_entry_to_json(BvmVmEntry *entry);
+G_END_DECLS

@@ -1,0 +1,247 @@
+#include "vm.h"
+#include "bundle.h"
+#include "error.h"
+#include "guest_agent.h"
+#include "qmp.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* From spawning the monitor to QEMU running: swtpm + QEMU start in well
+ * under 2 s here; the bound only guards against a wedged monitor. */
+#define MONITOR_READY_TIMEOUT_MS 90000
+#define QMP_TIMEOUT_MS 5000
+/* How long after the ACPI button the guest agent is asked instead. */
+#define ACPI_GRACE_SECONDS 15
+
+static gboolean read_status_line(int fd, guint timeout_ms, char **out_line, GError **error)
+{
+  GString *line = g_string_new(NULL);
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  for (;;) {
+    gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+    if (left <= 0) {
+      g_string_free(line, TRUE);
+      g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT,
+                  "the VM's monitor did not report within %u s: see its logs/monitor.log",
+                  timeout_ms / 1000);
+      return FALSE;
+    }
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    int r = poll(&pfd, 1, (int)MIN(left, G_MAXINT));
+    if (r < 0 && errno == EINTR)
+      continue;
+    char buf[512];
+    ssize_t n = r > 0 ? read(fd, buf, sizeof buf) : 0;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0 || line->len > 8192)
+      break;
+    g_string_append_len(line, buf, n);
+    if (memchr(buf, '\n', (size_t)n) != NULL)
+      break;
+  }
+  g_strchomp(line->str);
+  *out_line = g_string_free(line, FALSE);
+  return TRUE;
+}
+
+gboolean bvm_vm_start(const char *monitor_binary, BvmConfig *config, const BvmPaths *paths,
+                      const BvmStartOptions *opts, int *out_pid, GError **error)
+{
+  g_auto(BvmVmStatus) st = {0};
+  bvm_vm_status_get(config, paths, &st);
+  if (st.state != BVM_VM_STOPPED && st.state != BVM_VM_CRASHED) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_BUSY, "VM '%s' is already running (%s)", config->name,
+                bvm_vm_state_to_string(st.state));
+    return FALSE;
+  }
+  int fds[2];
+  if (g_unix_open_pipe(fds, O_CLOEXEC, NULL) == FALSE) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot create a pipe");
+    return FALSE;
+  }
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT |
+                                                               G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                                               G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_take_fd(l, fds[1], 3);
+  const char *argv[] = {monitor_binary,
+                        "__monitor",
+                        paths->bundle,
+                        "--display",
+                        bvm_display_mode_to_string(opts->display),
+                        "--status-fd",
+                        "3",
+                        NULL};
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GSubprocess) child = g_subprocess_launcher_spawnv(l, argv, &local);
+  if (child == NULL) {
+    close(fds[0]);
+    g_set_error(error, BVM_ERROR, BVM_ERROR_FAILED, "cannot start the VM's monitor %s: %s",
+                monitor_binary, local->message);
+    return FALSE;
+  }
+  /* The launcher holds the write end until it is freed; drop it so EOF
+   * reaches us if the monitor dies. */
+  g_clear_object(&l);
+  g_autofree char *line = NULL;
+  gboolean ok = read_status_line(fds[0], MONITOR_READY_TIMEOUT_MS, &line, error);
+  close(fds[0]);
+  if (!ok)
+    return FALSE;
+  if (g_str_has_prefix(line, "ok ")) {
+    if (out_pid != NULL)
+      *out_pid = atoi(line + 3);
+  } else if (g_str_has_prefix(line, "error ")) {
+    char *end = NULL;
+    long code = strtol(line + 6, &end, 10);
+    if (code < 0 || code >= BVM_ERROR_N_CODES)
+      code = BVM_ERROR_FAILED;
+    g_set_error_literal(error, BVM_ERROR, (int)code, end && *end == ' ' ? end + 1 : line);
+    return FALSE;
+  } else {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_FAILED, "the VM's monitor ended without a word: see %s",
+                paths->monitor_log);
+    return FALSE;
+  }
+  if (opts->wait_agent_seconds > 0)
+    return bvm_vm_wait_agent(config, paths, opts->wait_agent_seconds * 1000, error);
+  return TRUE;
+}
+
+gboolean bvm_vm_wait_agent(const BvmConfig *config, const BvmPaths *paths, guint timeout_ms,
+                           GError **error)
+{
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  g_autoptr(GError) last = NULL;
+  while (g_get_monotonic_time() < deadline) {
+    if (!bvm_bundle_is_locked(paths)) {
+      g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
+                  "VM '%s' stopped before its guest agent answered: see 'bridgevm status %s'",
+                  config->name, config->name);
+      return FALSE;
+    }
+    guint left = (guint)MAX((deadline - g_get_monotonic_time()) / 1000, 1);
+    g_clear_error(&last);
+    g_autoptr(BvmAgent) agent = bvm_agent_connect(paths->qga_sock, MIN(left, 3000), &last);
+    if (agent != NULL && bvm_agent_ping(agent, MIN(left, 3000), &last))
+      return TRUE;
+    g_usleep(500 * 1000);
+  }
+  g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT,
+              "the guest of VM '%s' never reached its agent within %u s: check that it boots "
+              "('bridgevm logs %s --source serial'); under Secure Boot an unsigned boot loader "
+              "is refused, so try --no-secure-boot or a signed image",
+              config->name, timeout_ms / 1000, config->name);
+  return FALSE;
+}
+
+static gboolean wait_unlocked(const BvmPaths *paths, guint timeout_ms)
+{
+  /* The monitor releases the bundle lock as its very last act. */
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  while (bvm_bundle_is_locked(paths)) {
+    if (g_get_monotonic_time() >= deadline)
+      return FALSE;
+    g_usleep(50 * 1000);
+  }
+  return TRUE;
+}
+
+static gboolean write_stop_request(const BvmPaths *paths, const char *what)
+{
+  return bvm_file_write_atomic(paths->stop_request, what, -1, 0600, NULL);
+}
+
+static gboolean running_or_fail(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *st,
+                                GError **error)
+{
+  bvm_vm_status_get(config, paths, st);
+  if (st->state == BVM_VM_STOPPED || st->state == BVM_VM_CRASHED) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "VM '%s' is not running (%s)",
+                config->name, bvm_vm_state_to_string(st->state));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean qmp_command(const BvmPaths *paths, const char *command, GError **error)
+{
+  g_autoptr(BvmQmp) qmp = bvm_qmp_connect(paths->qmp_client_sock, QMP_TIMEOUT_MS, error);
+  if (qmp == NULL)
+    return FALSE;
+  g_autoptr(JsonNode) r = bvm_qmp_execute(qmp, command, NULL, QMP_TIMEOUT_MS, error);
+  return r != NULL;
+}
+
+static gboolean kill_qemu(BvmConfig *config, const BvmVmStatus *st)
+{
+  /* Only the QEMU whose command line carries this VM's id. */
+  if (!bvm_pid_matches(st->qemu_pid, config->id))
+    return FALSE;
+  return kill(st->qemu_pid, SIGKILL) == 0;
+}
+
+gboolean bvm_vm_stop(BvmConfig *config, const BvmPaths *paths, guint timeout_seconds,
+                     gboolean force, GError **error)
+{
+  g_auto(BvmVmStatus) st = {0};
+  if (!running_or_fail(config, paths, &st, error))
+    return FALSE;
+  write_stop_request(paths, "stop");
+  g_autoptr(GError) acpi_error = NULL;
+  if (!qmp_command(paths, "system_powerdown", &acpi_error))
+    g_debug("system_powerdown: %s", acpi_error->message);
+
+  guint grace = MIN(ACPI_GRACE_SECONDS, timeout_seconds / 2);
+  if (wait_unlocked(paths, grace * 1000))
+    return TRUE;
+  /* The guest ignored the power button: ask its agent, if it answers. */
+  g_autoptr(BvmAgent) agent = bvm_agent_connect(paths->qga_sock, 2000, NULL);
+  if (agent != NULL)
+    (void)bvm_agent_shutdown(agent, "powerdown", NULL);
+  if (wait_unlocked(paths, (timeout_seconds - grace) * 1000))
+    return TRUE;
+  if (!force) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT,
+                "VM '%s' did not stop within %u s (the guest ignored the power button): "
+                "use --force to end it, or 'bridgevm kill %s'",
+                config->name, timeout_seconds, config->name);
+    return FALSE;
+  }
+  if (!qmp_command(paths, "quit", NULL))
+    kill_qemu(config, &st);
+  if (!wait_unlocked(paths, 10000)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT, "VM '%s' is still shutting down: see %s",
+                config->name, paths->monitor_log);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean bvm_vm_kill(BvmConfig *config, const BvmPaths *paths, GError **error)
+{
+  g_auto(BvmVmStatus) st = {0};
+  if (!running_or_fail(config, paths, &st, error))
+    return FALSE;
+  write_stop_request(paths, "kill");
+  if (!kill_qemu(config, &st) && !qmp_command(paths, "quit", NULL)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_FAILED, "cannot end QEMU of VM '%s' (pid %d)",
+                config->name, st.qemu_pid);
+    return FALSE;
+  }
+  if (!wait_unlocked(paths, 10000)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT, "VM '%s' is still shutting down: see %s",
+                config->name, paths->monitor_log);
+    return FALSE;
+  }
+  return TRUE;
+}

@@ -1,0 +1,37 @@
+/* VM lifecycle from any front end: start (spawns the monitor), stop, kill.
+ * The CLI, server and app stay stateless: they read the bundle and talk to
+ * QEMU over its client QMP socket and to the guest agent over its socket. */
+#pragma once
+
+#include "config.h"
+#include "paths.h"
+#include "qemu_cmd.h"
+#include "state.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  BvmDisplayMode display;
+  guint wait_agent_seconds; /* 0: return once the vCPUs run */
+} BvmStartOptions;
+
+/* Spawn `@monitor_binary __monitor BUNDLE` and wait until it reports the VM
+ * running (or failing), then optionally until the guest agent answers.
+ * BUSY when already running. *out_pid (optional) is QEMU's pid. */
+gboolean bvm_vm_start(const char *monitor_binary, BvmConfig *config, const BvmPaths *paths,
+                      const BvmStartOptions *opts, int *out_pid, GError **error);
+
+/* ACPI power button; the agent's guest-shutdown if the guest ignores it and
+ * its agent answers; after @timeout_seconds, with @force, QEMU is ended.
+ * TIMEOUT without @force. Returns once swtpm, run/ and the lock are gone. */
+gboolean bvm_vm_stop(BvmConfig *config, const BvmPaths *paths, guint timeout_seconds,
+                     gboolean force, GError **error);
+
+/* End QEMU at once (SIGKILL), then wait for the monitor to clean up. */
+gboolean bvm_vm_kill(BvmConfig *config, const BvmPaths *paths, GError **error);
+
+/* Wait up to @timeout_ms for the guest agent to answer guest-ping. */
+gboolean bvm_vm_wait_agent(const BvmConfig *config, const BvmPaths *paths, guint timeout_ms,
+                           GError **error);
+
+G_END_DECLS

@@ -1,0 +1,31 @@
+/* Running the real bridgevm binary from tests, on a temp library. */
+#pragma once
+
+#include <glib.h>
+
+typedef struct {
+  int status; /* exit status, or 128 + signal */
+  char *out;
+  char *err;
+} BvmRun;
+
+void bvm_run_clear(BvmRun *run);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BvmRun, bvm_run_clear)
+
+/* Path of build/bridgevm (from $BVM_BUILD_ROOT). */
+const char *harness_binary(void);
+/* Run bridgevm with @args (NULL-terminated) and --library @library. */
+void harness_run(BvmRun *out_run, const char *library, const char *const *args);
+/* A fresh temp dir; removed by harness_cleanup. */
+char *harness_tmpdir(const char *tmpl);
+void harness_cleanup(const char *dir);
+/* A small file with an ISO 9660 signature (what validation looks for). */
+char *harness_make_iso(const char *dir, const char *name);
+/* Names in @dir (sorted, newline-separated) — to prove nothing was left. */
+char *harness_list_dir(const char *dir);
+/* Assert @haystack contains @needle, printing both when not. */
+#define assert_contains(haystack, needle)                                                          \
+  do {                                                                                             \
+    if ((haystack) == NULL || strstr((haystack), (needle)) == NULL)                                \
+      g_error("expected '%s' in: %s", (needle), (haystack) ? (haystack) : "(null)");               \
+  } while (0)
