@@ -1,2 +1,516 @@
-/* caps.c: not written yet */
-#include <glib.h>
+#include "caps.h"
+#include "error.h"
+#include "util.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The devices whose properties the command builder checks. */
+static const char *const probed_devices[] = {
+    "virtio-gpu-pci", "virtio-vga",        "virtio-gpu-device", "ramfb",   "nvme",
+    "virtio-net-pci", "virtio-serial-pci", "virtserialport",    "tpm-crb", "tpm-tis-device",
+    "qemu-xhci",      "usb-tablet",        "usb-kbd",           "ide-cd",  "usb-storage",
+    "virtio-blk-pci", "virtio-scsi-pci",   "scsi-cd",           NULL};
+
+void bvm_qemu_caps_free(BvmQemuCaps *c)
+{
+  if (c == NULL)
+    return;
+  g_free(c->binary);
+  g_free(c->version);
+  g_strfreev(c->accels);
+  g_strfreev(c->machines);
+  g_strfreev(c->displays);
+  g_clear_pointer(&c->devices, g_hash_table_unref);
+  g_free(c);
+}
+
+void bvm_host_caps_free(BvmHostCaps *c)
+{
+  if (c == NULL)
+    return;
+  for (int i = 0; i < BVM_ARCH_N; i++)
+    bvm_qemu_caps_free(c->qemu[i]);
+  g_free(c);
+}
+
+gboolean bvm_qemu_caps_has_accel(const BvmQemuCaps *c, const char *accel)
+{
+  return c != NULL && c->accels != NULL && g_strv_contains((const char *const *)c->accels, accel);
+}
+
+gboolean bvm_qemu_caps_has_machine(const BvmQemuCaps *c, const char *machine)
+{
+  return c != NULL && c->machines != NULL &&
+         g_strv_contains((const char *const *)c->machines, machine);
+}
+
+gboolean bvm_qemu_caps_has_display(const BvmQemuCaps *c, const char *display)
+{
+  return c != NULL && c->displays != NULL &&
+         g_strv_contains((const char *const *)c->displays, display);
+}
+
+gboolean bvm_qemu_caps_has_device(const BvmQemuCaps *c, const char *device)
+{
+  return c != NULL && c->devices != NULL && g_hash_table_contains(c->devices, device);
+}
+
+gboolean bvm_qemu_caps_has_property(const BvmQemuCaps *c, const char *device, const char *prop)
+{
+  if (c == NULL || c->devices == NULL)
+    return FALSE;
+  GStrv props = g_hash_table_lookup(c->devices, device);
+  return props != NULL && g_strv_contains((const char *const *)props, prop);
+}
+
+static guint version_code(const char *version)
+{
+  guint major = 0, minor = 0, micro = 0;
+  if (version == NULL || sscanf(version, "%u.%u.%u", &major, &minor, &micro) < 2)
+    return 0;
+  return major * 10000 + minor * 100 + micro;
+}
+
+/* JSON ---------------------------------------------------------------- */
+
+static void add_strv(JsonBuilder *b, const char *key, GStrv v)
+{
+  json_builder_set_member_name(b, key);
+  json_builder_begin_array(b);
+  for (char **p = v; p && *p; p++)
+    json_builder_add_string_value(b, *p);
+  json_builder_end_array(b);
+}
+
+static int compare_strings(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_qemu(JsonBuilder *b, const BvmQemuCaps *c)
+{
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "binary");
+  json_builder_add_string_value(b, c->binary);
+  json_builder_set_member_name(b, "version");
+  json_builder_add_string_value(b, c->version);
+  add_strv(b, "accels", c->accels);
+  add_strv(b, "machines", c->machines);
+  add_strv(b, "displays", c->displays);
+  json_builder_set_member_name(b, "sandbox");
+  json_builder_add_boolean_value(b, c->sandbox);
+  json_builder_set_member_name(b, "devices");
+  json_builder_begin_object(b);
+  /* Sorted, so a recorded fixture diffs cleanly. */
+  g_autoptr(GPtrArray) names = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, c->devices);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    g_ptr_array_add(names, key);
+  g_ptr_array_sort(names, compare_strings);
+  for (guint i = 0; i < names->len; i++)
+    add_strv(b, names->pdata[i], g_hash_table_lookup(c->devices, names->pdata[i]));
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+}
+
+JsonNode *bvm_host_caps_to_json(const BvmHostCaps *c)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "host");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "os");
+  json_builder_add_string_value(b, bvm_host_os_to_string(c->host.os));
+  json_builder_set_member_name(b, "arch");
+  json_builder_add_string_value(b, bvm_arch_to_string(c->host.arch));
+  json_builder_set_member_name(b, "cores");
+  json_builder_add_int_value(b, c->host.cores);
+  json_builder_set_member_name(b, "memoryMiB");
+  json_builder_add_int_value(b, (gint64)c->host.memory_mib);
+  json_builder_set_member_name(b, "kvm");
+  json_builder_add_boolean_value(b, c->host.kvm);
+  json_builder_set_member_name(b, "hvf");
+  json_builder_add_boolean_value(b, c->host.hvf);
+  json_builder_set_member_name(b, "udmabuf");
+  json_builder_add_boolean_value(b, c->host.udmabuf);
+  json_builder_set_member_name(b, "desktop");
+  json_builder_add_boolean_value(b, c->host.desktop);
+  json_builder_end_object(b);
+  json_builder_set_member_name(b, "qemu");
+  json_builder_begin_object(b);
+  for (int i = 0; i < BVM_ARCH_N; i++) {
+    json_builder_set_member_name(b, bvm_arch_to_string((BvmArch)i));
+    if (c->qemu[i] != NULL)
+      add_qemu(b, c->qemu[i]);
+    else
+      json_builder_add_null_value(b);
+  }
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+  return json_builder_get_root(b);
+}
+
+static gboolean bad(GError **error, const char *field)
+{
+  g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "caps: '%s' is missing or mistyped",
+              field);
+  return FALSE;
+}
+
+static gboolean get_strv(JsonObject *o, const char *key, GStrv *out, GError **error)
+{
+  JsonNode *n = json_object_get_member(o, key);
+  if (n == NULL || !JSON_NODE_HOLDS_ARRAY(n))
+    return bad(error, key);
+  JsonArray *a = json_node_get_array(n);
+  g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
+  for (guint i = 0; i < json_array_get_length(a); i++) {
+    JsonNode *e = json_array_get_element(a, i);
+    if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
+      return bad(error, key);
+    g_strv_builder_add(sb, json_node_get_string(e));
+  }
+  *out = g_strv_builder_end(sb);
+  return TRUE;
+}
+
+static gboolean get_bool(JsonObject *o, const char *key, gboolean *out, GError **error)
+{
+  JsonNode *n = json_object_get_member(o, key);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
+    return bad(error, key);
+  *out = json_node_get_boolean(n);
+  return TRUE;
+}
+
+static gboolean get_string(JsonObject *o, const char *key, char **out, GError **error)
+{
+  JsonNode *n = json_object_get_member(o, key);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+    return bad(error, key);
+  *out = g_strdup(json_node_get_string(n));
+  return TRUE;
+}
+
+static gboolean get_uint(JsonObject *o, const char *key, guint64 *out, GError **error)
+{
+  JsonNode *n = json_object_get_member(o, key);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
+      json_node_get_int(n) < 0)
+    return bad(error, key);
+  *out = (guint64)json_node_get_int(n);
+  return TRUE;
+}
+
+static BvmQemuCaps *qemu_from_json(JsonObject *o, BvmArch arch, GError **error)
+{
+  g_autoptr(BvmQemuCaps) c = g_new0(BvmQemuCaps, 1);
+  c->arch = arch;
+  c->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_strfreev);
+  if (!get_string(o, "binary", &c->binary, error) ||
+      !get_string(o, "version", &c->version, error) || !get_strv(o, "accels", &c->accels, error) ||
+      !get_strv(o, "machines", &c->machines, error) ||
+      !get_strv(o, "displays", &c->displays, error) || !get_bool(o, "sandbox", &c->sandbox, error))
+    return NULL;
+  c->version_code = version_code(c->version);
+  JsonNode *dn = json_object_get_member(o, "devices");
+  if (dn == NULL || !JSON_NODE_HOLDS_OBJECT(dn)) {
+    bad(error, "devices");
+    return NULL;
+  }
+  JsonObject *devs = json_node_get_object(dn);
+  g_autoptr(GList) names = json_object_get_members(devs);
+  for (GList *l = names; l; l = l->next) {
+    GStrv props = NULL;
+    if (!get_strv(devs, l->data, &props, error))
+      return NULL;
+    g_hash_table_insert(c->devices, g_strdup(l->data), props);
+  }
+  return g_steal_pointer(&c);
+}
+
+BvmHostCaps *bvm_host_caps_from_json(JsonNode *node, GError **error)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT(node)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "caps: not a JSON object");
+    return NULL;
+  }
+  JsonObject *root = json_node_get_object(node);
+  JsonNode *hn = json_object_get_member(root, "host");
+  if (hn == NULL || !JSON_NODE_HOLDS_OBJECT(hn)) {
+    bad(error, "host");
+    return NULL;
+  }
+  JsonObject *h = json_node_get_object(hn);
+  g_autoptr(BvmHostCaps) c = g_new0(BvmHostCaps, 1);
+  g_autofree char *os = NULL, *arch = NULL;
+  guint64 cores = 0;
+  if (!get_string(h, "os", &os, error) || !get_string(h, "arch", &arch, error) ||
+      !get_uint(h, "cores", &cores, error) ||
+      !get_uint(h, "memoryMiB", &c->host.memory_mib, error) ||
+      !get_bool(h, "kvm", &c->host.kvm, error) || !get_bool(h, "hvf", &c->host.hvf, error) ||
+      !get_bool(h, "udmabuf", &c->host.udmabuf, error) ||
+      !get_bool(h, "desktop", &c->host.desktop, error))
+    return NULL;
+  c->host.cores = (guint)cores;
+  if (!bvm_host_os_from_string(os, &c->host.os)) {
+    bad(error, "host.os");
+    return NULL;
+  }
+  if (!bvm_arch_from_string(arch, &c->host.arch)) {
+    bad(error, "host.arch");
+    return NULL;
+  }
+  JsonNode *qn = json_object_get_member(root, "qemu");
+  if (qn != NULL && JSON_NODE_HOLDS_OBJECT(qn)) {
+    JsonObject *q = json_node_get_object(qn);
+    for (int i = 0; i < BVM_ARCH_N; i++) {
+      JsonNode *an = json_object_get_member(q, bvm_arch_to_string((BvmArch)i));
+      if (an == NULL || JSON_NODE_HOLDS_NULL(an))
+        continue;
+      if (!JSON_NODE_HOLDS_OBJECT(an)) {
+        bad(error, bvm_arch_to_string((BvmArch)i));
+        return NULL;
+      }
+      c->qemu[i] = qemu_from_json(json_node_get_object(an), (BvmArch)i, error);
+      if (c->qemu[i] == NULL) {
+        g_prefix_error(error, "qemu.%s: ", bvm_arch_to_string((BvmArch)i));
+        return NULL;
+      }
+    }
+  }
+  return g_steal_pointer(&c);
+}
+
+BvmHostCaps *bvm_host_caps_load_file(const char *path, GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) local = NULL;
+  if (!json_parser_load_from_file(parser, path, &local)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "cannot read caps %s: %s", path,
+                local->message);
+    return NULL;
+  }
+  BvmHostCaps *c = bvm_host_caps_from_json(json_parser_get_root(parser), error);
+  if (c == NULL)
+    g_prefix_error(error, "%s: ", path);
+  return c;
+}
+
+/* Probing ----------------------------------------------------------------- */
+
+static char *run_help(const char *binary, const char *option, GError **error)
+{
+  const char *argv[] = {binary, option, "help", NULL};
+  char *out = NULL;
+  if (!bvm_run_tool(argv, NULL, &out, error))
+    return NULL;
+  return out;
+}
+
+/* "-accel help" / "-display help": a title line, then one name a line. */
+static GStrv parse_help_list(const char *text)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (char **l = lines; *l; l++) {
+    g_strstrip(*l);
+    if (**l == '\0' || strchr(*l, ':') != NULL || strchr(*l, ' ') != NULL)
+      continue;
+    g_strv_builder_add(b, *l);
+  }
+  return g_strv_builder_end(b);
+}
+
+/* All the rest comes from one QEMU process asked over QMP on stdio: one
+ * spawn instead of one per device keeps the probe well under a second. */
+static gboolean probe_qmp(BvmQemuCaps *c, GError **error)
+{
+  g_autoptr(GString) in =
+      g_string_new("{\"execute\":\"qmp_capabilities\"}\n"
+                   "{\"execute\":\"query-version\",\"id\":\"version\"}\n"
+                   "{\"execute\":\"query-machines\",\"id\":\"machines\"}\n"
+                   "{\"execute\":\"query-command-line-options\","
+                   "\"arguments\":{\"option\":\"sandbox\"},\"id\":\"sandbox\"}\n"
+                   "{\"execute\":\"qom-list-types\",\"arguments\":"
+                   "{\"implements\":\"device\",\"abstract\":false},"
+                   "\"id\":\"devices\"}\n");
+  for (const char *const *d = probed_devices; *d; d++)
+    g_string_append_printf(in,
+                           "{\"execute\":\"device-list-properties\",\"arguments\":"
+                           "{\"typename\":\"%s\"},\"id\":\"props:%s\"}\n",
+                           *d, *d);
+  g_string_append(in, "{\"execute\":\"quit\"}\n");
+
+  const char *argv[] = {c->binary, "-machine", "none", "-nodefaults", "-display", "none",
+                        "-accel",  "tcg",      "-qmp", "stdio",       NULL};
+  g_autoptr(GSubprocess) p =
+      g_subprocess_newv(argv,
+                        G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                            G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                        error);
+  if (p == NULL)
+    return FALSE;
+  g_autofree char *out = NULL;
+  if (!g_subprocess_communicate_utf8(p, in->str, NULL, &out, NULL, error))
+    return FALSE;
+
+  g_auto(GStrv) lines = g_strsplit(out ? out : "", "\n", -1);
+  for (char **l = lines; *l; l++) {
+    if (**l == '\0')
+      continue;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    if (!json_parser_load_from_data(parser, *l, -1, NULL))
+      continue;
+    JsonNode *root = json_parser_get_root(parser);
+    if (!JSON_NODE_HOLDS_OBJECT(root))
+      continue;
+    JsonObject *o = json_node_get_object(root);
+    const char *id = json_object_get_string_member_with_default(o, "id", NULL);
+    JsonNode *ret = json_object_get_member(o, "return");
+    if (id == NULL)
+      continue;
+    if (strcmp(id, "sandbox") == 0) {
+      c->sandbox = ret != NULL;
+      continue;
+    }
+    if (ret == NULL)
+      continue;
+    if (strcmp(id, "version") == 0 && JSON_NODE_HOLDS_OBJECT(ret)) {
+      JsonObject *q = json_object_get_object_member(json_node_get_object(ret), "qemu");
+      c->version = g_strdup_printf("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT,
+                                   json_object_get_int_member(q, "major"),
+                                   json_object_get_int_member(q, "minor"),
+                                   json_object_get_int_member(q, "micro"));
+    } else if (strcmp(id, "machines") == 0 && JSON_NODE_HOLDS_ARRAY(ret)) {
+      g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+      JsonArray *a = json_node_get_array(ret);
+      for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *m = json_array_get_object_element(a, i);
+        g_strv_builder_add(b, json_object_get_string_member_with_default(m, "name", ""));
+        const char *alias = json_object_get_string_member_with_default(m, "alias", NULL);
+        if (alias != NULL)
+          g_strv_builder_add(b, alias);
+      }
+      c->machines = g_strv_builder_end(b);
+    } else if (strcmp(id, "devices") == 0 && JSON_NODE_HOLDS_ARRAY(ret)) {
+      JsonArray *a = json_node_get_array(ret);
+      for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *t = json_array_get_object_element(a, i);
+        const char *name = json_object_get_string_member_with_default(t, "name", NULL);
+        if (name != NULL && !g_hash_table_contains(c->devices, name))
+          g_hash_table_insert(c->devices, g_strdup(name), g_new0(char *, 1));
+      }
+    } else if (g_str_has_prefix(id, "props:") && JSON_NODE_HOLDS_ARRAY(ret)) {
+      g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+      JsonArray *a = json_node_get_array(ret);
+      for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *pr = json_array_get_object_element(a, i);
+        g_strv_builder_add(b, json_object_get_string_member_with_default(pr, "name", ""));
+      }
+      g_hash_table_insert(c->devices, g_strdup(id + strlen("props:")), g_strv_builder_end(b));
+    }
+  }
+  if (c->version == NULL || c->machines == NULL) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
+                "%s did not answer the capability probe: is it a working QEMU?", c->binary);
+    return FALSE;
+  }
+  c->version_code = version_code(c->version);
+  return TRUE;
+}
+
+BvmQemuCaps *bvm_qemu_caps_probe(const char *binary, BvmArch arch, GError **error)
+{
+  g_autoptr(BvmQemuCaps) c = g_new0(BvmQemuCaps, 1);
+  c->binary = g_strdup(binary);
+  c->arch = arch;
+  c->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_strfreev);
+  g_autofree char *accels = run_help(binary, "-accel", error);
+  if (accels == NULL)
+    return NULL;
+  c->accels = parse_help_list(accels);
+  g_autofree char *displays = run_help(binary, "-display", error);
+  if (displays == NULL)
+    return NULL;
+  c->displays = parse_help_list(displays);
+  if (!probe_qmp(c, error))
+    return NULL;
+  return g_steal_pointer(&c);
+}
+
+/* The cache ---------------------------------------------------------------- */
+
+static char *cache_key(const char *binary)
+{
+  GStatBuf st;
+  if (g_stat(binary, &st) != 0)
+    return NULL;
+  return g_strdup_printf("%s:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, binary, (gint64)st.st_size,
+                         (gint64)st.st_mtime);
+}
+
+static BvmQemuCaps *cache_load(const char *path, const char *key, BvmArch arch)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+  if (!json_parser_load_from_file(parser, path, NULL))
+    return NULL;
+  JsonNode *root = json_parser_get_root(parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+    return NULL;
+  JsonObject *o = json_node_get_object(root);
+  if (g_strcmp0(json_object_get_string_member_with_default(o, "key", ""), key) != 0 ||
+      !json_object_has_member(o, "caps") ||
+      !JSON_NODE_HOLDS_OBJECT(json_object_get_member(o, "caps")))
+    return NULL;
+  return qemu_from_json(json_object_get_object_member(o, "caps"), arch, NULL);
+}
+
+static void cache_save(const char *path, const char *key, const BvmQemuCaps *c)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "key");
+  json_builder_add_string_value(b, key);
+  json_builder_set_member_name(b, "caps");
+  add_qemu(b, c);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  g_autofree char *text = json_to_string(root, FALSE);
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_mkdir_with_parents(dir, 0700);
+  (void)bvm_file_write_atomic(path, text, -1, 0600, NULL);
+}
+
+static const char *const qemu_names[BVM_ARCH_N] = {"qemu-system-x86_64", "qemu-system-aarch64"};
+static const char *const qemu_env[BVM_ARCH_N] = {"BRIDGEVM_QEMU_X86_64", "BRIDGEVM_QEMU_AARCH64"};
+
+BvmHostCaps *bvm_host_caps_get(gboolean refresh, GError **error)
+{
+  g_autoptr(BvmHostCaps) caps = g_new0(BvmHostCaps, 1);
+  bvm_host_info_probe(&caps->host);
+  for (int i = 0; i < BVM_ARCH_N; i++) {
+    g_autofree char *binary = bvm_find_tool(qemu_names[i], qemu_env[i], "", NULL);
+    if (binary == NULL)
+      continue;
+    g_autofree char *key = cache_key(binary);
+    if (key == NULL)
+      continue;
+    g_autofree char *name = g_strdup_printf("qemu-caps-%s.json", bvm_arch_to_string((BvmArch)i));
+    g_autofree char *path = g_build_filename(g_get_user_cache_dir(), "bridgevm", name, NULL);
+    if (!refresh)
+      caps->qemu[i] = cache_load(path, key, (BvmArch)i);
+    if (caps->qemu[i] == NULL) {
+      caps->qemu[i] = bvm_qemu_caps_probe(binary, (BvmArch)i, error);
+      if (caps->qemu[i] == NULL)
+        return NULL;
+      cache_save(path, key, caps->qemu[i]);
+    }
+  }
+  return g_steal_pointer(&caps);
+}

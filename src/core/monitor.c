@@ -371,6 +371,7 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
   Monitor mon = {.log_fd = -1, .status_fd = status_fd};
   Monitor *m = &mon;
   g_autoptr(GError) error = NULL;
+  g_autofree char *ok = NULL;
   int exit_status = 1;
 
   /* Our own session: a closed terminal or a Ctrl-C in the shell that ran
@@ -431,7 +432,7 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
     g_clear_error(&error);
   }
   save_run_state(m, BVM_VM_RUNNING);
-  g_autofree char *ok = g_strdup_printf("ok %d", m->run.qemu_pid);
+  ok = g_strdup_printf("ok %d", m->run.qemu_pid);
   mlog(m, "VM running: QEMU pid %d", m->run.qemu_pid);
   report(m, ok);
 

@@ -1,2 +1,560 @@
-/* qemu_cmd.c: not written yet */
-#include <glib.h>
+/* The QEMU command builder. PURE: no I/O, no environment, no clock. Every
+ * flag group carries the reason it is there; every optimization the host
+ * cannot take is listed as dropped, with why. docs/qemu-flags.md maps each
+ * config key to its flags and golden cases. */
+#include "qemu_cmd.h"
+#include "error.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+static const char *const display_names[BVM_DISPLAY_N] = {"auto", "window", "none", "vnc"};
+
+const char *bvm_display_mode_to_string(BvmDisplayMode mode)
+{
+  return (guint)mode < BVM_DISPLAY_N ? display_names[mode] : "auto";
+}
+
+gboolean bvm_display_mode_from_string(const char *s, BvmDisplayMode *out_mode)
+{
+  for (guint i = 0; i < BVM_DISPLAY_N; i++) {
+    if (g_strcmp0(display_names[i], s) == 0) {
+      *out_mode = (BvmDisplayMode)i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static void group_free(BvmCmdGroup *g)
+{
+  g_strfreev(g->flags);
+  g_free(g->reason);
+  g_free(g);
+}
+
+static void dropped_free(BvmCmdDropped *d)
+{
+  g_free(d->what);
+  g_free(d->why);
+  g_free(d);
+}
+
+void bvm_command_free(BvmCommand *cmd)
+{
+  if (cmd == NULL)
+    return;
+  g_ptr_array_unref(cmd->argv);
+  g_ptr_array_unref(cmd->groups);
+  g_ptr_array_unref(cmd->dropped);
+  g_free(cmd->accel);
+  g_free(cmd);
+}
+
+/* Append a group: the flags (NULL-terminated, each consumed: g_free'd
+ * strings) and why they are there. */
+static void add_group(BvmCommand *cmd, const char *reason, ...)
+{
+  va_list ap;
+  va_start(ap, reason);
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+  char *flag;
+  while ((flag = va_arg(ap, char *)) != NULL) {
+    g_ptr_array_insert(cmd->argv, (gint)cmd->argv->len - 1, g_strdup(flag));
+    g_strv_builder_add(b, flag);
+    g_free(flag);
+  }
+  va_end(ap);
+  BvmCmdGroup *g = g_new0(BvmCmdGroup, 1);
+  g->flags = g_strv_builder_end(b);
+  g->reason = g_strdup(reason);
+  g_ptr_array_add(cmd->groups, g);
+}
+
+static void add_dropped(BvmCommand *cmd, const char *what, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+static void add_dropped(BvmCommand *cmd, const char *what, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  BvmCmdDropped *d = g_new0(BvmCmdDropped, 1);
+  d->what = g_strdup(what);
+  d->why = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_ptr_array_add(cmd->dropped, d);
+}
+
+#define S(x) g_strdup(x)
+#define F(...) g_strdup_printf(__VA_ARGS__)
+
+/* A value for an option list: commas doubled (see util.h). */
+#define E(x) bvm_qemu_escape(x)
+
+/* qcow2 with 64 KiB clusters (disk.c): 8 bytes of L2 table map one
+ * cluster, so the whole disk needs disk_bytes / 8192 of L2 cache. QEMU's
+ * default cap is 32 MiB on Linux, 8 MiB elsewhere (block/qcow2.h,
+ * DEFAULT_L2_CACHE_MAX_SIZE), and it never allocates more than needed. */
+static guint64 l2_needed_bytes(guint64 disk_gib)
+{
+  return disk_gib * BVM_GIB / 8192;
+}
+
+static guint64 l2_default_max(BvmHostOs os)
+{
+  return os == BVM_HOST_OS_LINUX ? 32 * BVM_MIB : 8 * BVM_MIB;
+}
+
+/* A stable MAC from the VM id: 52:54:00 is QEMU's locally administered
+ * prefix; the rest hashes the id so the MAC survives restarts. */
+static char *mac_for(const char *id)
+{
+  guint h = g_str_hash(id);
+  return g_strdup_printf("52:54:00:%02x:%02x:%02x", (h >> 16) & 0xff, (h >> 8) & 0xff, h & 0xff);
+}
+
+/* NVMe serial: up to 20 characters; the guest sees it as the disk's serial
+ * (/sys/class/nvme/nvme0/serial), so it names the VM. */
+static char *nvme_serial_for(const char *id)
+{
+  GString *s = g_string_new("BVM");
+  for (const char *p = id; *p && s->len < 20; p++)
+    if (g_ascii_isxdigit(*p))
+      g_string_append_c(s, g_ascii_toupper(*p));
+  return g_string_free(s, FALSE);
+}
+
+static void add_accel(BvmCommand *cmd, const BvmConfig *c, const BvmHostCaps *caps,
+                      const BvmQemuCaps *q)
+{
+  gboolean same_arch = caps->host.arch == c->arch;
+  gboolean windows = c->os == BVM_OS_WINDOWS11;
+  if (same_arch && caps->host.os == BVM_HOST_OS_MACOS && caps->host.hvf &&
+      bvm_qemu_caps_has_accel(q, "hvf")) {
+    cmd->accel = g_strdup("hvf");
+    add_group(cmd,
+              "Hypervisor.framework runs the guest's instructions natively on Apple Silicon; "
+              "-cpu host exposes the real CPU's features instead of an emulated model",
+              S("-accel"), S("hvf"), S("-cpu"), S("host"), NULL);
+    return;
+  }
+  if (same_arch && caps->host.os == BVM_HOST_OS_LINUX && caps->host.kvm &&
+      bvm_qemu_caps_has_accel(q, "kvm")) {
+    cmd->accel = g_strdup("kvm");
+    if (windows && c->arch == BVM_ARCH_X86_64) {
+      add_group(cmd,
+                "KVM runs the guest natively; -cpu host passes the real CPU's features. The hv_* "
+                "Hyper-V enlightenments let Windows use paravirtual timers, APIC, spinlocks and "
+                "TLB flushes: without them Windows burns CPU in busy loops and its clock drifts",
+                S("-accel"), S("kvm"), S("-cpu"),
+                S("host,hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_vpindex,hv_runtime,hv_synic,"
+                  "hv_stimer,hv_time,hv_frequencies,hv_reset,hv_tlbflush,hv_ipi"),
+                NULL);
+    } else {
+      add_group(cmd, "KVM runs the guest natively; -cpu host passes the real CPU's features",
+                S("-accel"), S("kvm"), S("-cpu"), S("host"), NULL);
+    }
+    return;
+  }
+  cmd->accel = g_strdup("tcg");
+  const char *why = !same_arch ? "the guest's architecture differs from the host's"
+                    : caps->host.os == BVM_HOST_OS_MACOS
+                        ? "Hypervisor.framework is not available (kern.hv_support)"
+                        : "/dev/kvm is missing or not writable for this user";
+  add_dropped(cmd, "hardware acceleration",
+              "%s: the guest runs under TCG emulation, many times slower", why);
+  if (windows && c->arch == BVM_ARCH_X86_64)
+    add_dropped(cmd, "Hyper-V enlightenments", "they pay off only with KVM");
+  /* pauth-impdef: QEMU's own pointer-authentication hash instead of the
+   * architected QARMA, much cheaper to emulate (QEMU >= 6.2); guests cannot
+   * tell the difference. */
+  const char *cpu =
+      c->arch == BVM_ARCH_AARCH64 && q->version_code >= 60200 ? "max,pauth-impdef=on" : "max";
+  add_group(cmd,
+            "TCG emulation with one host thread per vCPU (thread=multi); -cpu max offers every "
+            "feature TCG can emulate, which modern installers check for",
+            S("-accel"), S("tcg,thread=multi"), S("-cpu"), S(cpu), NULL);
+}
+
+static void add_machine(BvmCommand *cmd, const BvmConfig *c)
+{
+  if (c->arch == BVM_ARCH_AARCH64) {
+    add_group(cmd,
+              "virt is the generic Arm machine; GICv3 (gic-version=3) is the interrupt controller "
+              "Windows on Arm expects and the only one that takes more than 8 vCPUs",
+              S("-machine"), S("virt,gic-version=3,highmem=on"), NULL);
+    return;
+  }
+  if (c->firmware.requires_smm) {
+    add_group(cmd,
+              "q35 is a modern PCIe chipset. This Secure Boot firmware keeps its variables safe in "
+              "System Management Mode: without smm=on and secure pflash it does not fail, the VM "
+              "hangs with a blank screen",
+              S("-machine"), S("q35,smm=on,vmport=off"), S("-global"),
+              S("driver=cfi.pflash01,property=secure,value=on"), NULL);
+  } else {
+    add_group(cmd,
+              "q35 is a modern PCIe chipset; SMM is off because this firmware does not need it "
+              "(it costs boot time under TCG)",
+              S("-machine"), S("q35,smm=off,vmport=off"), NULL);
+  }
+}
+
+static void add_disk(BvmCommand *cmd, const BvmConfig *c, const BvmHostCaps *caps,
+                     const BvmQemuCaps *q, const BvmPaths *paths)
+{
+  guint64 needed = l2_needed_bytes(c->disk_gib);
+  guint64 dflt = l2_default_max(caps->host.os);
+  g_autofree char *l2 = NULL;
+  if (needed > dflt) {
+    guint64 mib = (needed + BVM_MIB - 1) / BVM_MIB;
+    l2 = g_strdup_printf(",l2-cache-size=%" G_GUINT64_FORMAT "M", mib);
+  } else {
+    add_dropped(cmd, "qcow2 l2-cache-size",
+                "QEMU's default L2 cache (%" G_GUINT64_FORMAT " MiB here) already maps the whole "
+                "%" G_GUINT64_FORMAT " GiB disk",
+                dflt / BVM_MIB, c->disk_gib);
+  }
+  g_autofree char *disk = E(paths->disk);
+  add_group(cmd,
+            "The disk: a qcow2 image with aio=threads (works on every host and filesystem) and "
+            "the host page cache on (cache.direct=off: qcow2 metadata is small and hot). The L2 "
+            "cache is sized to map the whole disk so random I/O never rereads qcow2 tables; "
+            "discard=unmap and detect-zeroes=unmap give freed guest blocks back to the host",
+            S("-blockdev"),
+            F("driver=file,node-name=disk0-file,filename=%s,aio=threads,cache.direct=off,"
+              "discard=unmap",
+              disk),
+            S("-blockdev"),
+            F("driver=qcow2,node-name=disk0,file=disk0-file,discard=unmap,detect-zeroes=unmap%s",
+              l2 ? l2 : ""),
+            NULL);
+  g_autofree char *serial = nvme_serial_for(c->id);
+  if (bvm_qemu_caps_has_property(q, "nvme", "max_ioqpairs")) {
+    add_group(cmd,
+              "NVMe with 4 I/O queue pairs: Windows and Linux ship NVMe drivers (the installer "
+              "sees the disk without extra drivers) and spread I/O over the queues; max_ioqpairs "
+              "is the QEMU >= 5.1 name (num_queues is deprecated), default 64",
+              S("-device"), F("nvme,drive=disk0,serial=%s,max_ioqpairs=4,bootindex=1", serial),
+              NULL);
+  } else {
+    add_dropped(cmd, "NVMe disk", "this QEMU has no nvme device with max_ioqpairs");
+    add_group(cmd, "virtio-blk: the fast paravirtual disk when NVMe is not available", S("-device"),
+              F("virtio-blk-pci,drive=disk0,serial=%s,bootindex=1", serial), NULL);
+  }
+}
+
+static void add_cdrom(BvmCommand *cmd, const BvmConfig *c, const BvmQemuCaps *q)
+{
+  if (c->iso_path == NULL)
+    return;
+  g_autofree char *iso = E(c->iso_path);
+  if (c->arch == BVM_ARCH_AARCH64) {
+    add_group(cmd,
+              "The installer ISO, first in boot order, as a USB CD: virt has no IDE/AHCI, and the "
+              "Windows on Arm installer has no virtio-scsi driver, but it reads USB storage",
+              S("-blockdev"), F("driver=file,node-name=cd0-file,filename=%s,read-only=on", iso),
+              S("-blockdev"), S("driver=raw,node-name=cd0,file=cd0-file,read-only=on"),
+              S("-device"), S("usb-storage,bus=xhci.0,drive=cd0,removable=on,bootindex=0"), NULL);
+    return;
+  }
+  (void)q;
+  add_group(cmd,
+            "The installer ISO, first in boot order, as a SATA CD-ROM on q35's AHCI: every "
+            "firmware and installer reads it without drivers",
+            S("-blockdev"), F("driver=file,node-name=cd0-file,filename=%s,read-only=on", iso),
+            S("-blockdev"), S("driver=raw,node-name=cd0,file=cd0-file,read-only=on"), S("-device"),
+            S("ide-cd,bus=ide.0,drive=cd0,bootindex=0"), NULL);
+}
+
+static char *ioeventfd(const BvmQemuCaps *q, const char *device)
+{
+  return g_strdup(bvm_qemu_caps_has_property(q, device, "ioeventfd") ? ",ioeventfd=on" : "");
+}
+
+static void add_gpu(BvmCommand *cmd, const BvmConfig *c, const BvmHostCaps *caps,
+                    const BvmQemuCaps *q)
+{
+  const char *gpu = c->arch == BVM_ARCH_AARCH64 ? "virtio-gpu-pci" : "virtio-vga";
+  if (!bvm_qemu_caps_has_device(q, gpu)) {
+    add_dropped(cmd, "virtio-gpu", "this QEMU has no %s device", gpu);
+    add_group(cmd, "A standard VGA adapter: this QEMU has no virtio-gpu", S("-device"),
+              S(c->arch == BVM_ARCH_AARCH64 ? "ramfb" : "VGA"), NULL);
+    return;
+  }
+  GString *opts = g_string_new(gpu);
+  if (bvm_qemu_caps_has_property(q, gpu, "edid")) {
+    g_string_append_printf(opts, ",edid=on,xres=%u,yres=%u", c->display_width, c->display_height);
+  } else {
+    add_dropped(cmd, "EDID resolutions", "this QEMU's %s has no edid property", gpu);
+  }
+  gboolean blob_ok = bvm_qemu_caps_has_property(q, gpu, "blob");
+  if (blob_ok && caps->host.os == BVM_HOST_OS_LINUX && !caps->host.udmabuf) {
+    add_dropped(cmd, "virtio-gpu blob scanout",
+                "/dev/udmabuf is missing on this host (QEMU refuses blob=on without it; load the "
+                "udmabuf module)");
+    blob_ok = FALSE;
+  } else if (!blob_ok) {
+    add_dropped(cmd, "virtio-gpu blob scanout", "this QEMU's %s has no blob property", gpu);
+  }
+  if (blob_ok) {
+    g_string_append(opts, ",blob=on");
+    if (bvm_qemu_caps_has_property(q, gpu, "max_hostmem"))
+      g_string_append(opts, ",max_hostmem=268435456");
+  }
+  g_autofree char *ioev = ioeventfd(q, gpu);
+  g_string_append(opts, ioev);
+  char *gpu_opts = g_string_free(opts, FALSE);
+  if (c->arch == BVM_ARCH_AARCH64) {
+    add_group(cmd,
+              "virtio-gpu with EDID on, so the guest offers the configured resolution; blob "
+              "scanout shares guest buffers with the display without a copy where the host allows "
+              "it (max_hostmem bounds what the guest can make the host allocate). ramfb is the "
+              "simple framebuffer the firmware and the Windows installer draw on before the "
+              "virtio-gpu driver loads",
+              S("-device"), S("ramfb"), S("-device"), gpu_opts, NULL);
+  } else {
+    add_group(cmd,
+              "virtio-vga: virtio-gpu plus a VGA-compatible framebuffer, so the firmware and "
+              "installers (which have no virtio-gpu driver) are seen too; EDID on offers the "
+              "configured resolution; blob scanout shares guest buffers without a copy where the "
+              "host allows it (max_hostmem bounds host memory for them)",
+              S("-device"), gpu_opts, NULL);
+  }
+}
+
+static void add_display(BvmCommand *cmd, const BvmHostCaps *caps, const BvmQemuCaps *q,
+                        const BvmPaths *paths, BvmDisplayMode mode)
+{
+  if (mode == BVM_DISPLAY_AUTO)
+    mode = caps->host.desktop ? BVM_DISPLAY_WINDOW : BVM_DISPLAY_VNC;
+  if (mode == BVM_DISPLAY_WINDOW) {
+    const char *ui = caps->host.os == BVM_HOST_OS_MACOS ? "cocoa" : "gtk";
+    if (bvm_qemu_caps_has_display(q, ui)) {
+      add_group(cmd, "The VM's screen in a window of the platform's toolkit", S("-display"),
+                F("%s", ui), NULL);
+      return;
+    }
+    add_dropped(cmd, "a display window", "this QEMU was built without the %s display", ui);
+    mode = BVM_DISPLAY_VNC;
+  }
+  if (mode == BVM_DISPLAY_NONE) {
+    add_group(cmd, "No display: the VM runs headless (agent, serial and QMP still work)",
+              S("-display"), S("none"), NULL);
+    return;
+  }
+  g_autofree char *vnc = E(paths->vnc_sock);
+  add_group(cmd,
+            "Headless: the screen is served by VNC on a unix socket in run/, never a TCP port, so "
+            "only this user can reach it",
+            S("-display"), S("none"), S("-vnc"), F("unix:%s", vnc), NULL);
+}
+
+BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, const BvmPaths *paths,
+                               const BvmCmdOptions *opts, GError **error)
+{
+  g_return_val_if_fail(c != NULL && caps != NULL && paths != NULL && opts != NULL, NULL);
+  const BvmQemuCaps *q = caps->qemu[c->arch];
+  if (q == NULL) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING, "no QEMU for %s guests: install %s",
+                bvm_arch_to_string(c->arch),
+                c->arch == BVM_ARCH_AARCH64 ? "qemu-system-arm (Debian) or qemu (Homebrew)"
+                                            : "qemu-system-x86 (Debian) or qemu (Homebrew)");
+    return NULL;
+  }
+  if (c->firmware.code == NULL || c->firmware.vars_template == NULL) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "VM '%s' has no UEFI firmware recorded in its config.json", c->name);
+    return NULL;
+  }
+  BvmCommand *cmd = g_new0(BvmCommand, 1);
+  cmd->argv = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(cmd->argv, NULL);
+  cmd->groups = g_ptr_array_new_with_free_func((GDestroyNotify)group_free);
+  cmd->dropped = g_ptr_array_new_with_free_func((GDestroyNotify)dropped_free);
+  cmd->command_version = BVM_COMMAND_VERSION;
+
+  add_group(cmd, "The QEMU system emulator for the guest's architecture", S(q->binary), NULL);
+  g_autofree char *name = E(c->name);
+  add_group(cmd,
+            "Identity: the VM's name (for ps and the window title; debug-threads names QEMU's "
+            "threads) and its uuid (the SMBIOS system UUID, which Windows activation keys on)",
+            S("-name"), F("guest=%s,debug-threads=on", name), S("-uuid"), S(c->id), NULL);
+  add_group(cmd,
+            "Only the devices declared below: no default NIC, VGA, floppy or CD, and no "
+            "system-wide QEMU config can change this VM",
+            S("-nodefaults"), S("-no-user-config"), NULL);
+  add_accel(cmd, c, caps, q);
+  add_machine(cmd, c);
+  add_group(cmd,
+            "vCPUs as cores of one socket: Windows client editions use at most two sockets, so "
+            "8 single-core sockets would leave 6 vCPUs idle",
+            S("-smp"), F("%u,sockets=1,cores=%u,threads=1", c->cpus, c->cpus), S("-m"),
+            F("%" G_GUINT64_FORMAT "M", c->memory_mib), NULL);
+  if (c->os == BVM_OS_WINDOWS11)
+    add_group(cmd,
+              "Windows keeps the hardware clock in local time; driftfix=slew catches up lost "
+              "timer ticks gently",
+              S("-rtc"), S("base=localtime,driftfix=slew"), NULL);
+  else
+    add_group(cmd, "The hardware clock in UTC, as Linux expects", S("-rtc"), S("base=utc"), NULL);
+
+  g_autofree char *code = E(c->firmware.code);
+  g_autofree char *vars = E(paths->vars);
+  add_group(cmd,
+            "UEFI firmware (EDK2): the code read-only from the firmware package, the variables "
+            "(boot entries, Secure Boot keys) in the bundle's own efi-vars.fd",
+            S("-drive"), F("if=pflash,format=raw,unit=0,readonly=on,file=%s", code), S("-drive"),
+            F("if=pflash,format=raw,unit=1,file=%s", vars), NULL);
+
+  add_group(cmd,
+            "USB 3 (xhci) with a tablet and a keyboard: the tablet gives absolute pointer "
+            "positions, so the mouse follows the host cursor without grabbing",
+            S("-device"), S("qemu-xhci,id=xhci"), S("-device"), S("usb-tablet,bus=xhci.0"),
+            S("-device"), S("usb-kbd,bus=xhci.0"), NULL);
+  add_disk(cmd, c, caps, q, paths);
+  add_cdrom(cmd, c, q);
+  add_gpu(cmd, c, caps, q);
+  add_display(cmd, caps, q, paths, opts->display);
+
+  g_autofree char *mac = mac_for(c->id);
+  g_autofree char *net_ioev = ioeventfd(q, "virtio-net-pci");
+  add_group(cmd,
+            "Networking: user-mode NAT (no root, no host setup) on virtio-net, the fastest "
+            "paravirtual NIC; a MAC derived from the VM id stays the same across boots. "
+            "ioeventfd=on (QEMU's default for virtio-pci, stated for audit) lets KVM/HVF signal "
+            "queue kicks without a vCPU exit; TCG has no ioeventfd",
+            S("-netdev"), S("user,id=net0"), S("-device"),
+            F("virtio-net-pci,netdev=net0,mac=%s%s", mac, net_ioev), NULL);
+
+  if (c->tpm_enabled) {
+    g_autofree char *sock = E(paths->swtpm_sock);
+    const char *tpm_dev = c->arch == BVM_ARCH_AARCH64 ? "tpm-tis-device" : "tpm-crb";
+    add_group(cmd,
+              "TPM 2.0 from the VM's own swtpm (state in the bundle's tpm/): Windows 11 requires "
+              "one. tpm-crb is the TPM interface for q35; virt has no ISA bus, so arm uses the "
+              "sysbus tpm-tis-device",
+              S("-chardev"), F("socket,id=chrtpm,path=%s", sock), S("-tpmdev"),
+              S("emulator,id=tpm0,chardev=chrtpm"), S("-device"), F("%s,tpmdev=tpm0", tpm_dev),
+              NULL);
+  }
+
+  g_autofree char *qga = E(paths->qga_sock);
+  g_autofree char *ser_ioev = ioeventfd(q, "virtio-serial-pci");
+  add_group(cmd,
+            "The QEMU guest agent's channel: a virtio-serial port named org.qemu.guest_agent.0 "
+            "on a unix socket in run/ (agent calls, clean shutdown)",
+            S("-chardev"), F("socket,id=qga0,path=%s,server=on,wait=off", qga), S("-device"),
+            F("virtio-serial-pci,id=vser0%s", ser_ioev), S("-device"),
+            S("virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0"), NULL);
+
+  g_autofree char *qmp = E(paths->qmp_sock);
+  g_autofree char *qmp2 = E(paths->qmp_client_sock);
+  add_group(cmd,
+            "Two QMP sockets: one the VM's monitor process holds for events, one for the CLI, "
+            "server and app to send commands (QMP serves one client per socket)",
+            S("-chardev"), F("socket,id=qmp0,path=%s,server=on,wait=off", qmp), S("-mon"),
+            S("chardev=qmp0,mode=control"), S("-chardev"),
+            F("socket,id=qmp1,path=%s,server=on,wait=off", qmp2), S("-mon"),
+            S("chardev=qmp1,mode=control"), NULL);
+
+  g_autofree char *serial = E(paths->serial_log);
+  add_group(cmd,
+            "The guest's serial console, written to logs/serial.log; QEMU's own messages "
+            "carry timestamps",
+            S("-chardev"), F("file,id=serial0,path=%s", serial), S("-serial"), S("chardev:serial0"),
+            S("-msg"), S("timestamp=on"), NULL);
+
+  if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox) {
+    add_group(cmd,
+              "seccomp sandbox: QEMU may not use obsolete syscalls, gain privileges, spawn "
+              "processes or change resource limits, which a guest escape would need",
+              S("-sandbox"),
+              S("on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"), NULL);
+  } else if (caps->host.os == BVM_HOST_OS_LINUX) {
+    add_dropped(cmd, "seccomp sandbox", "this QEMU was built without seccomp");
+  }
+  if (opts->start_paused)
+    add_group(cmd, "Start with the vCPUs stopped until QMP says cont, so nothing is missed",
+              S("-S"), NULL);
+  return cmd;
+}
+
+JsonNode *bvm_command_to_json(const BvmCommand *cmd)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "argv");
+  json_builder_begin_array(b);
+  for (guint i = 0; i + 1 < cmd->argv->len; i++)
+    json_builder_add_string_value(b, cmd->argv->pdata[i]);
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "groups");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < cmd->groups->len; i++) {
+    const BvmCmdGroup *g = cmd->groups->pdata[i];
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "flags");
+    json_builder_begin_array(b);
+    for (char **f = g->flags; *f; f++)
+      json_builder_add_string_value(b, *f);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "reason");
+    json_builder_add_string_value(b, g->reason);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "dropped");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < cmd->dropped->len; i++) {
+    const BvmCmdDropped *d = cmd->dropped->pdata[i];
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "what");
+    json_builder_add_string_value(b, d->what);
+    json_builder_set_member_name(b, "why");
+    json_builder_add_string_value(b, d->why);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "accel");
+  json_builder_add_string_value(b, cmd->accel);
+  json_builder_set_member_name(b, "commandVersion");
+  json_builder_add_int_value(b, cmd->command_version);
+  json_builder_end_object(b);
+  return json_builder_get_root(b);
+}
+
+char *bvm_command_explain(const BvmCommand *cmd)
+{
+  GString *out = g_string_new(NULL);
+  g_string_append_printf(out, "# QEMU command (command version %u, accelerator %s)\n\n",
+                         cmd->command_version, cmd->accel);
+  for (guint i = 0; i < cmd->groups->len; i++) {
+    const BvmCmdGroup *g = cmd->groups->pdata[i];
+    g_string_append_printf(out, "# %s\n", g->reason);
+    for (char **f = g->flags; *f; f++) {
+      g_autofree char *quoted = g_shell_quote(*f);
+      g_string_append_printf(out, "  %s%s\n", (*f)[0] == '-' ? "" : "  ", quoted);
+    }
+    g_string_append_c(out, '\n');
+  }
+  if (cmd->dropped->len > 0) {
+    g_string_append(out, "# Not used on this host:\n");
+    for (guint i = 0; i < cmd->dropped->len; i++) {
+      const BvmCmdDropped *d = cmd->dropped->pdata[i];
+      g_string_append_printf(out, "#   %s: %s\n", d->what, d->why);
+    }
+  }
+  return g_string_free(out, FALSE);
+}
+
+char *bvm_command_to_args_text(const BvmCommand *cmd)
+{
+  GString *out = g_string_new(NULL);
+  for (guint i = 0; i + 1 < cmd->argv->len; i++) {
+    g_string_append(out, cmd->argv->pdata[i]);
+    g_string_append_c(out, '\n');
+  }
+  return g_string_free(out, FALSE);
+}

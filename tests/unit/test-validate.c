@@ -25,7 +25,15 @@ static char *make_image(const char *name, const char *ident)
   return write_file(name, data, len);
 }
 
-static void expect(gboolean ok, GError *error, int code, const char *fragment)
+/* The call runs first, then its error is checked (argument evaluation order
+ * is unspecified in C, hence the macro). */
+#define expect(call, error, code, fragment)                                                        \
+  do {                                                                                             \
+    gboolean ok_ = (call);                                                                         \
+    expect_error(ok_, (error), (code), (fragment));                                                \
+  } while (0)
+
+static void expect_error(gboolean ok, GError *error, int code, const char *fragment)
 {
   g_assert_false(ok);
   g_assert_nonnull(error);

@@ -1,0 +1,155 @@
+/* Every argv the builder makes for this host is accepted by the real QEMU:
+ * for each guest profile, create the VM with the real tools, start its
+ * swtpm, start QEMU paused with the builder's argv, ask QMP, then quit. */
+#include "caps.h"
+#include "cli-harness.h"
+#include "error.h"
+#include "paths.h"
+#include "qemu_cmd.h"
+#include "qmp.h"
+#include "registry.h"
+#include "tpm.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+static char *root, *library, *iso;
+static BvmHostCaps *caps;
+
+typedef struct {
+  const char *name;
+  const char *const *create_args;
+  BvmDisplayMode display;
+} Profile;
+
+static gboolean wait_for_path(const char *path, GSubprocess *owner)
+{
+  for (int i = 0; i < 500; i++) {
+    if (g_file_test(path, G_FILE_TEST_EXISTS))
+      return TRUE;
+    if (g_subprocess_get_identifier(owner) == NULL)
+      return FALSE;
+    g_usleep(20 * 1000);
+  }
+  return FALSE;
+}
+
+static void test_profile(gconstpointer data)
+{
+  const Profile *p = data;
+  g_autoptr(GPtrArray) args = g_ptr_array_new();
+  g_ptr_array_add(args, (char *)"create");
+  g_ptr_array_add(args, (char *)p->name);
+  g_ptr_array_add(args, (char *)"--iso");
+  g_ptr_array_add(args, iso);
+  for (const char *const *a = p->create_args; *a; a++)
+    g_ptr_array_add(args, (char *)*a);
+  g_ptr_array_add(args, NULL);
+  g_auto(BvmRun) r = {0};
+  harness_run(&r, library, (const char *const *)args->pdata);
+  if (r.status != 0)
+    g_error("create %s: %s", p->name, r.err);
+
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BvmVmEntry) e = bvm_registry_find(library, p->name, &error);
+  g_assert_no_error(error);
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  BvmCmdOptions opts = {.display = p->display, .start_paused = TRUE};
+  g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(e->config, caps, paths, &opts, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(g_mkdir_with_parents(paths->run_dir, 0700), ==, 0);
+
+  g_autoptr(GSubprocess) swtpm = NULL;
+  if (e->config->tpm_enabled) {
+    g_assert_cmpint(symlink(paths->tpm_dir, paths->tpm_alias), ==, 0);
+    g_autofree char *swtpm_bin = g_find_program_in_path("swtpm");
+    g_auto(GStrv) targv = bvm_tpm_build_argv(swtpm_bin, paths);
+    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
+    int log = open(paths->swtpm_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    g_subprocess_launcher_take_fd(l, log, 3);
+    swtpm = g_subprocess_launcher_spawnv(l, (const char *const *)targv, &error);
+    g_assert_no_error(error);
+    g_assert_true(wait_for_path(paths->swtpm_sock, swtpm));
+  }
+
+  g_autoptr(GSubprocessLauncher) ql =
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocess) qemu =
+      g_subprocess_launcher_spawnv(ql, (const char *const *)cmd->argv->pdata, &error);
+  g_assert_no_error(error);
+  if (!wait_for_path(paths->qmp_sock, qemu)) {
+    g_autofree char *err = NULL;
+    g_subprocess_communicate_utf8(qemu, NULL, NULL, NULL, &err, NULL);
+    g_autofree char *text = bvm_command_to_args_text(cmd);
+    g_error("QEMU refused the argv of %s:\n%s\nargv:\n%s", p->name, err, text);
+  }
+  g_autoptr(BvmQmp) qmp = bvm_qmp_connect(paths->qmp_sock, 10000, &error);
+  g_assert_no_error(error);
+  g_autoptr(JsonNode) status = bvm_qmp_execute(qmp, "query-status", NULL, 10000, &error);
+  g_assert_no_error(error);
+  JsonObject *so = json_node_get_object(status);
+  g_assert_false(json_object_get_boolean_member(so, "running"));
+  g_assert_cmpstr(json_object_get_string_member(so, "status"), ==, "prelaunch");
+  if (e->config->tpm_enabled) {
+    g_autoptr(JsonNode) tpm = bvm_qmp_execute(qmp, "query-tpm", NULL, 10000, &error);
+    g_assert_no_error(error);
+    g_autofree char *text = json_to_string(tpm, FALSE);
+    g_assert_nonnull(strstr(text, "emulator"));
+  }
+  g_autoptr(JsonNode) quit = bvm_qmp_execute(qmp, "quit", NULL, 10000, NULL);
+  g_assert_true(g_subprocess_wait(qemu, NULL, NULL));
+  g_assert_true(g_subprocess_get_if_exited(qemu));
+  g_assert_cmpint(g_subprocess_get_exit_status(qemu), ==, 0);
+  if (swtpm != NULL) {
+    /* --terminate: swtpm ends with its QEMU connection. */
+    g_assert_true(g_subprocess_wait(swtpm, NULL, NULL));
+  }
+  bvm_remove_tree(paths->run_dir, NULL);
+}
+
+static const char *const linux_tpm[] = {"--preset", "light", "--memory", "1G", NULL};
+static const char *const linux_bare[] = {"--preset",         "light", "--memory", "1G", "--no-tpm",
+                                         "--no-secure-boot", NULL};
+static const char *const linux_sb[] = {"--preset", "light",         "--memory",
+                                       "1G",       "--secure-boot", NULL};
+static const char *const win11[] = {"--os",  "windows11",        "--preset",
+                                    "light", "--accept-license", NULL};
+static const char *const arm_linux[] = {"--arch",   "aarch64", "--preset", "light",
+                                        "--memory", "1G",      NULL};
+static const char *const arm_win11[] = {
+    "--arch", "aarch64", "--os", "windows11", "--preset", "light", "--accept-license", NULL};
+
+static const Profile profiles[] = {
+    {"x86 linux, tpm", linux_tpm, BVM_DISPLAY_VNC},
+    {"x86 linux bare", linux_bare, BVM_DISPLAY_NONE},
+    {"x86 linux secure boot", linux_sb, BVM_DISPLAY_VNC},
+    {"x86 windows 11", win11, BVM_DISPLAY_VNC},
+    {"arm linux", arm_linux, BVM_DISPLAY_VNC},
+    {"arm windows 11", arm_win11, BVM_DISPLAY_NONE},
+};
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  root = harness_tmpdir("bvm-accepts-XXXXXX");
+  g_autofree char *rt = g_build_filename(root, "runtime", NULL);
+  g_mkdir_with_parents(rt, 0700);
+  g_setenv("XDG_RUNTIME_DIR", rt, TRUE);
+  library = g_build_filename(root, "lib, with comma", NULL);
+  iso = harness_make_iso(root, "an iso, with=comma.iso");
+  g_autoptr(GError) error = NULL;
+  caps = bvm_host_caps_get(FALSE, &error);
+  g_assert_no_error(error);
+  for (guint i = 0; i < G_N_ELEMENTS(profiles); i++) {
+    g_autofree char *path = g_strdup_printf("/qemu-accepts/%s", profiles[i].name);
+    g_strdelimit(path + 1, " ,", '-');
+    g_test_add_data_func(path, &profiles[i], test_profile);
+  }
+  int rc = g_test_run();
+  bvm_host_caps_free(caps);
+  harness_cleanup(root);
+  return rc;
+}
