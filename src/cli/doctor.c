@@ -120,3 +120,25 @@ int bvm_cmd_doctor(int argc, char **argv)
                       : "Not ready: install what is missing above.");
   return ok ? BVM_EXIT_OK : BVM_EXIT_DEPENDENCY;
 }
+
+int bvm_cmd_caps(int argc, char **argv)
+{
+  BvmCliCommon common = {0};
+  gboolean refresh = FALSE;
+  const GOptionEntry entries[] = {
+      {"refresh", 0, 0, G_OPTION_ARG_NONE, &refresh, "Probe QEMU again", NULL},
+      G_OPTION_ENTRY_NULL};
+  int status;
+  if (!bvm_cli_parse("__caps", NULL,
+                     "Internal: print this host's probed capabilities as JSON (the format of "
+                     "tests/golden/caps/, to record a fixture).",
+                     entries, FALSE, &common, &argc, &argv, &status))
+    return status;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(refresh, &error);
+  if (caps == NULL)
+    return bvm_cli_fail(error);
+  g_autoptr(JsonNode) node = bvm_host_caps_to_json(caps);
+  bvm_cli_print_json(node);
+  return BVM_EXIT_OK;
+}

@@ -31,6 +31,7 @@ static const Verb verbs[] = {
     {"logs", bvm_cmd_logs, "Show or follow a VM's logs (qemu, swtpm, monitor, serial)"},
     {"agent", bvm_cmd_agent, "Ask the guest agent: ping, info, osinfo, hostname, network"},
     {"__monitor", bvm_cmd_monitor, NULL},
+    {"__caps", bvm_cmd_caps, NULL},
 };
 
 static void usage(FILE *out)

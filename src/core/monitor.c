@@ -167,6 +167,10 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, error);
   if (caps == NULL)
     return FALSE;
+  if (display == BVM_DISPLAY_AUTO)
+    display = caps->host.desktop ? BVM_DISPLAY_WINDOW : BVM_DISPLAY_VNC;
+  g_free(m->run.display);
+  m->run.display = g_strdup(bvm_display_mode_to_string(display));
   /* Paused: QMP is connected before the first guest instruction runs, so
    * no event and no early keypress window is missed. */
   BvmCmdOptions opts = {.display = display, .start_paused = TRUE};

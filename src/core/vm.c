@@ -65,7 +65,7 @@ gboolean bvm_vm_start(const char *monitor_binary, BvmConfig *config, const BvmPa
     return FALSE;
   }
   int fds[2];
-  if (g_unix_open_pipe(fds, O_CLOEXEC, NULL) == FALSE) {
+  if (g_unix_open_pipe(fds, FD_CLOEXEC, NULL) == FALSE) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot create a pipe");
     return FALSE;
   }
