@@ -50,7 +50,7 @@ static void print_object(JsonNode *node)
 
 int bvm_cmd_agent(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   int timeout = AGENT_TIMEOUT_MS / 1000;
   const GOptionEntry entries[] = {{"timeout", 0, 0, G_OPTION_ARG_INT, &timeout,
                                    "Seconds to wait for the agent (default 5)", "S"},

@@ -86,3 +86,8 @@ char *bvm_cli_self_path(void)
   char *found = prgname ? g_find_program_in_path(prgname) : NULL;
   return found ? found : g_strdup("bridgevm");
 }
+
+void bvm_cli_common_clear(BvmCliCommon *common)
+{
+  g_clear_pointer(&common->library, g_free);
+}

@@ -14,6 +14,9 @@ typedef struct {
   gboolean json; /* --json */
 } BvmCliCommon;
 
+void bvm_cli_common_clear(BvmCliCommon *common);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BvmCliCommon, bvm_cli_common_clear)
+
 /* Parse @entries plus --library (and --json when @with_json) for a verb.
  * On a usage error prints it and returns FALSE with *out_status = 2;
  * "--help" prints help and returns FALSE with *out_status = 0. */

@@ -7,7 +7,7 @@
 
 int bvm_cmd_command(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   gboolean explain = FALSE, paused = FALSE;
   g_autofree char *display = NULL, *caps_file = NULL;
   const GOptionEntry entries[] = {

@@ -8,7 +8,7 @@
 
 int bvm_cmd_create(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   g_autofree char *iso = NULL, *os = NULL, *arch = NULL, *preset = NULL, *memory = NULL,
                   *disk = NULL, *resolution = NULL;
   int cpus = 0;

@@ -6,7 +6,7 @@
 
 int bvm_cmd_delete(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   gboolean permanently = FALSE;
   const GOptionEntry entries[] = {{"permanently", 0, 0, G_OPTION_ARG_NONE, &permanently,
                                    "Remove the bundle for good instead of moving it to the Trash",

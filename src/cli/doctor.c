@@ -10,7 +10,7 @@
 
 int bvm_cmd_doctor(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   gboolean refresh = FALSE;
   const GOptionEntry entries[] = {
       {"refresh", 0, 0, G_OPTION_ARG_NONE, &refresh, "Probe QEMU again instead of the cache", NULL},
@@ -123,7 +123,7 @@ int bvm_cmd_doctor(int argc, char **argv)
 
 int bvm_cmd_caps(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   gboolean refresh = FALSE;
   const GOptionEntry entries[] = {
       {"refresh", 0, 0, G_OPTION_ARG_NONE, &refresh, "Probe QEMU again", NULL},

@@ -51,7 +51,7 @@ static void print_status(BvmVmEntry *e, gboolean json)
 
 int bvm_cmd_start(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   g_autofree char *display = NULL;
   int wait_agent = -1;
   gboolean wait_agent_default = FALSE;
@@ -101,7 +101,7 @@ int bvm_cmd_start(int argc, char **argv)
 
 int bvm_cmd_stop(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   int timeout = 60;
   gboolean force = FALSE;
   const GOptionEntry entries[] = {
@@ -136,7 +136,7 @@ int bvm_cmd_stop(int argc, char **argv)
 
 int bvm_cmd_kill(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   int status;
   if (!bvm_cli_parse("kill", "VM", "End a VM's QEMU at once (like pulling the plug).", NULL, FALSE,
                      &common, &argc, &argv, &status))
@@ -154,7 +154,7 @@ int bvm_cmd_kill(int argc, char **argv)
 
 int bvm_cmd_status(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   int status;
   if (!bvm_cli_parse("status", "VM", "Show a VM's state, pid, uptime and last exit.", NULL, TRUE,
                      &common, &argc, &argv, &status))
@@ -174,7 +174,7 @@ int bvm_cmd_monitor(int argc, char **argv)
       {"display", 0, 0, G_OPTION_ARG_STRING, &display, "Display mode", "MODE"},
       {"status-fd", 0, 0, G_OPTION_ARG_INT, &status_fd, "Where readiness is reported", "FD"},
       G_OPTION_ENTRY_NULL};
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   int status;
   if (!bvm_cli_parse("__monitor", "BUNDLE", "Internal: the per-VM monitor process.", entries, FALSE,
                      &common, &argc, &argv, &status))

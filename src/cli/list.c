@@ -7,7 +7,7 @@
 
 int bvm_cmd_list(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   int status;
   if (!bvm_cli_parse("list", NULL, "List the VMs in the library.", NULL, TRUE, &common, &argc,
                      &argv, &status))

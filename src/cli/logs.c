@@ -42,7 +42,7 @@ static gboolean copy_new(const char *path, off_t *offset)
 
 int bvm_cmd_logs(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   g_autofree char *source = NULL;
   gboolean follow = FALSE;
   int lines = 50;

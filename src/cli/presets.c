@@ -6,7 +6,7 @@
 
 int bvm_cmd_presets(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   int status;
   if (!bvm_cli_parse("presets", NULL, "List the presets and how they fit this host.", NULL, TRUE,
                      &common, &argc, &argv, &status))

@@ -6,7 +6,7 @@
 
 int bvm_cmd_reset_nvram(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   int status;
   if (!bvm_cli_parse("reset-nvram", "VM",
                      "Restore a stopped VM's UEFI variables (boot entries, Secure Boot keys) "

@@ -9,7 +9,7 @@
 
 int bvm_cmd_set(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   g_autofree char *memory = NULL, *disk = NULL, *resolution = NULL, *iso = NULL;
   int cpus = 0;
   gboolean eject = FALSE;

@@ -7,7 +7,7 @@
 
 int bvm_cmd_show(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   int status;
   if (!bvm_cli_parse("show", "VM", "Show one VM (by name or id prefix).", NULL, TRUE, &common,
                      &argc, &argv, &status))

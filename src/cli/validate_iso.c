@@ -6,7 +6,7 @@
 
 int bvm_cmd_validate_iso(int argc, char **argv)
 {
-  BvmCliCommon common = {0};
+  g_auto(BvmCliCommon) common = {0};
   int status;
   if (!bvm_cli_parse("validate-iso", "PATH", "Check that PATH is an ISO 9660 or UDF image.", NULL,
                      TRUE, &common, &argc, &argv, &status))
