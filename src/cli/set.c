@@ -13,6 +13,7 @@ int bvm_cmd_set(int argc, char **argv)
   g_autofree char *memory = NULL, *disk = NULL, *resolution = NULL, *iso = NULL;
   int cpus = 0;
   gboolean eject = FALSE;
+  g_autofree char *press_key = NULL;
   const GOptionEntry entries[] = {
       {"cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Virtual CPUs", "N"},
       {"memory", 0, 0, G_OPTION_ARG_STRING, &memory, "Memory, like 8G or 4096 (MiB)", "SIZE"},
@@ -20,6 +21,10 @@ int bvm_cmd_set(int argc, char **argv)
       {"resolution", 0, 0, G_OPTION_ARG_STRING, &resolution, "Display size", "WxH"},
       {"iso", 0, 0, G_OPTION_ARG_FILENAME, &iso, "Attach an installer ISO", "PATH"},
       {"eject", 0, 0, G_OPTION_ARG_NONE, &eject, "Detach the ISO", NULL},
+      {"press-key-on-boot", 0, 0, G_OPTION_ARG_STRING, &press_key,
+       "on or off: press Enter a few times in the first seconds of a boot from the ISO with an "
+       "empty disk, to answer \"Press any key to boot from CD or DVD\" (default on for Windows)",
+       "on|off"},
       G_OPTION_ENTRY_NULL};
   int status;
   if (!bvm_cli_parse("set", "VM [OPTIONS]", "Change a stopped VM's settings.", entries, TRUE,
@@ -31,7 +36,9 @@ int bvm_cmd_set(int argc, char **argv)
     return bvm_cli_usage("set", "--iso and --eject contradict each other");
   if (cpus < 0)
     return bvm_cli_usage("set", "--cpus must be a positive number");
-  if (cpus == 0 && !memory && !disk && !resolution && !iso && !eject)
+  if (press_key != NULL && g_strcmp0(press_key, "on") != 0 && g_strcmp0(press_key, "off") != 0)
+    return bvm_cli_usage("set", "--press-key-on-boot takes on or off, not '%s'", press_key);
+  if (cpus == 0 && !memory && !disk && !resolution && !iso && !eject && !press_key)
     return bvm_cli_usage("set", "nothing to change: give --cpus, --memory, --disk, --resolution, "
                                 "--iso or --eject");
 
@@ -81,6 +88,8 @@ int bvm_cmd_set(int argc, char **argv)
   }
   if (eject)
     g_clear_pointer(&c->iso_path, g_free);
+  if (press_key != NULL)
+    c->press_key_on_boot = g_strcmp0(press_key, "on") == 0;
   if (cpus > 0 || memory != NULL || disk != NULL)
     c->preset = BVM_PRESET_CUSTOM;
 

@@ -2,7 +2,10 @@
 #include "error.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const os_names[BVM_OS_N] = {"windows11", "linux", "other"};
 static const char *const arch_names[BVM_ARCH_N] = {"x86_64", "aarch64"};
@@ -532,21 +535,34 @@ BvmConfig *bvm_config_from_data(const char *data, gssize len, GError **error)
 BvmConfig *bvm_config_load(const char *bundle_dir, GError **error)
 {
   g_autofree char *path = g_build_filename(bundle_dir, "config.json", NULL);
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  g_autoptr(GError) local = NULL;
-  if (!g_file_get_contents(path, &data, &len, &local)) {
-    int code = g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? BVM_ERROR_NOT_FOUND
-                                                                        : BVM_ERROR_IO;
-    g_set_error(error, BVM_ERROR, code, "cannot read %s: %s", path, local->message);
+  /* open + read + close, no stat: `list` reads every bundle's config. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int saved = errno;
+    g_set_error(error, BVM_ERROR, saved == ENOENT ? BVM_ERROR_NOT_FOUND : BVM_ERROR_IO,
+                "cannot read %s: %s", path, g_strerror(saved));
     return NULL;
   }
-  if (len > CONFIG_MAX_BYTES) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "%s is larger than %d bytes", path,
-                CONFIG_MAX_BYTES);
-    return NULL;
+  g_autoptr(GString) data = g_string_sized_new(4096);
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 || data->len + (gsize)n > CONFIG_MAX_BYTES) {
+      int saved = errno;
+      close(fd);
+      if (n < 0)
+        g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot read %s: %s", path, g_strerror(saved));
+      else
+        g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "%s is larger than %d bytes",
+                    path, CONFIG_MAX_BYTES);
+      return NULL;
+    }
+    g_string_append_len(data, buf, n);
   }
-  BvmConfig *c = bvm_config_from_data(data, (gssize)len, error);
+  close(fd);
+  BvmConfig *c = bvm_config_from_data(data->str, (gssize)data->len, error);
   if (c == NULL)
     g_prefix_error(error, "%s: ", path);
   return c;

@@ -5,6 +5,7 @@
 #include "state.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -104,27 +105,31 @@ static int compare_entries(gconstpointer a, gconstpointer b)
 GPtrArray *bvm_registry_list(const char *library, GError **error)
 {
   GPtrArray *entries = g_ptr_array_new_with_free_func((GDestroyNotify)bvm_vm_entry_free);
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GDir) dir = g_dir_open(library, 0, &local);
+  DIR *dir = opendir(library);
   if (dir == NULL) {
-    if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    int saved = errno;
+    if (saved == ENOENT)
       return entries;
     g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot read the library %s: %s", library,
-                local->message);
+                g_strerror(saved));
     g_ptr_array_unref(entries);
     return NULL;
   }
-  const char *name;
-  while ((name = g_dir_read_name(dir)) != NULL) {
+  struct dirent *d;
+  while ((d = readdir(dir)) != NULL) {
+    const char *name = d->d_name;
     if (!g_str_has_suffix(name, BVM_BUNDLE_SUFFIX) || g_str_has_prefix(name, BVM_TEMP_PREFIX))
       continue;
     g_autofree char *path = g_build_filename(library, name, NULL);
-    /* A symlinked entry could point anywhere; a bundle is a real directory. */
+    /* A symlinked entry could point anywhere; a bundle is a real directory.
+     * d_type answers without a stat where the filesystem fills it in. */
     GStatBuf st;
-    if (g_lstat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+    if (d->d_type == DT_UNKNOWN ? g_lstat(path, &st) != 0 || !S_ISDIR(st.st_mode)
+                                : d->d_type != DT_DIR)
       continue;
     g_ptr_array_add(entries, entry_load(path));
   }
+  closedir(dir);
   g_ptr_array_sort(entries, compare_entries);
   return entries;
 }

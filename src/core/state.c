@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -153,7 +154,11 @@ void bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *ou
 {
   memset(out, 0, sizeof *out);
   out->uptime_seconds = -1;
-  if (bvm_bundle_is_locked(paths)) {
+  /* No run dir: nothing runs and nothing is left to reconcile; one access()
+   * keeps `list` over a large library cheap. The monitor makes run/ right
+   * after taking the lock. */
+  gboolean has_run_dir = g_access(paths->run_dir, F_OK) == 0;
+  if (has_run_dir && bvm_bundle_is_locked(paths)) {
     g_autoptr(BvmRunState) rs = bvm_run_state_load(paths, NULL);
     out->state = rs ? rs->state : BVM_VM_STARTING;
     if (rs != NULL) {
@@ -166,7 +171,7 @@ void bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *ou
     }
     return;
   }
-  if (g_file_test(paths->run_dir, G_FILE_TEST_EXISTS))
+  if (has_run_dir)
     reconcile(config, paths);
   gboolean crashed = config->last_exit != NULL && (config->last_exit->kind == BVM_EXIT_KIND_CRASH ||
                                                    config->last_exit->kind == BVM_EXIT_KIND_FAILED);
