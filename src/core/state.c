@@ -132,8 +132,8 @@ static void reconcile(BvmConfig *config, const BvmPaths *paths)
   g_autoptr(BvmRunState) rs = bvm_run_state_load(paths, NULL);
   gboolean qemu_alive = FALSE;
   if (rs != NULL) {
-    /* swtpm's command line names the VM's TPM state dir; QEMU's the VM id. */
-    if (bvm_pid_matches(rs->swtpm_pid, paths->tpm_dir))
+    /* swtpm's command line names this VM's state alias in its run dir; QEMU's the VM id. */
+    if (bvm_pid_matches(rs->swtpm_pid, paths->tpm_alias))
       kill(rs->swtpm_pid, SIGKILL);
     qemu_alive = bvm_pid_matches(rs->qemu_pid, config->id);
     if (qemu_alive)
