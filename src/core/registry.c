@@ -71,8 +71,11 @@ void bvm_vm_entry_free(BvmVmEntry *e)
   g_free(e->path);
   bvm_config_free(e->config);
   g_free(e->problem);
+  g_free(e->sort_key);
   g_free(e);
 }
+
+static char *entry_sort_key(const BvmVmEntry *e);
 
 static BvmVmEntry *entry_load(const char *path)
 {
@@ -82,54 +85,85 @@ static BvmVmEntry *entry_load(const char *path)
   e->config = bvm_config_load(path, &error);
   if (e->config == NULL)
     e->problem = g_strdup(error->message);
+  e->sort_key = entry_sort_key(e);
   return e;
 }
 
 static char *entry_sort_key(const BvmVmEntry *e)
 {
-  if (e->config != NULL)
-    return g_utf8_casefold(e->config->name, -1);
-  g_autofree char *base = g_path_get_basename(e->path);
-  return g_utf8_casefold(base, -1);
+  g_autofree char *base = e->config ? NULL : g_path_get_basename(e->path);
+  g_autofree char *folded = g_utf8_casefold(e->config ? e->config->name : base, -1);
+  return g_utf8_collate_key(folded, -1);
 }
 
 static int compare_entries(gconstpointer a, gconstpointer b)
 {
   const BvmVmEntry *ea = *(BvmVmEntry *const *)a;
   const BvmVmEntry *eb = *(BvmVmEntry *const *)b;
-  g_autofree char *ka = entry_sort_key(ea);
-  g_autofree char *kb = entry_sort_key(eb);
-  return g_utf8_collate(ka, kb);
+  return strcmp(ea->sort_key, eb->sort_key);
 }
+
+typedef struct {
+  GPtrArray *paths;
+  GPtrArray *entries;
+  guint start, step;
+} LoadSlice;
+
+static gpointer load_slice(gpointer data)
+{
+  LoadSlice *s = data;
+  for (guint i = s->start; i < s->paths->len; i += s->step)
+    s->entries->pdata[i] = entry_load(s->paths->pdata[i]);
+  return NULL;
+}
+
+/* Libraries past this size load on every core: reading and parsing the
+ * configs is most of `list`'s time. */
+#define PARALLEL_LOAD_MIN 64
 
 GPtrArray *bvm_registry_list(const char *library, GError **error)
 {
-  GPtrArray *entries = g_ptr_array_new_with_free_func((GDestroyNotify)bvm_vm_entry_free);
   DIR *dir = opendir(library);
   if (dir == NULL) {
     int saved = errno;
     if (saved == ENOENT)
-      return entries;
+      return g_ptr_array_new_with_free_func((GDestroyNotify)bvm_vm_entry_free);
     g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot read the library %s: %s", library,
                 g_strerror(saved));
-    g_ptr_array_unref(entries);
     return NULL;
   }
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
   struct dirent *d;
   while ((d = readdir(dir)) != NULL) {
     const char *name = d->d_name;
     if (!g_str_has_suffix(name, BVM_BUNDLE_SUFFIX) || g_str_has_prefix(name, BVM_TEMP_PREFIX))
       continue;
-    g_autofree char *path = g_build_filename(library, name, NULL);
+    char *path = g_build_filename(library, name, NULL);
     /* A symlinked entry could point anywhere; a bundle is a real directory.
      * d_type answers without a stat where the filesystem fills it in. */
     GStatBuf st;
     if (d->d_type == DT_UNKNOWN ? g_lstat(path, &st) != 0 || !S_ISDIR(st.st_mode)
-                                : d->d_type != DT_DIR)
+                                : d->d_type != DT_DIR) {
+      g_free(path);
       continue;
-    g_ptr_array_add(entries, entry_load(path));
+    }
+    g_ptr_array_add(paths, path);
   }
   closedir(dir);
+
+  GPtrArray *entries = g_ptr_array_new_full(paths->len, (GDestroyNotify)bvm_vm_entry_free);
+  g_ptr_array_set_size(entries, (gint)paths->len);
+  guint workers = paths->len >= PARALLEL_LOAD_MIN ? MIN(g_get_num_processors(), 8) : 1;
+  LoadSlice slices[8];
+  GThread *threads[8] = {NULL};
+  for (guint w = 0; w < workers; w++) {
+    slices[w] = (LoadSlice){.paths = paths, .entries = entries, .start = w, .step = workers};
+    if (w > 0)
+      threads[w] = g_thread_new("bvm-list", load_slice, &slices[w]);
+  }
+  load_slice(&slices[0]);
+  for (guint w = 1; w < workers; w++)
+    g_thread_join(threads[w]);
   g_ptr_array_sort(entries, compare_entries);
   return entries;
 }

@@ -27,6 +27,7 @@ typedef struct {
   char *path;        /* absolute bundle dir */
   BvmConfig *config; /* NULL when config.json is unreadable */
   char *problem;     /* why config is NULL */
+  char *sort_key;    /* the name case-folded and collation-keyed, for listing */
 } BvmVmEntry;
 
 void bvm_vm_entry_free(BvmVmEntry *entry);

@@ -65,6 +65,22 @@ static char *serial_log(const char *vm)
   return data ? data : g_strdup("");
 }
 
+/* The guest prints its facts on the serial console after its agent starts:
+ * wait for the last marker. */
+static char *wait_serial_ready(const char *vm)
+{
+  gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+  char *serial = NULL;
+  do {
+    g_free(serial);
+    serial = serial_log(vm);
+    if (strstr(serial, "BRIDGEVM-GUEST: ready") != NULL)
+      break;
+    g_usleep(500 * 1000);
+  } while (g_get_monotonic_time() < deadline);
+  return serial;
+}
+
 /* No process on the machine mentions the VM's id or its TPM dir. */
 static void assert_no_process_of(const char *id, const char *tpm_dir)
 {
@@ -114,15 +130,7 @@ static void test_boot_inspect_and_acpi_stop(void)
   assert_contains(again.err, "already running");
 
   /* What the guest saw, from its serial console. */
-  gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
-  g_autofree char *serial = NULL;
-  do {
-    g_free(serial);
-    serial = serial_log("e2e, plain");
-    if (strstr(serial, "BRIDGEVM-GUEST: ready") != NULL)
-      break;
-    g_usleep(500 * 1000);
-  } while (g_get_monotonic_time() < deadline);
+  g_autofree char *serial = wait_serial_ready("e2e, plain");
   assert_contains(serial, "BRIDGEVM-GUEST: tpm=yes");
   assert_contains(serial, "BRIDGEVM-GUEST: virtio-gpu=yes");
   const char *cmd[] = {"command", "e2e, plain", "--json", NULL};
@@ -301,7 +309,7 @@ static void test_reset_nvram_and_grown_disk(void)
   g_assert_true(g_file_set_contents(serial_path, "", 0, NULL));
   const char *start[] = {"start", "e2e, plain", "--display", "none", "--wait-agent=240", NULL};
   run_ok(start);
-  g_autofree char *serial = serial_log("e2e, plain");
+  g_autofree char *serial = wait_serial_ready("e2e, plain");
   assert_contains(serial, "BRIDGEVM-GUEST: disk-bytes=3221225472");
   const char *stop[] = {"stop", "e2e, plain", "--timeout", "90", "--force", NULL};
   run_ok(stop);
@@ -314,15 +322,7 @@ static void test_secure_boot(void)
   run_ok(create);
   const char *start[] = {"start", "e2e-sb", "--display", "none", "--wait-agent=300", NULL};
   run_ok(start);
-  gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
-  g_autofree char *serial = NULL;
-  do {
-    g_free(serial);
-    serial = serial_log("e2e-sb");
-    if (strstr(serial, "BRIDGEVM-GUEST: ready") != NULL)
-      break;
-    g_usleep(500 * 1000);
-  } while (g_get_monotonic_time() < deadline);
+  g_autofree char *serial = wait_serial_ready("e2e-sb");
   assert_contains(serial, "BRIDGEVM-GUEST: secureboot=enabled");
   const char *stop[] = {"stop", "e2e-sb", "--timeout", "90", "--force", NULL};
   run_ok(stop);
@@ -345,6 +345,24 @@ static void test_secure_boot(void)
   run_ok(killv);
 }
 
+/* Whatever fails, no VM of the test outlives it. */
+static void kill_all_vms(void)
+{
+  static const char *const names[] = {"e2e, plain", "e2e-sb", "e2e-unsigned", NULL};
+  for (const char *const *n = names; *n; n++) {
+    g_auto(BvmRun) r = {0};
+    const char *args[] = {"kill", *n, NULL};
+    harness_run(&r, library, args);
+  }
+}
+
+static gboolean on_fatal(const char *domain, GLogLevelFlags level, const char *message,
+                         gpointer data)
+{
+  kill_all_vms();
+  return TRUE;
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -363,7 +381,9 @@ int main(int argc, char **argv)
                   test_stale_run_dir_after_host_crash_is_reconciled);
   g_test_add_func("/e2e/reset-nvram-and-grown-disk", test_reset_nvram_and_grown_disk);
   g_test_add_func("/e2e/secure-boot", test_secure_boot);
+  g_test_log_set_fatal_handler(on_fatal, NULL);
   int rc = g_test_run();
+  kill_all_vms();
   harness_cleanup(root);
   return rc;
 }

@@ -43,8 +43,8 @@ static void test_discovery_skips_broken_descriptors(void)
   g_autofree char *vars = fixture_file("VARS.fd");
   g_autofree char *d = dir_of("skips");
   write_descriptor(d, "10-good.json", "x86_64", "pc-q35-*", code, vars, "\"acpi-s3\"");
-  write_descriptor(d, "20-missing.json", "x86_64", "pc-q35-*", "/nonexistent/CODE.secboot.fd",
-                   vars, "\"secure-boot\"");
+  write_descriptor(d, "20-missing.json", "x86_64", "pc-q35-*", "/nonexistent/CODE.secboot.fd", vars,
+                   "\"secure-boot\"");
   g_autofree char *bad = g_build_filename(d, "30-bad.json", NULL);
   g_assert_true(g_file_set_contents(bad, "{ not json", -1, NULL));
   const char *dirs[] = {d, NULL};
@@ -100,23 +100,24 @@ static void test_selection_rules(void)
   g_assert_cmpuint(list->len, ==, 4);
   g_autoptr(GError) error = NULL;
 
-  g_autoptr(BvmFirmware) win = bvm_firmware_select(list, BVM_ARCH_X86_64, "q35", TRUE, TRUE, &error);
+  g_autoptr(BvmFirmware) win =
+      bvm_firmware_select(list, BVM_ARCH_X86_64, "q35", TRUE, TRUE, &error);
   g_assert_no_error(error);
   g_assert_true(g_str_has_suffix(win->descriptor, "40-x86-enrolled.json"));
   g_assert_true(win->requires_smm && win->enrolled_keys && win->secure_boot);
 
-  g_autoptr(BvmFirmware) plain = bvm_firmware_select(list, BVM_ARCH_X86_64, "q35", FALSE, FALSE,
-                                                     &error);
+  g_autoptr(BvmFirmware) plain =
+      bvm_firmware_select(list, BVM_ARCH_X86_64, "q35", FALSE, FALSE, &error);
   g_assert_true(g_str_has_suffix(plain->descriptor, "60-x86.json"));
   g_assert_false(plain->secure_boot);
 
-  g_autoptr(BvmFirmware) arm = bvm_firmware_select(list, BVM_ARCH_AARCH64, "virt", FALSE, FALSE,
-                                                   &error);
+  g_autoptr(BvmFirmware) arm =
+      bvm_firmware_select(list, BVM_ARCH_AARCH64, "virt", FALSE, FALSE, &error);
   g_assert_true(g_str_has_suffix(arm->descriptor, "60-arm.json"));
 
   /* no secure-boot build for arm here: a clear error naming what to install */
-  g_autoptr(BvmFirmware) none = bvm_firmware_select(list, BVM_ARCH_AARCH64, "virt", TRUE, TRUE,
-                                                    &error);
+  g_autoptr(BvmFirmware) none =
+      bvm_firmware_select(list, BVM_ARCH_AARCH64, "virt", TRUE, TRUE, &error);
   g_assert_null(none);
   g_assert_error(error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING);
   g_assert_nonnull(strstr(error->message, "no UEFI firmware for aarch64 (virt) with Secure Boot"));
@@ -146,8 +147,8 @@ static void test_debian_descriptors(void)
   g_assert_nonnull(win);
   g_assert_true(g_str_has_suffix(win->descriptor, "40-edk2-x86_64-secure-enrolled.json"));
   g_assert_cmpstr(win->vars_template, ==, "/usr/share/OVMF/OVMF_VARS_4M.ms.fd");
-  g_autoptr(BvmFirmware) plain = bvm_firmware_select(list, BVM_ARCH_X86_64, "q35", FALSE, FALSE,
-                                                     NULL);
+  g_autoptr(BvmFirmware) plain =
+      bvm_firmware_select(list, BVM_ARCH_X86_64, "q35", FALSE, FALSE, NULL);
   g_assert_true(g_str_has_suffix(plain->descriptor, "60-edk2-x86_64.json"));
   if (g_file_test("/usr/share/qemu/firmware/50-edk2-aarch64-secure.json", G_FILE_TEST_EXISTS) &&
       !g_file_test("/usr/share/AAVMF/AAVMF_CODE.secboot.fd", G_FILE_TEST_EXISTS)) {

@@ -10,8 +10,8 @@
 static BvmHostCaps *load_caps(const char *name)
 {
   g_autofree char *file = g_strdup_printf("%s.json", name);
-  g_autofree char *path = g_build_filename(g_getenv("BVM_SOURCE_ROOT"), "tests", "golden", "caps",
-                                           file, NULL);
+  g_autofree char *path =
+      g_build_filename(g_getenv("BVM_SOURCE_ROOT"), "tests", "golden", "caps", file, NULL);
   g_autoptr(GError) error = NULL;
   BvmHostCaps *caps = bvm_host_caps_load_file(path, &error);
   g_assert_no_error(error);

@@ -71,7 +71,8 @@ static void hear(int fd)
     ;
 }
 
-#define GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}}}}\n"
+#define GREETING                                                                                   \
+  "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}}}}\n"
 
 static void script_garbage(int fd)
 {
@@ -162,8 +163,16 @@ static void test_qmp_real_qemu(void)
 {
   g_autofree char *sock = g_build_filename(tmpdir, "qemu.sock", NULL);
   g_autofree char *qmp_opt = g_strdup_printf("unix:%s,server=on,wait=off", sock);
-  const char *argv[] = {"qemu-system-x86_64", "-machine", "none", "-nodefaults", "-display",
-                        "none", "-S", "-qmp", qmp_opt, NULL};
+  const char *argv[] = {"qemu-system-x86_64",
+                        "-machine",
+                        "none",
+                        "-nodefaults",
+                        "-display",
+                        "none",
+                        "-S",
+                        "-qmp",
+                        qmp_opt,
+                        NULL};
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) qemu = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
   g_assert_no_error(error);
@@ -235,7 +244,8 @@ static void test_agent_sync_and_calls(void)
   g_autoptr(JsonNode) net = bvm_agent_network(agent, 2000, &error);
   g_assert_null(net);
   g_assert_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED);
-  g_assert_nonnull(strstr(error->message, "guest agent refused guest-network-get-interfaces: nope"));
+  g_assert_nonnull(
+      strstr(error->message, "guest agent refused guest-network-get-interfaces: nope"));
   peer_stop(p);
 }
 
