@@ -22,14 +22,16 @@ CMDLINE="console=ttyS0,115200 quiet mitigations=off"
 
 # Debian packages. The kernel metapackage is resolved to the concrete image
 # package (linux-image-<abi>-amd64, which in bookworm is the signed kernel).
-BASE_PKGS="linux-image-amd64 busybox-static qemu-guest-agent libc6 libglib2.0-0 libpcre2-8-0 libudev1 libnuma1 liburing2"
-PLAIN_PKGS="grub-efi-amd64-bin"
-SB_PKGS="shim-signed grub-efi-amd64-signed"
+# qemu-ga's shared libraries come from the listed lib packages (libc6 ...).
+BASE_PKGS=(linux-image-amd64 busybox-static qemu-guest-agent
+    libc6 libglib2.0-0 libpcre2-8-0 libudev1 libnuma1 liburing2)
+PLAIN_PKGS=(grub-efi-amd64-bin)
+SB_PKGS=(shim-signed grub-efi-amd64-signed)
 
 # Modules to load in the guest (dependencies are added from each module's
 # modinfo; modules built into the kernel are skipped).
-GUEST_MODULES="virtio_pci virtio_console virtio_net virtio_blk virtio_scsi sd_mod nvme
-  virtio_gpu button evdev efivarfs tpm_crb tpm_tis"
+GUEST_MODULES=(virtio_pci virtio_console virtio_net virtio_blk virtio_scsi sd_mod nvme
+    virtio_gpu button evdev efivarfs tpm_crb tpm_tis)
 
 log() { printf 'build-test-guest: %s\n' "$*" >&2; }
 die() { printf 'build-test-guest: error: %s\n' "$*" >&2; exit 1; }
@@ -66,6 +68,9 @@ while [ $# -gt 0 ]; do
 done
 [ $want_plain = 1 ] || [ $want_sb = 1 ] || { want_plain=1; want_sb=1; }
 
+host_arch=$(dpkg --print-architecture 2>/dev/null) || die "dpkg not found (this script needs a Debian/apt host)"
+[ "$host_arch" = amd64 ] || die "the test guests are built from amd64 packages on an amd64 host (this host is $host_arch)"
+
 mkdir -p "$CACHE" "$OUT" || die "cannot create $CACHE or $OUT"
 OUT=$(cd "$OUT" && pwd)
 CACHE=$(cd "$CACHE" && pwd)
@@ -74,6 +79,7 @@ CACHE=$(cd "$CACHE" && pwd)
 if command -v flock >/dev/null 2>&1; then
     exec 9>"$CACHE/.lock"
     flock 9
+    rm -rf "$CACHE"/work.*   # left over by an interrupted run
 fi
 
 sha() { sha256sum | cut -c1-64; }
@@ -84,12 +90,12 @@ SCRIPT_HASH=$(sha <"$SCRIPT")
 # memoised against a fingerprint of apt's package lists so a warm run does
 # not need to start apt at all.
 # ---------------------------------------------------------------------------
-ALL_PKGS="$BASE_PKGS $PLAIN_PKGS $SB_PKGS"
+ALL_PKGS=("${BASE_PKGS[@]}" "${PLAIN_PKGS[@]}" "${SB_PKGS[@]}")
 declare -A VER=()
 
 apt_fingerprint() {
     {
-        echo "$ALL_PKGS"
+        echo "${ALL_PKGS[*]}"
         find /var/lib/apt/lists -maxdepth 1 -type f ! -name lock -printf '%f %s %T@\n' 2>/dev/null | sort || :
         find /etc/apt/preferences /etc/apt/preferences.d -type f -printf '%p %s %T@\n' 2>/dev/null | sort || :
     } | sha
@@ -115,7 +121,7 @@ resolve_versions() {
         command -v apt-cache >/dev/null || die "apt-cache not found (this script needs a Debian/apt host)"
         log "resolving package versions with apt-cache"
         local tmp
-        tmp=$(apt_candidates $ALL_PKGS)
+        tmp=$(apt_candidates "${ALL_PKGS[@]}")
         kpkg=$(printf '%s\n' "$tmp" | awk '$1 == "linux-image-amd64" { print $3 }')
         case $kpkg in linux-image-*-amd64) ;; *) die "cannot resolve linux-image-amd64 to a kernel image package (got '$kpkg')" ;; esac
         {
@@ -127,7 +133,7 @@ resolve_versions() {
         echo "$fp" >"$fpfile"
     fi
     while read -r pkg ver rest; do VER[$pkg]=$ver; done <"$vfile"
-    for pkg in $ALL_PKGS kernel-package; do
+    for pkg in "${ALL_PKGS[@]}" kernel-package; do
         [ -n "${VER[$pkg]:-}" ] || { rm -f "$fpfile"; die "no candidate version for $pkg"; }
     done
     KPKG=${VER[kernel-package]}
@@ -135,12 +141,12 @@ resolve_versions() {
 }
 
 resolve_versions
-BASE_REAL_PKGS="$KPKG ${BASE_PKGS#linux-image-amd64 }"
+BASE_REAL_PKGS=("$KPKG" "${BASE_PKGS[@]:1}")
 
 versions_of() { local p; for p; do printf '%s=%s\n' "$p" "${VER[$p]}"; done; }
-INITRD_KEY=$( { echo "$SCRIPT_HASH"; versions_of $BASE_REAL_PKGS; } | sha)
-PLAIN_KEY=$( { echo "plain $INITRD_KEY"; versions_of $PLAIN_PKGS; } | sha)
-SB_KEY=$( { echo "secureboot $INITRD_KEY"; versions_of $SB_PKGS; } | sha)
+INITRD_KEY=$( { echo "$SCRIPT_HASH"; versions_of "${BASE_REAL_PKGS[@]}"; } | sha)
+PLAIN_KEY=$( { echo "plain $INITRD_KEY"; versions_of "${PLAIN_PKGS[@]}"; } | sha)
+SB_KEY=$( { echo "secureboot $INITRD_KEY"; versions_of "${SB_PKGS[@]}"; } | sha)
 
 PLAIN_ISO=$OUT/bridgevm-test-plain.iso
 SB_ISO=$OUT/bridgevm-test-secureboot.iso
@@ -220,16 +226,18 @@ fetch() {
     done
 }
 
-FETCH_PKGS=($BASE_REAL_PKGS)
-[ $need_plain = 1 ] && FETCH_PKGS+=($PLAIN_PKGS)
-[ $need_sb = 1 ] && FETCH_PKGS+=($SB_PKGS)
+FETCH_PKGS=("${BASE_REAL_PKGS[@]}")
+[ $need_plain = 1 ] && FETCH_PKGS+=("${PLAIN_PKGS[@]}")
+[ $need_sb = 1 ] && FETCH_PKGS+=("${SB_PKGS[@]}")
 fetch "${FETCH_PKGS[@]}"
 
 WORK=$(mktemp -d "$CACHE/work.XXXXXX")
-cleanup() { rm -rf "$WORK"; }
-trap cleanup EXIT
+trap 'rm -rf "$WORK" "$OUT"/bridgevm-test-*.iso.tmp.$$' EXIT
 
-unpack() { mkdir -p "$2" && dpkg-deb -x "${DEB[$1]}" "$2" || die "cannot unpack ${DEB[$1]}"; }
+unpack() {
+    mkdir -p "$2"
+    dpkg-deb -x "${DEB[$1]}" "$2" || die "cannot unpack ${DEB[$1]}"
+}
 
 # ---------------------------------------------------------------------------
 # Kernel + initramfs (shared by both ISOs, cached in $CACHE/initrd)
@@ -240,7 +248,7 @@ build_initrd() {
     local K=$WORK/kernel R=$WORK/root T=$WORK/initrd BB kver mdir
     log "unpacking kernel $KPKG ${VER[$KPKG]}"
     unpack "$KPKG" "$K"
-    for p in ${BASE_REAL_PKGS#"$KPKG" }; do unpack "$p" "$R"; done
+    for p in "${BASE_REAL_PKGS[@]:1}"; do unpack "$p" "$R"; done
 
     set -- "$K"/boot/vmlinuz-*
     [ -f "$1" ] || die "no /boot/vmlinuz-* in $KPKG"
@@ -264,7 +272,7 @@ build_initrd() {
     done
 
     # kernel modules, in dependency order
-    declare -A modpath=() builtin=() seen=()
+    declare -A modpath=() builtin=()
     local p n
     while IFS= read -r p; do
         n=${p##*/}; n=${n%.ko}; n=${n//-/_}
@@ -275,26 +283,48 @@ build_initrd() {
         n=${p##*/}; n=${n%.ko}; builtin[${n//-/_}]=1
     done <"$mdir/modules.builtin"
 
-    local order=()
-    add_mod() {
+    # Each root module and its dependencies form a load group; groups that
+    # share a module are merged. Group 0 (the first root, virtio_pci, which
+    # everything virtio needs) is loaded first, the others in parallel.
+    local order=() closure=() gi=0 m o g
+    declare -A owner=() parent=() visit=()
+    walk() {
         local n=${1//-/_} p deps d
-        [ -n "${seen[$n]:-}" ] && return 0
-        seen[$n]=1
+        [ -n "${visit[$n]:-}" ] && return 0
+        visit[$n]=1
         [ -n "${builtin[$n]:-}" ] && return 0
         p=${modpath[$n]:-}
         [ -n "$p" ] || die "kernel module $n not found in $KPKG"
         deps=$(tr '\0' '\n' <"$mdir/$p" | sed -n 's/^depends=//p' | head -n1)
-        for d in ${deps//,/ }; do add_mod "$d"; done
-        order+=("$p")
+        for d in ${deps//,/ }; do walk "$d"; done
+        closure+=("$n")
     }
-    for n in $GUEST_MODULES; do add_mod "$n"; done
-    for p in "${order[@]}"; do
+    group_of() { local g=$1; while [ "${parent[$g]}" != "$g" ]; do g=${parent[$g]}; done; echo "$g"; }
+    for n in "${GUEST_MODULES[@]}"; do
+        closure=() visit=()
+        walk "$n"
+        [ ${#closure[@]} -gt 0 ] || continue
+        parent[$gi]=$gi
+        for m in "${closure[@]}"; do
+            if [ -n "${owner[$m]:-}" ]; then
+                o=$(group_of "${owner[$m]}")
+                [ "$o" = 0 ] || [ "$o" = "$gi" ] || parent[$o]=$gi
+            else
+                owner[$m]=$gi
+                order+=("$m")
+            fi
+        done
+        gi=$((gi + 1))
+    done
+    for m in "${order[@]}"; do
+        p=${modpath[$m]}
+        g=$(group_of "${owner[$m]}")
         mkdir -p "$T/lib/modules/$kver/${p%/*}"
         cp "$mdir/$p" "$T/lib/modules/$kver/$p"
-        echo "$p"
+        echo "$g $p"
     done >"$T/etc/modules.load"
     cp "$mdir/modules.builtin" "$mdir/modules.order" "$T/lib/modules/$kver/" 2>/dev/null || true
-    log "initramfs modules: ${#order[@]} ($(sed 's,.*/,,; s,\.ko$,,' "$T/etc/modules.load" | tr '\n' ' '))"
+    log "initramfs modules: ${#order[@]} in $(cut -d' ' -f1 "$T/etc/modules.load" | sort -u | wc -l) load groups"
 
     # qemu-guest-agent and its shared libraries, resolved by the packaged
     # dynamic loader against the unpacked packages only (an ldd of the sysroot)
@@ -327,7 +357,6 @@ EOF
     echo "root:x:0:" >"$T/etc/group"
     echo "bridgevm-test" >"$T/etc/hostname"
     printf '127.0.0.1 localhost\n::1 localhost\n' >"$T/etc/hosts"
-    echo "$kver" >"$T/etc/bridgevm-kernel"
 
     # power control: qemu-ga runs "/sbin/shutdown -h -P +0 <msg>" (-r reboot,
     # -H halt); the same script answers to poweroff/reboot/halt.
@@ -413,9 +442,11 @@ mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
 mkdir -p /dev/pts /dev/shm /run/qemu-ga
 mount -t devpts devpts /dev/pts
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
-grep -q bridgevm.debug /proc/cmdline || dmesg -n 1
+DEBUG=
+if grep -q bridgevm.debug /proc/cmdline; then DEBUG=1; else dmesg -n 1; fi
 
 mark() { echo "BRIDGEVM-GUEST: $*"; }
+dbg() { [ -z "$DEBUG" ] || echo "bridgevm-debug: $(cut -d' ' -f1 /proc/uptime) $*"; }
 # wait_for TENTHS PATH...: wait until one of PATH exists
 wait_for() {
     n=$1; shift
@@ -430,9 +461,20 @@ mark boot
 hostname -F /etc/hostname
 ip link set lo up
 
-while read -r m; do
-    insmod "/lib/modules/$(uname -r)/$m" || mark "warning=insmod-failed:${m##*/}"
-done </etc/modules.load
+# Modules: group 0 first, then the other groups in parallel.
+load_group() {
+    while read -r g m; do
+        [ "$g" = "$1" ] || continue
+        insmod "/lib/modules/$(uname -r)/$m" || mark "warning=insmod-failed:${m##*/}"
+        dbg "insmod ${m##*/}"
+    done </etc/modules.load
+}
+load_group 0
+for g in $(cut -d' ' -f1 /etc/modules.load | sort -u); do
+    [ "$g" = 0 ] || load_group "$g" &
+done
+wait
+dbg modules-loaded
 
 if [ -d /sys/firmware/efi ]; then
     mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
@@ -451,6 +493,7 @@ done
 [ -n "$pwrbtn" ] && wait_for 20 "$pwrbtn"
 acpid -c /etc/acpi -l /var/log/acpid.log -p /run/acpid.pid || mark "warning=acpid-failed"
 [ -n "$pwrbtn" ] || mark "warning=no-power-button"
+dbg acpid-started
 
 # Network: DHCP on eth0 (QEMU user networking hands out 10.0.2.15).
 ipaddr=none
@@ -461,6 +504,7 @@ if wait_for 30 /sys/class/net/eth0; then
     [ -n "$ipaddr" ] || ipaddr=none
 fi
 
+dbg network-done
 # Guest agent on the virtio-serial port org.qemu.guest_agent.0 (no udev:
 # create the /dev/virtio-ports links from sysfs).
 mkdir -p /dev/virtio-ports
@@ -490,6 +534,7 @@ else
     mark "agent-failed (no org.qemu.guest_agent.0 virtio-serial port)"
 fi
 
+dbg agent-done
 # Facts
 if [ -e /dev/tpm0 ] || [ -e /sys/class/tpm/tpm0 ]; then mark tpm=yes; else mark tpm=no; fi
 
@@ -539,6 +584,7 @@ write_grub_cfg() {
 # BridgeVM test guest ($1)
 set timeout=0
 set timeout_style=hidden
+insmod efi_gop
 menuentry "BridgeVM test guest ($1, Debian kernel $KVER)" {
     linux /boot/vmlinuz $CMDLINE
     initrd /boot/initrd.img
