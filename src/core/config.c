@@ -395,14 +395,18 @@ BvmConfig *bvm_config_from_json(JsonNode *node, GError **error)
     g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "config: not a JSON object");
     return NULL;
   }
-  /* Work on a copy: migration edits the object in place. */
-  g_autoptr(JsonNode) copy = json_node_copy(node);
-  JsonObject *obj = json_node_get_object(copy);
+  JsonObject *obj = json_node_get_object(node);
+  g_autoptr(JsonNode) copy = NULL;
   g_autoptr(BvmConfig) c = bvm_config_new();
 
   gint64 v = 0;
   if (!read_int(obj, "schemaVersion", TRUE, 0, G_MAXINT32, &v, error))
     return NULL;
+  if (v < BVM_CONFIG_SCHEMA_VERSION) {
+    /* Migration edits the object in place: work on a copy. */
+    copy = json_node_copy(node);
+    obj = json_node_get_object(copy);
+  }
   if (v > BVM_CONFIG_SCHEMA_VERSION) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
                 "config: schemaVersion %" G_GINT64_FORMAT
@@ -516,7 +520,33 @@ BvmConfig *bvm_config_from_json(JsonNode *node, GError **error)
   return g_steal_pointer(&c);
 }
 
+/* The members bvm_config_to_json writes. */
+#define CANONICAL_MEMBERS 19
+
+static gboolean same_word(JsonObject *obj, const char *key, const char *word)
+{
+  return g_strcmp0(json_object_get_string_member_with_default(obj, key, ""), word) == 0;
+}
+
+/* Exactly what bvm_config_to_json would write for @c, in substance: the
+ * current schema, every member and no other, enum words spelled our way. */
+static gboolean is_canonical(JsonObject *obj, const BvmConfig *c)
+{
+  return json_object_get_size(obj) == CANONICAL_MEMBERS &&
+         json_object_get_int_member_with_default(obj, "schemaVersion", 0) ==
+             BVM_CONFIG_SCHEMA_VERSION &&
+         same_word(obj, "os", bvm_os_to_string(c->os)) &&
+         same_word(obj, "arch", bvm_arch_to_string(c->arch)) &&
+         same_word(obj, "preset", bvm_preset_to_string(c->preset));
+}
+
 BvmConfig *bvm_config_from_data(const char *data, gssize len, GError **error)
+{
+  return bvm_config_from_data_full(data, len, NULL, error);
+}
+
+BvmConfig *bvm_config_from_data_full(const char *data, gssize len, JsonNode **out_node,
+                                     GError **error)
 {
   g_return_val_if_fail(data != NULL, NULL);
   g_autoptr(JsonParser) parser = json_parser_new();
@@ -526,13 +556,26 @@ BvmConfig *bvm_config_from_data(const char *data, gssize len, GError **error)
                 local->message);
     return NULL;
   }
-  return bvm_config_from_json(json_parser_get_root(parser), error);
+  JsonNode *root = json_parser_get_root(parser);
+  BvmConfig *c = bvm_config_from_json(root, error);
+  /* A file we wrote is already the canonical JSON: callers that show it
+   * can use the parsed tree instead of building it again. */
+  if (out_node != NULL)
+    *out_node = c != NULL && is_canonical(json_node_get_object(root), c)
+                    ? json_parser_steal_root(parser)
+                    : NULL;
+  return c;
 }
 
 /* config.json is small; anything past this is not ours. */
 #define CONFIG_MAX_BYTES (1024 * 1024)
 
 BvmConfig *bvm_config_load(const char *bundle_dir, GError **error)
+{
+  return bvm_config_load_full(bundle_dir, NULL, error);
+}
+
+BvmConfig *bvm_config_load_full(const char *bundle_dir, JsonNode **out_node, GError **error)
 {
   g_autofree char *path = g_build_filename(bundle_dir, "config.json", NULL);
   /* open + read + close, no stat: `list` reads every bundle's config. */
@@ -562,7 +605,7 @@ BvmConfig *bvm_config_load(const char *bundle_dir, GError **error)
     g_string_append_len(data, buf, n);
   }
   close(fd);
-  BvmConfig *c = bvm_config_from_data(data->str, (gssize)data->len, error);
+  BvmConfig *c = bvm_config_from_data_full(data->str, (gssize)data->len, out_node, error);
   if (c == NULL)
     g_prefix_error(error, "%s: ", path);
   return c;

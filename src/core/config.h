@@ -103,8 +103,14 @@ BvmConfig *bvm_config_from_data(const char *data, gssize len, GError **error);
  * BVM_CONFIG_SCHEMA_VERSION. */
 gboolean bvm_config_migrate(JsonObject *obj, int from_version, GError **error);
 
+/* With *out_node (optional) the parsed JSON when the file is of the current
+ * schema (so it already is what bvm_config_to_json would build), else NULL. */
+BvmConfig *bvm_config_from_data_full(const char *data, gssize len, JsonNode **out_node,
+                                     GError **error);
+
 /* Read/write config.json in @bundle_dir; save is atomic, mode 0600. */
 BvmConfig *bvm_config_load(const char *bundle_dir, GError **error);
+BvmConfig *bvm_config_load_full(const char *bundle_dir, JsonNode **out_node, GError **error);
 gboolean bvm_config_save(const BvmConfig *config, const char *bundle_dir, GError **error);
 
 G_END_DECLS

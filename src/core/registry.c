@@ -72,6 +72,8 @@ void bvm_vm_entry_free(BvmVmEntry *e)
   bvm_config_free(e->config);
   g_free(e->problem);
   g_free(e->sort_key);
+  if (e->json != NULL)
+    json_node_unref(e->json);
   g_free(e);
 }
 
@@ -82,7 +84,7 @@ static BvmVmEntry *entry_load(const char *path)
   BvmVmEntry *e = g_new0(BvmVmEntry, 1);
   e->path = g_strdup(path);
   g_autoptr(GError) error = NULL;
-  e->config = bvm_config_load(path, &error);
+  e->config = bvm_config_load_full(path, &e->json, &error);
   if (e->config == NULL)
     e->problem = g_strdup(error->message);
   e->sort_key = entry_sort_key(e);
@@ -264,8 +266,10 @@ JsonNode *bvm_vm_entry_to_json(BvmVmEntry *e)
   }
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   g_auto(BvmVmStatus) status = {0};
-  bvm_vm_status_get(e->config, paths, &status);
-  JsonNode *node = bvm_config_to_json(e->config);
+  gboolean changed = bvm_vm_status_get(e->config, paths, &status);
+  /* The parsed config.json is the answer unless reconciling changed it. */
+  JsonNode *node =
+      e->json != NULL && !changed ? g_steal_pointer(&e->json) : bvm_config_to_json(e->config);
   JsonObject *obj = json_node_get_object(node);
   json_object_set_string_member(obj, "path", e->path);
   json_object_set_string_member(obj, "state", bvm_vm_state_to_string(status.state));

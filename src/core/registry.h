@@ -28,6 +28,7 @@ typedef struct {
   BvmConfig *config; /* NULL when config.json is unreadable */
   char *problem;     /* why config is NULL */
   char *sort_key;    /* the name case-folded and collation-keyed, for listing */
+  JsonNode *json;    /* config.json as parsed, when canonical (see config.h) */
 } BvmVmEntry;
 
 void bvm_vm_entry_free(BvmVmEntry *entry);

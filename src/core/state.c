@@ -124,11 +124,11 @@ static gint64 seconds_since(const char *iso)
 
 /* The bundle lock is free, yet run/ is still there: whoever ran the VM died
  * without cleaning up. Hold the lock while tidying so no start races us. */
-static void reconcile(BvmConfig *config, const BvmPaths *paths)
+static gboolean reconcile(BvmConfig *config, const BvmPaths *paths)
 {
   int lock = bvm_bundle_lock(paths, NULL);
   if (lock < 0)
-    return;
+    return FALSE;
   g_autoptr(BvmRunState) rs = bvm_run_state_load(paths, NULL);
   gboolean qemu_alive = FALSE;
   if (rs != NULL) {
@@ -148,9 +148,10 @@ static void reconcile(BvmConfig *config, const BvmPaths *paths)
     (void)bvm_config_save(config, paths->bundle, NULL);
   }
   close(lock);
+  return rs != NULL;
 }
 
-void bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *out)
+gboolean bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *out)
 {
   memset(out, 0, sizeof *out);
   out->uptime_seconds = -1;
@@ -169,13 +170,13 @@ void bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *ou
       if (rs->state != BVM_VM_STARTING)
         out->uptime_seconds = seconds_since(rs->started_at);
     }
-    return;
+    return FALSE;
   }
-  if (has_run_dir)
-    reconcile(config, paths);
+  gboolean changed = has_run_dir && reconcile(config, paths);
   gboolean crashed = config->last_exit != NULL && (config->last_exit->kind == BVM_EXIT_KIND_CRASH ||
                                                    config->last_exit->kind == BVM_EXIT_KIND_FAILED);
   out->state = crashed ? BVM_VM_CRASHED : BVM_VM_STOPPED;
+  return changed;
 }
 
 JsonNode *bvm_vm_status_to_json(const BvmVmStatus *st, const BvmConfig *config)

@@ -54,8 +54,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BvmVmStatus, bvm_vm_status_clear)
 /* The VM's state now. With the bundle lock free but run/ left behind (the
  * host or the monitor crashed), reconciles first: an orphaned swtpm whose
  * command line names this VM's state dir is killed, run/ is removed, and
- * @config's lastExit records the crash (saved to config.json). */
-void bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *out_status);
+ * @config's lastExit records the crash (saved to config.json). Returns TRUE
+ * when it changed @config. */
+gboolean bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *out_status);
 
 /* {"state","pid","monitorPid","swtpmPid","uptimeSeconds","display","lastExit"} */
 JsonNode *bvm_vm_status_to_json(const BvmVmStatus *status, const BvmConfig *config);
