@@ -1,5 +1,7 @@
 #include "config.h"
 #include "error.h"
+#include "registry.h"
+#include "util.h"
 
 #include <glib/gstdio.h>
 
@@ -146,6 +148,46 @@ static void test_config_enum_words(void)
   }
 }
 
+/* list's shortcut (the parsed file instead of a rebuilt tree) must show
+ * exactly what a rebuild would, and never a non-canonical spelling. */
+static void test_listed_json_equals_rebuilt(void)
+{
+  g_autofree char *lib = g_dir_make_tmp("bvm-reg-XXXXXX", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BvmConfig) c = bvm_config_from_data(full_json, -1, &error);
+  g_assert_no_error(error);
+  g_autofree char *a = g_build_filename(lib, "a.bridgevm", NULL);
+  g_mkdir(a, 0700);
+  g_assert_true(bvm_config_save(c, a, &error));
+  /* b: hand-written, with an alias spelling of the arch */
+  g_autofree char *b = g_build_filename(lib, "b.bridgevm", NULL);
+  g_mkdir(b, 0700);
+  g_autoptr(GString) hand = g_string_new(full_json);
+  g_string_replace(hand, "\"arch\":\"aarch64\"", "\"arch\":\"arm64\"", 1);
+  g_string_replace(hand, "\"name\":\"Win, 11\"", "\"name\":\"b\"", 1);
+  g_string_replace(hand, "\"id\":\"0b0a4d4e", "\"id\":\"1b0a4d4e", 1);
+  g_autofree char *bpath = g_build_filename(b, "config.json", NULL);
+  g_assert_true(g_file_set_contents(bpath, hand->str, -1, NULL));
+
+  g_autoptr(GPtrArray) entries = bvm_registry_list(lib, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(entries->len, ==, 2);
+  for (guint i = 0; i < entries->len; i++) {
+    BvmVmEntry *e = entries->pdata[i];
+    g_autoptr(JsonNode) rebuilt = bvm_config_to_json(e->config);
+    g_autoptr(JsonNode) listed = bvm_vm_entry_to_json(e);
+    JsonObject *lo = json_node_get_object(listed);
+    json_object_remove_member(lo, "path");
+    json_object_remove_member(lo, "state");
+    json_object_remove_member(lo, "status");
+    g_autofree char *x = json_to_string(rebuilt, FALSE);
+    g_autofree char *y = json_to_string(listed, FALSE);
+    g_assert_cmpstr(x, ==, y);
+    g_assert_nonnull(strstr(y, "\"arch\":\"aarch64\""));
+  }
+  bvm_remove_tree(lib, NULL);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -156,5 +198,6 @@ int main(int argc, char **argv)
   g_test_add_func("/config/save-is-atomic-and-private", test_config_save_is_atomic_and_private);
   g_test_add_func("/config/load-missing-is-not-found", test_config_load_missing_is_not_found);
   g_test_add_func("/config/enum-words", test_config_enum_words);
+  g_test_add_func("/config/listed-json-equals-rebuilt", test_listed_json_equals_rebuilt);
   return g_test_run();
 }
