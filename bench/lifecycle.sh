@@ -39,9 +39,11 @@ for _ in $(seq 1 "$runs"); do
   while [ ! -S "$run/swtpm.sock" ]; do sleep 0.005; done
   "${argv[@]}" 2>/dev/null &
   qpid=$!
+  # what the monitor does: wait for the socket, then one QMP session
+  while [ ! -S "$run/qmp.sock" ]; do sleep 0.005; done
   until printf '{"execute":"qmp_capabilities"}\n{"execute":"cont"}\n' |
-    timeout 1 socat - UNIX-CONNECT:"$run/qmp.sock" 2>/dev/null | grep -q '"return"'; do
-    sleep 0.005
+    socat -t 2 - UNIX-CONNECT:"$run/qmp.sock" 2>/dev/null | grep -q '"return"'; do
+    sleep 0.005 # bound but not yet listening
   done
   t1=$(now_ms)
   hand_ms+=($((t1 - t0)))

@@ -198,9 +198,22 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
                 m->config->name, last ? last : "no message in qemu.log");
     return FALSE;
   }
-  m->qmp = bvm_qmp_connect(m->paths->qmp_sock, QMP_TIMEOUT_MS, error);
-  if (m->qmp == NULL)
-    return FALSE;
+  /* QEMU binds the socket a moment before it listens: a refused connect
+   * right after the file appears is retried, as long as QEMU lives. */
+  gint64 deadline = g_get_monotonic_time() + (gint64)QMP_READY_TIMEOUT_MS * 1000;
+  for (;;) {
+    g_autoptr(GError) local = NULL;
+    m->qmp = bvm_qmp_connect(m->paths->qmp_sock, QMP_TIMEOUT_MS, &local);
+    if (m->qmp != NULL)
+      break;
+    while (g_main_context_iteration(NULL, FALSE))
+      ;
+    if (m->qemu_exited || g_get_monotonic_time() >= deadline) {
+      g_propagate_error(error, g_steal_pointer(&local));
+      return FALSE;
+    }
+    g_usleep(10 * 1000);
+  }
   g_autoptr(JsonNode) r = bvm_qmp_execute(m->qmp, "cont", NULL, QMP_TIMEOUT_MS, error);
   if (r == NULL)
     return FALSE;
