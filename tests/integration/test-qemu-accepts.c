@@ -86,7 +86,14 @@ static void test_profile(gconstpointer data)
     g_autofree char *text = bvm_command_to_args_text(cmd);
     g_error("QEMU refused the argv of %s:\n%s\nargv:\n%s", p->name, err, text);
   }
-  g_autoptr(BvmQmp) qmp = bvm_qmp_connect(paths->qmp_sock, 10000, &error);
+  /* QEMU binds before it listens: retry a refused connect briefly. */
+  g_autoptr(BvmQmp) qmp = NULL;
+  for (int i = 0; i < 100 && qmp == NULL; i++) {
+    g_clear_error(&error);
+    qmp = bvm_qmp_connect(paths->qmp_sock, 10000, &error);
+    if (qmp == NULL)
+      g_usleep(20 * 1000);
+  }
   g_assert_no_error(error);
   g_autoptr(JsonNode) status = bvm_qmp_execute(qmp, "query-status", NULL, 10000, &error);
   g_assert_no_error(error);

@@ -178,7 +178,14 @@ static void test_qmp_real_qemu(void)
   g_assert_no_error(error);
   for (int i = 0; i < 200 && !g_file_test(sock, G_FILE_TEST_EXISTS); i++)
     g_usleep(20 * 1000);
-  g_autoptr(BvmQmp) qmp = bvm_qmp_connect(sock, 5000, &error);
+  /* QEMU binds before it listens: retry a refused connect briefly. */
+  g_autoptr(BvmQmp) qmp = NULL;
+  for (int i = 0; i < 100 && qmp == NULL; i++) {
+    g_clear_error(&error);
+    qmp = bvm_qmp_connect(sock, 5000, &error);
+    if (qmp == NULL)
+      g_usleep(20 * 1000);
+  }
   g_assert_no_error(error);
   g_autoptr(JsonNode) st = bvm_qmp_execute(qmp, "query-status", NULL, 5000, &error);
   g_assert_no_error(error);
