@@ -193,9 +193,20 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   save_run_state(m, BVM_VM_STARTING);
 
   if (!wait_for_socket(m, m->paths->qmp_sock, m->qemu, QMP_READY_TIMEOUT_MS)) {
+    if (!m->qemu_exited) {
+      g_subprocess_force_exit(m->qemu);
+      (void)g_subprocess_wait(m->qemu, NULL, NULL);
+      m->qemu_exited = TRUE;
+    }
     g_autofree char *last = bvm_log_last_line(m->paths->qemu_log);
-    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "QEMU failed to start VM '%s': %s",
-                m->config->name, last ? last : "no message in qemu.log");
+    int sig = g_subprocess_get_if_signaled(m->qemu) ? g_subprocess_get_term_sig(m->qemu) : 0;
+    if (sig != 0)
+      g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
+                  "QEMU failed to start VM '%s': killed by signal %d (%s)%s%s", m->config->name,
+                  sig, g_strsignal(sig), last ? ": " : "", last ? last : "");
+    else
+      g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "QEMU failed to start VM '%s': %s",
+                  m->config->name, last ? last : "no message in qemu.log");
     return FALSE;
   }
   /* QEMU binds the socket a moment before it listens: a refused connect
@@ -318,7 +329,11 @@ static void record_exit(Monitor *m, gboolean ran)
   BvmExitKind kind;
   if (!ran) {
     kind = BVM_EXIT_KIND_FAILED;
-    reason = g_strdup_printf("failed to start: %s", last ? last : "QEMU ended at once");
+    if (sig != 0)
+      reason = g_strdup_printf("failed to start: QEMU killed by signal %d (%s)%s%s", sig,
+                               g_strsignal(sig), last ? ": " : "", last ? last : "");
+    else
+      reason = g_strdup_printf("failed to start: %s", last ? last : "QEMU ended at once");
   } else if (g_strcmp0(request, "kill") == 0) {
     kind = BVM_EXIT_KIND_USER;
     reason = g_strdup("killed by the user");
@@ -349,13 +364,14 @@ static void record_exit(Monitor *m, gboolean ran)
     mlog(m, "cannot record the exit: %s", error->message);
 }
 
-static void stop_swtpm(Monitor *m)
+static void stop_swtpm(Monitor *m, gboolean ran)
 {
   if (m->swtpm == NULL)
     return;
   /* --terminate ends swtpm when QEMU disconnects; give it a moment, then
    * make sure, so no swtpm outlives its VM. */
-  gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+  /* A QEMU that never ran may never have connected: nothing to wait for. */
+  gint64 deadline = g_get_monotonic_time() + (ran ? 2 * G_USEC_PER_SEC : 0);
   while (g_subprocess_get_identifier(m->swtpm) != NULL && g_get_monotonic_time() < deadline) {
     while (g_main_context_iteration(NULL, FALSE))
       ;
@@ -370,14 +386,14 @@ static void stop_swtpm(Monitor *m)
   (void)g_subprocess_wait(m->swtpm, NULL, NULL);
 }
 
-static void cleanup(Monitor *m)
+static void cleanup(Monitor *m, gboolean ran)
 {
   g_clear_pointer(&m->qmp, bvm_qmp_free);
   if (m->qemu != NULL && !m->qemu_exited) {
     g_subprocess_force_exit(m->qemu);
     (void)g_subprocess_wait(m->qemu, NULL, NULL);
   }
-  stop_swtpm(m);
+  stop_swtpm(m, ran);
   /* state.json goes before the lock is released, so a free lock with a
    * run dir behind it always means a crash. */
   (void)bvm_remove_tree(m->paths->run_dir, NULL);
@@ -476,7 +492,7 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
   exit_status = 0;
 
 out:
-  cleanup(m);
+  cleanup(m, exit_status == 0);
   close(lock);
 out_nolock:
   if (m->status_fd >= 0)

@@ -324,8 +324,9 @@ static void add_gpu(BvmCommand *cmd, const BvmConfig *c, const BvmHostCaps *caps
   }
 }
 
-static void add_display(BvmCommand *cmd, const BvmHostCaps *caps, const BvmQemuCaps *q,
-                        const BvmPaths *paths, BvmDisplayMode mode)
+/* Returns the mode actually used (auto and an unavailable window resolved). */
+static BvmDisplayMode add_display(BvmCommand *cmd, const BvmHostCaps *caps, const BvmQemuCaps *q,
+                                  const BvmPaths *paths, BvmDisplayMode mode)
 {
   if (mode == BVM_DISPLAY_AUTO)
     mode = caps->host.desktop ? BVM_DISPLAY_WINDOW : BVM_DISPLAY_VNC;
@@ -334,7 +335,7 @@ static void add_display(BvmCommand *cmd, const BvmHostCaps *caps, const BvmQemuC
     if (bvm_qemu_caps_has_display(q, ui)) {
       add_group(cmd, "The VM's screen in a window of the platform's toolkit", S("-display"),
                 F("%s", ui), NULL);
-      return;
+      return BVM_DISPLAY_WINDOW;
     }
     add_dropped(cmd, "a display window", "this QEMU was built without the %s display", ui);
     mode = BVM_DISPLAY_VNC;
@@ -342,13 +343,14 @@ static void add_display(BvmCommand *cmd, const BvmHostCaps *caps, const BvmQemuC
   if (mode == BVM_DISPLAY_NONE) {
     add_group(cmd, "No display: the VM runs headless (agent, serial and QMP still work)",
               S("-display"), S("none"), NULL);
-    return;
+    return BVM_DISPLAY_NONE;
   }
   g_autofree char *vnc = E(paths->vnc_sock);
   add_group(cmd,
             "Headless: the screen is served by VNC on a unix socket in run/, never a TCP port, so "
             "only this user can reach it",
             S("-display"), S("none"), S("-vnc"), F("unix:%s", vnc), NULL);
+  return BVM_DISPLAY_VNC;
 }
 
 BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, const BvmPaths *paths,
@@ -416,7 +418,7 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
   add_disk(cmd, c, caps, q, paths);
   add_cdrom(cmd, c, q);
   add_gpu(cmd, c, caps, q);
-  add_display(cmd, caps, q, paths, opts->display);
+  BvmDisplayMode display = add_display(cmd, caps, q, paths, opts->display);
 
   g_autofree char *mac = mac_for(c->id);
   g_autofree char *net_ioev = ioeventfd(q, "virtio-net-pci");
@@ -466,7 +468,16 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
             S("-chardev"), F("file,id=serial0,path=%s", serial), S("-serial"), S("chardev:serial0"),
             S("-msg"), S("timestamp=on"), NULL);
 
-  if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox) {
+  if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox && display == BVM_DISPLAY_WINDOW) {
+    /* GTK forks: QEMU 7.2 with -display gtk dies of SIGSYS at start under
+     * spawn=deny (seen here), so a windowed VM keeps the rest of the filter. */
+    add_group(cmd,
+              "seccomp sandbox: QEMU may not use obsolete syscalls, gain privileges or change "
+              "resource limits, which a guest escape would need",
+              S("-sandbox"), S("on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny"),
+              NULL);
+    add_dropped(cmd, "seccomp spawn=deny", "the GTK window forks, and spawn=deny kills QEMU");
+  } else if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox) {
     add_group(cmd,
               "seccomp sandbox: QEMU may not use obsolete syscalls, gain privileges, spawn "
               "processes or change resource limits, which a guest escape would need",

@@ -4,6 +4,7 @@
 #include "cli-harness.h"
 #include "error.h"
 
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
@@ -345,6 +346,45 @@ static void test_secure_boot(void)
   run_ok(killv);
 }
 
+/* On a desktop session the VM's screen is a GTK window: a real X server
+ * (Xvfb), and QEMU must stay up with it (seccomp and GTK agree). */
+static void test_window_display_on_a_desktop(void)
+{
+  g_autofree char *xvfb = g_find_program_in_path("Xvfb");
+  if (xvfb == NULL) {
+    g_test_skip("Xvfb is not installed (scripts/install-deps installs xvfb)");
+    return;
+  }
+  const char *xargv[] = {xvfb, ":93", "-screen", "0", "1280x800x24", "-nolisten", "tcp", NULL};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) x = g_subprocess_newv(xargv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error(error);
+  for (int i = 0; i < 100 && !g_file_test("/tmp/.X11-unix/X93", G_FILE_TEST_EXISTS); i++)
+    g_usleep(50 * 1000);
+  g_autofree char *old_display = g_strdup(g_getenv("DISPLAY"));
+  g_setenv("DISPLAY", ":93", TRUE);
+  const char *cmd[] = {"command", "e2e, plain", NULL};
+  g_auto(BvmRun) c = {0};
+  harness_run(&c, library, cmd);
+  assert_contains(c.out, "-display\ngtk\n");
+  const char *start[] = {"start", "e2e, plain", NULL};
+  run_ok(start);
+  g_usleep(3 * G_USEC_PER_SEC);
+  JsonNode *keep = NULL;
+  JsonObject *st = status_of("e2e, plain", &keep);
+  g_assert_cmpstr(json_object_get_string_member(st, "state"), ==, "running");
+  g_assert_cmpstr(json_object_get_string_member(st, "display"), ==, "window");
+  json_node_unref(keep);
+  const char *killv[] = {"kill", "e2e, plain", NULL};
+  run_ok(killv);
+  if (old_display != NULL)
+    g_setenv("DISPLAY", old_display, TRUE);
+  else
+    g_unsetenv("DISPLAY");
+  g_subprocess_force_exit(x);
+  (void)g_subprocess_wait(x, NULL, NULL);
+}
+
 /* Whatever fails, no VM of the test outlives it. */
 static void kill_all_vms(void)
 {
@@ -380,6 +420,7 @@ int main(int argc, char **argv)
   g_test_add_func("/e2e/stale-run-dir-after-host-crash-is-reconciled",
                   test_stale_run_dir_after_host_crash_is_reconciled);
   g_test_add_func("/e2e/reset-nvram-and-grown-disk", test_reset_nvram_and_grown_disk);
+  g_test_add_func("/e2e/window-display-on-a-desktop", test_window_display_on_a_desktop);
   g_test_add_func("/e2e/secure-boot", test_secure_boot);
   g_test_log_set_fatal_handler(on_fatal, NULL);
   int rc = g_test_run();
