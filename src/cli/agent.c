@@ -72,11 +72,10 @@ int bvm_cmd_agent(int argc, char **argv)
   if (timeout < 1)
     return bvm_cli_usage("agent", "--timeout must be at least 1 second");
   guint timeout_ms = (guint)timeout * 1000;
-  g_autofree char *library = bvm_cli_library(&common);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BvmVmEntry) e = bvm_registry_find(library, argv[1], &error);
+  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
   if (e == NULL)
-    return bvm_cli_fail(error);
+    return status;
+  g_autoptr(GError) error = NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   g_autoptr(BvmAgent) agent = bvm_agent_connect(paths->qga_sock, timeout_ms, &error);
   if (agent == NULL)

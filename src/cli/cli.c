@@ -91,3 +91,13 @@ void bvm_cli_common_clear(BvmCliCommon *common)
 {
   g_clear_pointer(&common->library, g_free);
 }
+
+BvmVmEntry *bvm_cli_find_vm(const BvmCliCommon *common, const char *query, int *out_status)
+{
+  g_autofree char *library = bvm_cli_library(common);
+  g_autoptr(GError) error = NULL;
+  BvmVmEntry *e = bvm_registry_find(library, query, &error);
+  if (e == NULL)
+    *out_status = bvm_cli_fail(error);
+  return e;
+}

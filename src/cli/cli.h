@@ -32,6 +32,10 @@ int bvm_cli_usage(const char *verb, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* The library directory from --library / $BRIDGEVM_LIBRARY / the default. */
 char *bvm_cli_library(const BvmCliCommon *common);
 
+/* The VM named @query (a name or an id prefix) in the library; NULL after
+ * printing why, with *out_status the exit status to return. */
+BvmVmEntry *bvm_cli_find_vm(const BvmCliCommon *common, const char *query, int *out_status);
+
 /* Pretty JSON on stdout, newline-terminated. */
 void bvm_cli_print_json(JsonNode *node);
 

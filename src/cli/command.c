@@ -31,15 +31,10 @@ int bvm_cmd_command(int argc, char **argv)
     return bvm_cli_usage("command", "--display must be auto, window, none or vnc, not '%s'",
                          display);
 
-  g_autofree char *library = bvm_cli_library(&common);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BvmVmEntry) e = bvm_registry_find(library, argv[1], &error);
+  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
   if (e == NULL)
-    return bvm_cli_fail(error);
-  if (e->config == NULL) {
-    g_set_error(&error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "%s", e->problem);
-    return bvm_cli_fail(error);
-  }
+    return status;
+  g_autoptr(GError) error = NULL;
   g_autoptr(BvmHostCaps) caps =
       caps_file ? bvm_host_caps_load_file(caps_file, &error) : bvm_host_caps_get(FALSE, &error);
   if (caps == NULL)

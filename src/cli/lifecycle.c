@@ -15,12 +15,7 @@ static BvmVmEntry *find_vm(const char *verb, BvmCliCommon *common, int argc, cha
     *out_status = bvm_cli_usage(verb, "give exactly one VM");
     return NULL;
   }
-  g_autofree char *library = bvm_cli_library(common);
-  g_autoptr(GError) error = NULL;
-  BvmVmEntry *e = bvm_registry_find(library, argv[1], &error);
-  if (e == NULL)
-    *out_status = bvm_cli_fail(error);
-  return e;
+  return bvm_cli_find_vm(common, argv[1], out_status);
 }
 
 static void print_status(BvmVmEntry *e, gboolean json)

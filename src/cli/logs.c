@@ -65,11 +65,10 @@ int bvm_cmd_logs(int argc, char **argv)
                          source);
   if (lines < 0)
     return bvm_cli_usage("logs", "--lines must be 0 or more");
-  g_autofree char *library = bvm_cli_library(&common);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BvmVmEntry) e = bvm_registry_find(library, argv[1], &error);
+  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
   if (e == NULL)
-    return bvm_cli_fail(error);
+    return status;
+  g_autoptr(GError) error = NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   const char *path = bvm_log_path(paths, src);
 

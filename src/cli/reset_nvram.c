@@ -15,15 +15,10 @@ int bvm_cmd_reset_nvram(int argc, char **argv)
     return status;
   if (argc != 2)
     return bvm_cli_usage("reset-nvram", "give exactly one VM");
-  g_autofree char *library = bvm_cli_library(&common);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BvmVmEntry) e = bvm_registry_find(library, argv[1], &error);
+  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
   if (e == NULL)
-    return bvm_cli_fail(error);
-  if (e->config == NULL) {
-    g_set_error(&error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "%s", e->problem);
-    return bvm_cli_fail(error);
-  }
+    return status;
+  g_autoptr(GError) error = NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   if (!bvm_bundle_reset_nvram(e->config, paths, &error))
     return bvm_cli_fail(error);

@@ -42,15 +42,10 @@ int bvm_cmd_set(int argc, char **argv)
     return bvm_cli_usage("set", "nothing to change: give --cpus, --memory, --disk, --resolution, "
                                 "--iso or --eject");
 
-  g_autofree char *library = bvm_cli_library(&common);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BvmVmEntry) e = bvm_registry_find(library, argv[1], &error);
+  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
   if (e == NULL)
-    return bvm_cli_fail(error);
-  if (e->config == NULL) {
-    g_set_error(&error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "%s", e->problem);
-    return bvm_cli_fail(error);
-  }
+    return status;
+  g_autoptr(GError) error = NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   if (!bvm_bundle_check_stopped(e->config, paths, "change its settings", &error))
     return bvm_cli_fail(error);

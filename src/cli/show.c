@@ -14,11 +14,10 @@ int bvm_cmd_show(int argc, char **argv)
     return status;
   if (argc != 2)
     return bvm_cli_usage("show", "give exactly one VM");
-  g_autofree char *library = bvm_cli_library(&common);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BvmVmEntry) e = bvm_registry_find(library, argv[1], &error);
+  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
   if (e == NULL)
-    return bvm_cli_fail(error);
+    return status;
+  g_autoptr(GError) error = NULL;
   if (common.json) {
     g_autoptr(JsonNode) node = bvm_vm_entry_to_json(e);
     bvm_cli_print_json(node);

@@ -21,19 +21,7 @@ void bvm_agent_free(BvmAgent *a)
 static gboolean send_command(BvmAgent *a, const char *command, JsonNode *arguments, gint64 deadline,
                              GError **error)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "execute");
-  json_builder_add_string_value(b, command);
-  if (arguments != NULL) {
-    json_builder_set_member_name(b, "arguments");
-    json_builder_add_value(b, json_node_copy(arguments));
-  }
-  json_builder_end_object(b);
-  g_autoptr(JsonNode) req = json_builder_get_root(b);
-  g_autofree char *text = json_to_string(req, FALSE);
-  g_autofree char *line = g_strconcat(text, "\n", NULL);
-  return bvm_json_stream_write(a->stream, line, strlen(line), deadline, error);
+  return bvm_json_stream_send_command(a->stream, command, arguments, -1, deadline, error);
 }
 
 static void not_answering(BvmAgent *a, GError **error)
@@ -56,12 +44,8 @@ static JsonNode *read_reply(BvmAgent *a, const char *command, gint64 deadline, G
     return NULL;
   }
   JsonObject *o = json_node_get_object(msg);
-  if (json_object_has_member(o, "error")) {
-    JsonNode *en = json_object_get_member(o, "error");
-    const char *desc = JSON_NODE_HOLDS_OBJECT(en)
-                           ? json_object_get_string_member_with_default(json_node_get_object(en),
-                                                                        "desc", "unknown error")
-                           : "unknown error";
+  const char *desc = bvm_json_reply_error(o);
+  if (desc != NULL) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "guest agent refused %s: %s", command,
                 desc);
     return NULL;

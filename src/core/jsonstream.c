@@ -181,3 +181,37 @@ gboolean bvm_json_stream_has_buffered_line(BvmJsonStream *s)
 {
   return memchr(s->buf->str, '\n', s->buf->len) != NULL;
 }
+
+gboolean bvm_json_stream_send_command(BvmJsonStream *s, const char *command, JsonNode *arguments,
+                                      gint64 id, gint64 deadline_us, GError **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "execute");
+  json_builder_add_string_value(b, command);
+  if (arguments != NULL) {
+    json_builder_set_member_name(b, "arguments");
+    json_builder_add_value(b, json_node_copy(arguments));
+  }
+  if (id >= 0) {
+    json_builder_set_member_name(b, "id");
+    json_builder_add_int_value(b, id);
+  }
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) req = json_builder_get_root(b);
+  g_autofree char *text = json_to_string(req, FALSE);
+  g_autofree char *line = g_strconcat(text, "\n", NULL);
+  return bvm_json_stream_write(s, line, strlen(line), deadline_us, error);
+}
+
+const char *bvm_json_reply_error(JsonObject *reply)
+{
+  if (!json_object_has_member(reply, "error"))
+    return NULL;
+  JsonNode *en = json_object_get_member(reply, "error");
+  const char *desc =
+      JSON_NODE_HOLDS_OBJECT(en)
+          ? json_object_get_string_member_with_default(json_node_get_object(en), "desc", NULL)
+          : NULL;
+  return desc != NULL ? desc : "unknown error";
+}

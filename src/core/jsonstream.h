@@ -33,6 +33,14 @@ JsonNode *bvm_json_stream_read_object(BvmJsonStream *s, gint64 deadline_us, GErr
  * readable). */
 gboolean bvm_json_stream_has_buffered_line(BvmJsonStream *s);
 
+/* Send {"execute": @command, "arguments": @arguments, "id": @id} as one
+ * line (no arguments when NULL, no id when @id < 0): QMP and the agent
+ * speak the same request format. */
+gboolean bvm_json_stream_send_command(BvmJsonStream *s, const char *command, JsonNode *arguments,
+                                      gint64 id, gint64 deadline_us, GError **error);
+/* The "desc" of a reply's {"error": {...}}, or NULL when it is no error. */
+const char *bvm_json_reply_error(JsonObject *reply);
+
 /* A monotonic deadline @timeout_ms from now. */
 gint64 bvm_deadline_in(guint timeout_ms);
 

@@ -50,12 +50,8 @@ static JsonNode *await_reply(BvmQmp *qmp, const char *command, guint id, gint64 
           (guint)json_node_get_int(idn) != id)
         continue;
     }
-    if (json_object_has_member(o, "error")) {
-      JsonNode *en = json_object_get_member(o, "error");
-      const char *desc = JSON_NODE_HOLDS_OBJECT(en)
-                             ? json_object_get_string_member_with_default(json_node_get_object(en),
-                                                                          "desc", "unknown error")
-                             : "unknown error";
+    const char *desc = bvm_json_reply_error(o);
+    if (desc != NULL) {
       g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "QEMU refused %s: %s", command, desc);
       return NULL;
     }
@@ -75,21 +71,7 @@ JsonNode *bvm_qmp_execute(BvmQmp *qmp, const char *command, JsonNode *arguments,
   g_return_val_if_fail(qmp != NULL && command != NULL, NULL);
   gint64 deadline = bvm_deadline_in(timeout_ms);
   guint id = ++qmp->next_id;
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "execute");
-  json_builder_add_string_value(b, command);
-  if (arguments != NULL) {
-    json_builder_set_member_name(b, "arguments");
-    json_builder_add_value(b, json_node_copy(arguments));
-  }
-  json_builder_set_member_name(b, "id");
-  json_builder_add_int_value(b, id);
-  json_builder_end_object(b);
-  g_autoptr(JsonNode) req = json_builder_get_root(b);
-  g_autofree char *text = json_to_string(req, FALSE);
-  g_autofree char *line = g_strconcat(text, "\n", NULL);
-  if (!bvm_json_stream_write(qmp->stream, line, strlen(line), deadline, error))
+  if (!bvm_json_stream_send_command(qmp->stream, command, arguments, id, deadline, error))
     return NULL;
   return await_reply(qmp, command, id, deadline, error);
 }

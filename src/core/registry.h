@@ -37,8 +37,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmVmEntry, bvm_vm_entry_free)
 /* Every bundle, sorted by name (case-folded). A missing library is empty. */
 GPtrArray *bvm_registry_list(const char *library, GError **error);
 
-/* By name (ignoring case) or by a unique id prefix. NOT_FOUND naming @query,
- * or INVALID_ARGUMENT when a prefix is ambiguous. */
+/* By name (ignoring case) or by a unique id prefix; the entry returned
+ * always has its config. NOT_FOUND naming @query, or INVALID_ARGUMENT when
+ * a prefix is ambiguous. */
 BvmVmEntry *bvm_registry_find(const char *library, const char *query, GError **error);
 
 /* The existing VM whose name equals @name ignoring case, or NULL. */
