@@ -162,6 +162,39 @@ static gboolean start_swtpm(Monitor *m, GError **error)
   return TRUE;
 }
 
+/* QEMU's last words: the last line of qemu.log without -msg timestamp's
+ * prefix. */
+static char *qemu_last_words(Monitor *m)
+{
+  char *last = bvm_log_last_line(m->paths->qemu_log);
+  g_autoptr(GRegex) stamp = g_regex_new("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z ", 0, 0, NULL);
+  if (last != NULL && g_regex_match(stamp, last, 0, NULL)) {
+    char *rest = g_strdup(strchr(last, ' ') + 1);
+    g_free(last);
+    last = rest;
+  }
+  return last;
+}
+
+/* QEMU never got to answer QMP: end it if need be, then say why. */
+static void qemu_start_failed(Monitor *m, GError **error)
+{
+  if (!m->qemu_exited) {
+    g_subprocess_force_exit(m->qemu);
+    (void)g_subprocess_wait(m->qemu, NULL, NULL);
+    m->qemu_exited = TRUE;
+  }
+  g_autofree char *last = qemu_last_words(m);
+  int sig = g_subprocess_get_if_signaled(m->qemu) ? g_subprocess_get_term_sig(m->qemu) : 0;
+  if (sig != 0)
+    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
+                "QEMU failed to start VM '%s': killed by signal %d (%s)%s%s", m->config->name, sig,
+                g_strsignal(sig), last ? ": " : "", last ? last : "");
+  else
+    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "QEMU failed to start VM '%s': %s",
+                m->config->name, last ? last : "no message in qemu.log");
+}
+
 static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
 {
   g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, error);
@@ -193,20 +226,7 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   save_run_state(m, BVM_VM_STARTING);
 
   if (!wait_for_socket(m, m->paths->qmp_sock, m->qemu, QMP_READY_TIMEOUT_MS)) {
-    if (!m->qemu_exited) {
-      g_subprocess_force_exit(m->qemu);
-      (void)g_subprocess_wait(m->qemu, NULL, NULL);
-      m->qemu_exited = TRUE;
-    }
-    g_autofree char *last = bvm_log_last_line(m->paths->qemu_log);
-    int sig = g_subprocess_get_if_signaled(m->qemu) ? g_subprocess_get_term_sig(m->qemu) : 0;
-    if (sig != 0)
-      g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
-                  "QEMU failed to start VM '%s': killed by signal %d (%s)%s%s", m->config->name,
-                  sig, g_strsignal(sig), last ? ": " : "", last ? last : "");
-    else
-      g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "QEMU failed to start VM '%s': %s",
-                  m->config->name, last ? last : "no message in qemu.log");
+    qemu_start_failed(m, error);
     return FALSE;
   }
   /* QEMU binds the socket a moment before it listens: a refused connect
@@ -219,7 +239,12 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
       break;
     while (g_main_context_iteration(NULL, FALSE))
       ;
-    if (m->qemu_exited || g_get_monotonic_time() >= deadline) {
+    if (m->qemu_exited) {
+      /* It opened its sockets, then gave up (a missing ISO, a bad flag). */
+      qemu_start_failed(m, error);
+      return FALSE;
+    }
+    if (g_get_monotonic_time() >= deadline) {
       g_propagate_error(error, g_steal_pointer(&local));
       return FALSE;
     }
@@ -324,7 +349,7 @@ static void record_exit(Monitor *m, gboolean ran)
   else if (m->qemu != NULL && g_subprocess_get_if_signaled(m->qemu))
     sig = g_subprocess_get_term_sig(m->qemu);
   g_autofree char *request = read_stop_request(m);
-  g_autofree char *last = bvm_log_last_line(m->paths->qemu_log);
+  g_autofree char *last = qemu_last_words(m);
   g_autofree char *reason = NULL;
   BvmExitKind kind;
   if (!ran) {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -62,6 +63,13 @@ gboolean bvm_vm_start(const char *monitor_binary, BvmConfig *config, const BvmPa
   if (st.state != BVM_VM_STOPPED && st.state != BVM_VM_CRASHED) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_BUSY, "VM '%s' is already running (%s)", config->name,
                 bvm_vm_state_to_string(st.state));
+    return FALSE;
+  }
+  if (config->iso_path != NULL && g_access(config->iso_path, R_OK) != 0) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_NOT_FOUND,
+                "the ISO %s of VM '%s' cannot be read: attach another with 'bridgevm set %s "
+                "--iso PATH' or detach it with --eject",
+                config->iso_path, config->name, config->name);
     return FALSE;
   }
   int fds[2];

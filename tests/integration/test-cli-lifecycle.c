@@ -1,0 +1,110 @@
+/* Lifecycle verbs on their failure paths, with the real QEMU and swtpm but
+ * no guest OS (a blank ISO: the firmware just idles). Each failure is a
+ * clear message with its exit status, and leaves no process behind. */
+#include "cli-harness.h"
+#include "util.h"
+
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+static char *root, *library, *iso;
+
+static void run_expect(const char *const *args, int status, const char *fragment)
+{
+  g_auto(BvmRun) r = {0};
+  harness_run(&r, library, args);
+  g_assert_cmpint(r.status, ==, status);
+  if (fragment != NULL)
+    assert_contains(r.err, fragment);
+}
+
+static gboolean process_mentions(const char *needle)
+{
+  g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name(proc)) != NULL) {
+    if (!g_ascii_isdigit(name[0]) || atoi(name) == getpid())
+      continue;
+    g_autofree char *path = g_build_filename("/proc", name, "cmdline", NULL);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &data, &len, NULL))
+      continue;
+    for (gsize i = 0; i < len; i++)
+      if (data[i] == '\0')
+        data[i] = ' ';
+    if (strstr(data, needle) != NULL && strstr(data, "test-cli-lifecycle") == NULL)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void test_failure_paths(void)
+{
+  const char *create[] = {"create",   "idle", "--iso",  iso,  "--preset", "light",
+                          "--memory", "1G",   "--disk", "1G", NULL};
+  run_expect(create, 0, NULL);
+  g_autofree char *bundle = g_build_filename(library, "idle.bridgevm", NULL);
+
+  /* not running: stop, kill and the agent say so */
+  const char *stop[] = {"stop", "idle", NULL};
+  run_expect(stop, 1, "is not running");
+  const char *killv[] = {"kill", "idle", NULL};
+  run_expect(killv, 1, "is not running");
+  const char *agent[] = {"agent", "idle", "ping", "--timeout", "1", NULL};
+  run_expect(agent, 3, "cannot reach the guest agent");
+
+  /* a missing ISO is caught before anything starts */
+  g_autofree char *moved = g_strconcat(iso, ".away", NULL);
+  g_assert_cmpint(g_rename(iso, moved), ==, 0);
+  const char *start[] = {"start", "idle", "--display", "none", NULL};
+  run_expect(start, 3, "attach another with 'bridgevm set idle --iso PATH'");
+  g_assert_cmpint(g_rename(moved, iso), ==, 0);
+
+  /* swtpm missing: dependency error (5), nothing left running */
+  g_autofree char *bin = g_build_filename(root, "bin", NULL);
+  g_mkdir(bin, 0700);
+  g_autofree char *qemu = g_find_program_in_path("qemu-system-x86_64");
+  g_autofree char *link = g_build_filename(bin, "qemu-system-x86_64", NULL);
+  g_assert_cmpint(symlink(qemu, link), ==, 0);
+  g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+  g_setenv("PATH", bin, TRUE);
+  run_expect(start, 5, "swtpm is not installed: apt-get install -y swtpm");
+  g_setenv("PATH", old_path, TRUE);
+  g_assert_false(process_mentions(bundle));
+
+  /* a real start; a second start is a conflict (4); kill ends it */
+  run_expect(start, 0, NULL);
+  run_expect(start, 4, "already running");
+  const char *delete[] = {"delete", "idle", "--permanently", NULL};
+  run_expect(delete, 4, "is running: stop it first");
+  const char *set[] = {"set", "idle", "--cpus", "1", NULL};
+  run_expect(set, 4, "is running: stop it first");
+  run_expect(killv, 0, NULL);
+  g_assert_false(process_mentions(bundle));
+  g_autofree char *run_dir = g_build_filename(bundle, "run", NULL);
+  g_assert_false(g_file_test(run_dir, G_FILE_TEST_EXISTS));
+  const char *status[] = {"status", "idle", NULL};
+  g_auto(BvmRun) r = {0};
+  harness_run(&r, library, status);
+  assert_contains(r.out, "idle: stopped");
+  assert_contains(r.out, "killed by the user");
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  root = harness_tmpdir("bvm-life-XXXXXX");
+  g_autofree char *rt = g_build_filename(root, "runtime", NULL);
+  g_mkdir_with_parents(rt, 0700);
+  g_setenv("XDG_RUNTIME_DIR", rt, TRUE);
+  library = g_build_filename(root, "lib", NULL);
+  iso = harness_make_iso(root, "blank.iso");
+  g_test_add_func("/cli/lifecycle/failure-paths", test_failure_paths);
+  int rc = g_test_run();
+  const char *killv[] = {"kill", "idle", NULL};
+  g_auto(BvmRun) r = {0};
+  harness_run(&r, library, killv);
+  harness_cleanup(root);
+  return rc;
+}
