@@ -2,6 +2,7 @@
 #include "bundle.h"
 #include "error.h"
 #include "guest_agent.h"
+#include "logs.h"
 #include "qmp.h"
 #include "util.h"
 
@@ -77,9 +78,17 @@ gboolean bvm_vm_start(const char *monitor_binary, BvmConfig *config, const BvmPa
     g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot create a pipe");
     return FALSE;
   }
-  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDIN_INHERIT |
-                                                               G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                               G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  /* The monitor's own stderr (GLib warnings, sanitizer reports) goes to
+   * its log, not to the terminal that ran `start` and will close. */
+  int null_in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int log_fd = bvm_log_open_append(paths->monitor_log, NULL);
+  g_subprocess_launcher_take_stdin_fd(l, null_in);
+  if (log_fd >= 0)
+    g_subprocess_launcher_take_stderr_fd(l, log_fd);
+  else
+    g_subprocess_launcher_set_flags(l, G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                           G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_take_fd(l, fds[1], 3);
   const char *argv[] = {monitor_binary,
                         "__monitor",
