@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int bvm_cmd_list(int argc, char **argv)
 {
@@ -21,12 +22,30 @@ int bvm_cmd_list(int argc, char **argv)
     return bvm_cli_fail(error);
 
   if (common.json) {
-    g_autoptr(JsonNode) array = json_node_new(JSON_NODE_ARRAY);
-    JsonArray *a = json_array_sized_new(entries->len);
-    for (guint i = 0; i < entries->len; i++)
-      json_array_add_element(a, bvm_vm_entry_to_json(entries->pdata[i]));
-    json_node_take_array(array, a);
-    bvm_cli_print_json(array);
+    /* One VM at a time, freed as it is printed: a large library never
+     * holds its whole JSON twice (the tree and the text). */
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 2);
+    GString *out = g_string_sized_new(4096);
+    fputs(entries->len ? "[\n" : "[]\n", stdout);
+    for (guint i = 0; i < entries->len; i++) {
+      g_autoptr(JsonNode) node = bvm_vm_entry_to_json(entries->pdata[i]);
+      json_generator_set_root(gen, node);
+      g_string_truncate(out, 0);
+      json_generator_to_gstring(gen, out);
+      g_clear_pointer(&entries->pdata[i], bvm_vm_entry_free);
+      /* indented one level, as an element of the array */
+      fputs("  ", stdout);
+      const char *p = out->str;
+      for (const char *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+        fwrite(p, 1, (size_t)(nl - p) + 1, stdout);
+        fputs("  ", stdout);
+      }
+      fputs(p, stdout);
+      fputs(i + 1 < entries->len ? ",\n" : "\n]\n", stdout);
+    }
+    g_string_free(out, TRUE);
     return BVM_EXIT_OK;
   }
   if (entries->len == 0) {

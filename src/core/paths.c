@@ -12,6 +12,19 @@ static char *fallback_run_dir(const char *vm_id)
   return g_build_filename(g_get_user_runtime_dir(), "bridgevm", vm_id, NULL);
 }
 
+char *bvm_paths_run_dir(const char *bundle_dir, const char *vm_id)
+{
+  char *run_dir = g_build_filename(bundle_dir, "run", NULL);
+  /* swtpm cannot take a comma in a path (its option parser has no escape),
+   * so a bundle whose path has one gets a comma-free run dir. */
+  if (strlen(run_dir) + 1 + strlen(LONGEST_SOCKET) > BVM_SOCKET_PATH_MAX ||
+      strchr(run_dir, ',') != NULL) {
+    g_free(run_dir);
+    run_dir = fallback_run_dir(vm_id);
+  }
+  return run_dir;
+}
+
 BvmPaths *bvm_paths_new(const char *bundle_dir, const char *vm_id)
 {
   g_return_val_if_fail(bundle_dir != NULL && g_path_is_absolute(bundle_dir), NULL);
@@ -29,14 +42,7 @@ BvmPaths *bvm_paths_new(const char *bundle_dir, const char *vm_id)
   p->monitor_log = g_build_filename(p->logs_dir, "monitor.log", NULL);
   p->serial_log = g_build_filename(p->logs_dir, "serial.log", NULL);
 
-  p->run_dir = g_build_filename(bundle_dir, "run", NULL);
-  /* swtpm cannot take a comma in a path (its option parser has no escape),
-   * so a bundle whose path has one gets a comma-free run dir. */
-  if (strlen(p->run_dir) + 1 + strlen(LONGEST_SOCKET) > BVM_SOCKET_PATH_MAX ||
-      strchr(p->run_dir, ',') != NULL) {
-    g_free(p->run_dir);
-    p->run_dir = fallback_run_dir(vm_id);
-  }
+  p->run_dir = bvm_paths_run_dir(bundle_dir, vm_id);
   p->stop_request = g_build_filename(p->run_dir, "stop-request", NULL);
   p->tpm_alias = g_build_filename(p->run_dir, "tpm-state", NULL);
   p->state = g_build_filename(p->run_dir, "state.json", NULL);

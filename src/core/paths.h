@@ -34,6 +34,9 @@ typedef struct {
   char *swtpm_pid;       /* run/swtpm.pid */
 } BvmPaths;
 
+/* The run dir alone (what bvm_paths_new puts in run_dir). */
+char *bvm_paths_run_dir(const char *bundle_dir, const char *vm_id);
+
 /* @bundle_dir must be absolute. @vm_id picks the fallback run dir. */
 BvmPaths *bvm_paths_new(const char *bundle_dir, const char *vm_id);
 void bvm_paths_free(BvmPaths *paths);

@@ -264,9 +264,18 @@ JsonNode *bvm_vm_entry_to_json(BvmVmEntry *e)
     json_builder_end_object(b);
     return json_builder_get_root(b);
   }
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   g_auto(BvmVmStatus) status = {0};
-  gboolean changed = bvm_vm_status_get(e->config, paths, &status);
+  gboolean changed = FALSE;
+  /* Without a run dir nothing runs and nothing needs reconciling: skip the
+   * full paths (this is most of a large `list`). */
+  g_autofree char *run_dir = bvm_paths_run_dir(e->path, e->config->id);
+  if (g_access(run_dir, F_OK) == 0) {
+    g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+    changed = bvm_vm_status_get(e->config, paths, &status);
+  } else {
+    status.state = bvm_vm_state_when_stopped(e->config);
+    status.uptime_seconds = -1;
+  }
   /* The parsed config.json is the answer unless reconciling changed it. */
   JsonNode *node =
       e->json != NULL && !changed ? g_steal_pointer(&e->json) : bvm_config_to_json(e->config);

@@ -151,6 +151,13 @@ static gboolean reconcile(BvmConfig *config, const BvmPaths *paths)
   return rs != NULL;
 }
 
+BvmVmState bvm_vm_state_when_stopped(const BvmConfig *config)
+{
+  gboolean crashed = config->last_exit != NULL && (config->last_exit->kind == BVM_EXIT_KIND_CRASH ||
+                                                   config->last_exit->kind == BVM_EXIT_KIND_FAILED);
+  return crashed ? BVM_VM_CRASHED : BVM_VM_STOPPED;
+}
+
 gboolean bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *out)
 {
   memset(out, 0, sizeof *out);
@@ -173,9 +180,7 @@ gboolean bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus
     return FALSE;
   }
   gboolean changed = has_run_dir && reconcile(config, paths);
-  gboolean crashed = config->last_exit != NULL && (config->last_exit->kind == BVM_EXIT_KIND_CRASH ||
-                                                   config->last_exit->kind == BVM_EXIT_KIND_FAILED);
-  out->state = crashed ? BVM_VM_CRASHED : BVM_VM_STOPPED;
+  out->state = bvm_vm_state_when_stopped(config);
   return changed;
 }
 

@@ -58,6 +58,9 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BvmVmStatus, bvm_vm_status_clear)
  * when it changed @config. */
 gboolean bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *out_status);
 
+/* stopped, or crashed when the last run ended in a crash or failed start. */
+BvmVmState bvm_vm_state_when_stopped(const BvmConfig *config);
+
 /* {"state","pid","monitorPid","swtpmPid","uptimeSeconds","display","lastExit"} */
 JsonNode *bvm_vm_status_to_json(const BvmVmStatus *status, const BvmConfig *config);
 
