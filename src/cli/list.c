@@ -52,8 +52,8 @@ int bvm_cmd_list(int argc, char **argv)
     printf("No VMs in %s. Create one with: bridgevm create NAME --iso PATH\n", library);
     return BVM_EXIT_OK;
   }
-  printf("%-24s %-8s %-9s %-7s %4s %8s %8s  %s\n", "NAME", "STATE", "OS", "ARCH", "CPUS", "MEMORY",
-         "DISK", "ID");
+  printf("%-24s %-8s %-9s %-7s %4s %8s %8s  %-8s  %s\n", "NAME", "STATE", "OS", "ARCH", "CPUS",
+         "MEMORY", "DISK", "ID", "PID / LAST EXIT");
   for (guint i = 0; i < entries->len; i++) {
     BvmVmEntry *e = entries->pdata[i];
     if (e->config == NULL) {
@@ -66,8 +66,16 @@ int bvm_cmd_list(int argc, char **argv)
     bvm_vm_status_get(c, paths, &st);
     g_autofree char *mem = bvm_format_mib(c->memory_mib);
     g_autofree char *disk = bvm_format_mib(c->disk_gib * 1024);
-    printf("%-24s %-8s %-9s %-7s %4u %8s %8s  %.8s\n", c->name, bvm_vm_state_to_string(st.state),
-           bvm_os_to_string(c->os), bvm_arch_to_string(c->arch), c->cpus, mem, disk, c->id);
+    /* The last column: pid and uptime while it runs, else how it ended. */
+    g_autofree char *note = NULL;
+    if (st.qemu_pid > 0)
+      note = g_strdup_printf("pid %d, up %" G_GINT64_FORMAT " s", st.qemu_pid,
+                             MAX(st.uptime_seconds, 0));
+    else if (c->last_exit != NULL && c->last_exit->reason != NULL)
+      note = g_strdup(c->last_exit->reason);
+    printf("%-24s %-8s %-9s %-7s %4u %8s %8s  %.8s  %s\n", c->name,
+           bvm_vm_state_to_string(st.state), bvm_os_to_string(c->os), bvm_arch_to_string(c->arch),
+           c->cpus, mem, disk, c->id, note ? note : "");
   }
   return BVM_EXIT_OK;
 }
