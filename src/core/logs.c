@@ -50,6 +50,23 @@ void bvm_log_rotate_if_large(const char *path)
   (void)g_rename(path, old);
 }
 
+gboolean bvm_log_copytruncate_if_large(const char *path)
+{
+  GStatBuf st;
+  if (g_stat(path, &st) != 0 || st.st_size <= BVM_LOG_MAX_BYTES)
+    return FALSE;
+  g_autofree char *old = g_strconcat(path, ".1", NULL);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(path, &data, &len, NULL))
+    return FALSE;
+  if (!g_file_set_contents_full(old, data, (gssize)len, G_FILE_SET_CONTENTS_NONE, 0600, NULL))
+    return FALSE;
+  /* Lines written between the copy and here are lost: a few bytes, at most
+   * once per rotation. */
+  return truncate(path, 0) == 0;
+}
+
 int bvm_log_open_append(const char *path, GError **error)
 {
   int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -24,6 +24,11 @@ const char *bvm_log_path(const BvmPaths *paths, BvmLogSource source);
 /* Rotate @path to @path.1 when it is larger than BVM_LOG_MAX_BYTES. */
 void bvm_log_rotate_if_large(const char *path);
 
+/* While a writer holds @path open with O_APPEND: when it is larger than
+ * BVM_LOG_MAX_BYTES, copy it to @path.1 and truncate it in place (the
+ * writer's next line lands at the start). Returns TRUE when it rotated. */
+gboolean bvm_log_copytruncate_if_large(const char *path);
+
 /* Open @path for appending (O_APPEND|O_CLOEXEC, 0600); -1 with @error. */
 int bvm_log_open_append(const char *path, GError **error);
 

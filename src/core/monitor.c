@@ -25,6 +25,8 @@
 #define QMP_READY_TIMEOUT_MS 30000
 #define QMP_TIMEOUT_MS 5000
 #define SWTPM_READY_TIMEOUT_MS 10000
+/* How often the logs QEMU writes are checked against their bound. */
+#define LOG_ROTATE_SECONDS 2
 
 typedef struct {
   BvmConfig *config;
@@ -264,6 +266,18 @@ static gboolean disk_is_empty(Monitor *m)
   return g_stat(m->paths->disk, &st) == 0 && st.st_size < 2 * 1024 * 1024;
 }
 
+/* QEMU writes qemu.log and serial.log itself (O_APPEND): bound them while
+ * the VM runs, not only at the next start. */
+static gboolean rotate_logs(gpointer data)
+{
+  Monitor *m = data;
+  if (bvm_log_copytruncate_if_large(m->paths->qemu_log))
+    mlog(m, "rotated %s", m->paths->qemu_log);
+  if (bvm_log_copytruncate_if_large(m->paths->serial_log))
+    mlog(m, "rotated %s", m->paths->serial_log);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean send_keypress(gpointer data)
 {
   Monitor *m = data;
@@ -499,6 +513,7 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
       g_unix_fd_add(bvm_qmp_get_fd(m->qmp), G_IO_IN | G_IO_HUP | G_IO_ERR, on_qmp_readable, m);
   guint term_watch = g_unix_signal_add(SIGTERM, on_terminate, m);
   guint int_watch = g_unix_signal_add(SIGINT, on_terminate, m);
+  guint rotate_timer = g_timeout_add_seconds(LOG_ROTATE_SECONDS, rotate_logs, m);
   if (m->config->press_key_on_boot && m->config->iso_path != NULL && disk_is_empty(m)) {
     /* Windows' DVD boot waits ~5 s for "Press any key"; a few Enters in
      * the first seconds answer it without the user racing the prompt. */
@@ -513,6 +528,7 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
     g_source_remove(qmp_watch);
   g_source_remove(term_watch);
   g_source_remove(int_watch);
+  g_source_remove(rotate_timer);
   record_exit(m, TRUE);
   exit_status = 0;
 

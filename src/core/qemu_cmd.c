@@ -463,10 +463,10 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
 
   g_autofree char *serial = E(paths->serial_log);
   add_group(cmd,
-            "The guest's serial console, written to logs/serial.log; QEMU's own messages "
-            "carry timestamps",
-            S("-chardev"), F("file,id=serial0,path=%s", serial), S("-serial"), S("chardev:serial0"),
-            S("-msg"), S("timestamp=on"), NULL);
+            "The guest's serial console, appended to logs/serial.log (append=on, so the "
+            "monitor can rotate it while the VM runs); QEMU's own messages carry timestamps",
+            S("-chardev"), F("file,id=serial0,path=%s,append=on", serial), S("-serial"),
+            S("chardev:serial0"), S("-msg"), S("timestamp=on"), NULL);
 
   if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox && display == BVM_DISPLAY_WINDOW) {
     /* GTK forks: QEMU 7.2 with -display gtk dies of SIGSYS at start under

@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <unistd.h>
 
 static char *root, *library, *iso;
@@ -80,6 +81,24 @@ static void test_failure_paths(void)
   run_expect(delete, 4, "is running: stop it first");
   const char *set[] = {"set", "idle", "--cpus", "1", NULL};
   run_expect(set, 4, "is running: stop it first");
+  /* logs QEMU writes are bounded while it runs: 3 MiB of serial output
+   * is rotated to serial.log.1 within a few seconds */
+  g_autofree char *serial = g_build_filename(bundle, "logs", "serial.log", NULL);
+  g_autofree char *rotated = g_strconcat(serial, ".1", NULL);
+  {
+    FILE *f = fopen(serial, "a");
+    g_assert_nonnull(f);
+    g_autofree char *line = g_strnfill(1023, 'x');
+    for (int i = 0; i < 3 * 1024; i++)
+      fprintf(f, "%s\n", line);
+    fclose(f);
+  }
+  for (int i = 0; i < 100 && !g_file_test(rotated, G_FILE_TEST_EXISTS); i++)
+    g_usleep(100 * 1000);
+  g_assert_true(g_file_test(rotated, G_FILE_TEST_EXISTS));
+  GStatBuf st;
+  g_assert_cmpint(g_stat(serial, &st), ==, 0);
+  g_assert_cmpint(st.st_size, <, 2 * 1024 * 1024);
   run_expect(killv, 0, NULL);
   g_assert_false(process_mentions(bundle));
   g_autofree char *run_dir = g_build_filename(bundle, "run", NULL);
