@@ -1,4 +1,4 @@
-#include "bundle.h"
+#include "update.h"
 #include "cli.h"
 #include "disk.h"
 #include "error.h"
@@ -42,66 +42,36 @@ int bvm_cmd_set(int argc, char **argv)
     return bvm_cli_usage("set", "nothing to change: give --cpus, --memory, --disk, --resolution, "
                                 "--iso or --eject");
 
-  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
-  if (e == NULL)
-    return status;
   g_autoptr(GError) error = NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  if (!bvm_bundle_check_stopped(e->config, paths, "change its settings", &error))
-    return bvm_cli_fail(error);
-
-  g_autoptr(BvmConfig) c = bvm_config_copy(e->config);
+  BvmUpdateRequest req = {.cpus = (guint)cpus,
+                          .iso_path = iso,
+                          .eject = eject,
+                          .press_key_on_boot = press_key ? g_strcmp0(press_key, "on") == 0 : -1};
   guint64 bytes = 0;
-  if (cpus > 0)
-    c->cpus = (guint)cpus;
   if (memory != NULL) {
     if (!bvm_parse_size(memory, 'M', &bytes, &error))
       return bvm_cli_fail(error);
-    c->memory_mib = MAX(bytes / BVM_MIB, 1);
+    req.memory_mib = MAX(bytes / BVM_MIB, 1);
   }
   if (disk != NULL) {
     if (!bvm_parse_size(disk, 'G', &bytes, &error))
       return bvm_cli_fail(error);
-    guint64 gib = (bytes + BVM_GIB - 1) / BVM_GIB;
-    if (gib < e->config->disk_gib) {
-      g_set_error(&error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
-                  "VM '%s' has a %" G_GUINT64_FORMAT " GiB disk; shrinking it would lose data: "
-                  "give %" G_GUINT64_FORMAT "G or more",
-                  c->name, e->config->disk_gib, e->config->disk_gib);
-      return bvm_cli_fail(error);
-    }
-    c->disk_gib = gib;
+    req.disk_gib = MAX((bytes + BVM_GIB - 1) / BVM_GIB, 1);
   }
-  if (resolution != NULL &&
-      !bvm_parse_resolution(resolution, &c->display_width, &c->display_height, &error))
+  if (resolution != NULL && !bvm_parse_resolution(resolution, &req.width, &req.height, &error))
     return bvm_cli_fail(error);
-  if (iso != NULL) {
-    if (!bvm_validate_iso(iso, &error))
-      return bvm_cli_fail(error);
-    g_free(c->iso_path);
-    c->iso_path = g_canonicalize_filename(iso, NULL);
-  }
-  if (eject)
-    g_clear_pointer(&c->iso_path, g_free);
-  if (press_key != NULL)
-    c->press_key_on_boot = g_strcmp0(press_key, "on") == 0;
-  if (cpus > 0 || memory != NULL || disk != NULL)
-    c->preset = BVM_PRESET_CUSTOM;
 
+  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
+  if (e == NULL)
+    return status;
   BvmHostInfo host;
   bvm_host_info_probe(&host);
-  if (!bvm_validate_resources(c, &host, &error) || !bvm_validate_windows11(c, &error))
+  if (!bvm_vm_update(e, &req, &host, &error))
     return bvm_cli_fail(error);
-
-  /* The disk first: if growing fails, the config still tells the truth. */
-  if (c->disk_gib != e->config->disk_gib && !bvm_disk_grow(paths->disk, c->disk_gib, &error))
-    return bvm_cli_fail(error);
-  if (!bvm_config_save(c, e->path, &error))
-    return bvm_cli_fail(error);
+  BvmConfig *c = e->config;
 
   if (common.json) {
-    BvmVmEntry updated = {.path = e->path, .config = c};
-    g_autoptr(JsonNode) node = bvm_vm_entry_to_json(&updated);
+    g_autoptr(JsonNode) node = bvm_vm_entry_to_json(e);
     bvm_cli_print_json(node);
   } else {
     printf("Updated VM '%s'\n", c->name);
