@@ -1,0 +1,589 @@
+#include "api.h"
+#include "bundle.h"
+#include "caps.h"
+#include "create.h"
+#include "doctor.h"
+#include "error.h"
+#include "guest_agent.h"
+#include "logs.h"
+#include "presets.h"
+#include "qemu_cmd.h"
+#include "registry.h"
+#include "state.h"
+#include "update.h"
+#include "util.h"
+#include "validate.h"
+#include "vm.h"
+
+#include <string.h>
+
+struct BvmApi {
+  char *library;
+  char *monitor_binary;
+};
+
+BvmApi *bvm_api_new(const char *library, const char *monitor_binary)
+{
+  BvmApi *api = g_new0(BvmApi, 1);
+  api->library = g_strdup(library);
+  api->monitor_binary = g_strdup(monitor_binary);
+  return api;
+}
+
+void bvm_api_free(BvmApi *api)
+{
+  if (api == NULL)
+    return;
+  g_free(api->library);
+  g_free(api->monitor_binary);
+  g_free(api);
+}
+
+JsonNode *bvm_api_error_to_json(const GError *error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "error");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "code");
+  json_builder_add_string_value(
+      b, error->domain == BVM_ERROR ? bvm_error_code_name((BvmErrorCode)error->code) : "failed");
+  json_builder_set_member_name(b, "message");
+  json_builder_add_string_value(b, error->message);
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+  return json_builder_get_root(b);
+}
+
+/* Parameters ------------------------------------------------------------ */
+
+static gboolean bad_param(GError **error, const char *key, const char *want)
+{
+  g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "parameter '%s' must be %s", key, want);
+  return FALSE;
+}
+
+/* @out untouched when the parameter is absent (or null) and not required. */
+static gboolean param_string(JsonObject *p, const char *key, gboolean required, const char **out,
+                             GError **error)
+{
+  JsonNode *n = p ? json_object_get_member(p, key) : NULL;
+  if (n == NULL || JSON_NODE_HOLDS_NULL(n))
+    return required ? bad_param(error, key, "given (a string)") : TRUE;
+  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+    return bad_param(error, key, "a string");
+  *out = json_node_get_string(n);
+  return TRUE;
+}
+
+static gboolean param_uint(JsonObject *p, const char *key, guint64 max, guint64 *out,
+                           GError **error)
+{
+  JsonNode *n = p ? json_object_get_member(p, key) : NULL;
+  if (n == NULL || JSON_NODE_HOLDS_NULL(n))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
+      json_node_get_int(n) < 1 || (guint64)json_node_get_int(n) > max) {
+    g_autofree char *want = g_strdup_printf("a whole number from 1 to %" G_GUINT64_FORMAT, max);
+    return bad_param(error, key, want);
+  }
+  *out = (guint64)json_node_get_int(n);
+  return TRUE;
+}
+
+static gboolean param_bool(JsonObject *p, const char *key, gboolean *out, GError **error)
+{
+  JsonNode *n = p ? json_object_get_member(p, key) : NULL;
+  if (n == NULL || JSON_NODE_HOLDS_NULL(n))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
+    return bad_param(error, key, "true or false");
+  *out = json_node_get_boolean(n);
+  return TRUE;
+}
+
+static BvmVmEntry *param_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *query = NULL;
+  if (!param_string(p, "vm", TRUE, &query, error))
+    return NULL;
+  return bvm_registry_find(api->library, query, error);
+}
+
+static JsonNode *object_of(const char *key, JsonNode *value)
+{
+  JsonNode *node = json_node_new(JSON_NODE_OBJECT);
+  JsonObject *o = json_object_new();
+  json_object_set_member(o, key, value);
+  json_node_take_object(node, o);
+  return node;
+}
+
+static JsonNode *status_json(BvmVmEntry *e)
+{
+  g_autoptr(BvmConfig) fresh = bvm_config_load(e->path, NULL);
+  BvmConfig *c = fresh ? fresh : e->config;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, c->id);
+  g_auto(BvmVmStatus) st = {0};
+  bvm_vm_status_get(c, paths, &st);
+  JsonNode *node = bvm_vm_status_to_json(&st, c);
+  json_object_set_string_member(json_node_get_object(node), "name", c->name);
+  json_object_set_string_member(json_node_get_object(node), "id", c->id);
+  return node;
+}
+
+/* Operations ------------------------------------------------------------- */
+
+static JsonNode *op_list_vms(BvmApi *api, JsonObject *p, GError **error)
+{
+  g_autoptr(GPtrArray) entries = bvm_registry_list(api->library, error);
+  if (entries == NULL)
+    return NULL;
+  JsonArray *a = json_array_sized_new(entries->len);
+  for (guint i = 0; i < entries->len; i++)
+    json_array_add_element(a, bvm_vm_entry_to_json(entries->pdata[i]));
+  JsonNode *node = json_node_new(JSON_NODE_ARRAY);
+  json_node_take_array(node, a);
+  return node;
+}
+
+static JsonNode *op_show_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  return e ? bvm_vm_entry_to_json(e) : NULL;
+}
+
+static gboolean parse_enum_param(JsonObject *p, const char *key,
+                                 gboolean (*parse)(const char *, int *), int *out,
+                                 gboolean *out_set, const char *choices, GError **error)
+{
+  const char *word = NULL;
+  if (!param_string(p, key, FALSE, &word, error))
+    return FALSE;
+  if (word == NULL)
+    return TRUE;
+  if (!parse(word, out))
+    return bad_param(error, key, choices);
+  if (out_set != NULL)
+    *out_set = TRUE;
+  return TRUE;
+}
+
+static gboolean parse_os(const char *s, int *out)
+{
+  BvmOs v;
+  gboolean ok = bvm_os_from_string(s, &v);
+  *out = (int)v;
+  return ok;
+}
+
+static gboolean parse_arch(const char *s, int *out)
+{
+  BvmArch v;
+  gboolean ok = bvm_arch_from_string(s, &v);
+  *out = (int)v;
+  return ok;
+}
+
+static gboolean parse_preset(const char *s, int *out)
+{
+  BvmPreset v;
+  gboolean ok = bvm_preset_from_string(s, &v) && v != BVM_PRESET_CUSTOM;
+  *out = (int)v;
+  return ok;
+}
+
+static gboolean parse_display(const char *s, int *out)
+{
+  BvmDisplayMode v;
+  gboolean ok = bvm_display_mode_from_string(s, &v);
+  *out = (int)v;
+  return ok;
+}
+
+/* The create request from API params: the same fields as the CLI flags. */
+static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **error)
+{
+  int os = BVM_OS_LINUX, arch = 0, preset = 0;
+  guint64 cpus = 0, mem = 0, disk = 0, w = 0, h = 0;
+  gboolean tpm = TRUE;
+  if (!param_string(p, "name", TRUE, &req->name, error) ||
+      !param_string(p, "isoPath", TRUE, &req->iso_path, error) ||
+      !parse_enum_param(p, "os", parse_os, &os, NULL, "windows11, linux or other", error) ||
+      !parse_enum_param(p, "arch", parse_arch, &arch, &req->arch_set, "x86_64 or aarch64", error) ||
+      !parse_enum_param(p, "preset", parse_preset, &preset, &req->preset_set,
+                        "light, recommended or pro", error) ||
+      !param_uint(p, "cpus", 1024, &cpus, error) ||
+      !param_uint(p, "memoryMiB", G_GUINT64_CONSTANT(1) << 32, &mem, error) ||
+      !param_uint(p, "diskGiB", G_GUINT64_CONSTANT(1) << 24, &disk, error) ||
+      !param_uint(p, "width", 16384, &w, error) || !param_uint(p, "height", 16384, &h, error) ||
+      !param_bool(p, "tpm", &tpm, error) ||
+      !param_bool(p, "acceptLicense", &req->accept_license, error))
+    return FALSE;
+  if (p != NULL && json_object_has_member(p, "secureBoot")) {
+    if (!param_bool(p, "secureBoot", &req->secure_boot, error))
+      return FALSE;
+    req->secure_boot_set = TRUE;
+  }
+  req->os = (BvmOs)os;
+  req->arch = (BvmArch)arch;
+  req->preset = (BvmPreset)preset;
+  req->cpus = (guint)cpus;
+  req->memory_mib = mem;
+  req->disk_gib = disk;
+  req->width = (guint)w;
+  req->height = (guint)h;
+  req->no_tpm = !tpm;
+  return TRUE;
+}
+
+static JsonNode *op_create_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  BvmCreateRequest req = {0};
+  if (!create_request(p, &req, error))
+    return NULL;
+  BvmHostInfo host;
+  bvm_host_info_probe(&host);
+  g_autofree char *path = NULL, *notices = NULL;
+  g_autoptr(BvmConfig) c =
+      bvm_vm_create(api->library, &req, &host, NULL, NULL, NULL, &path, &notices, error);
+  if (c == NULL)
+    return NULL;
+  BvmVmEntry entry = {.path = path, .config = c};
+  JsonNode *node = bvm_vm_entry_to_json(&entry);
+  if (notices != NULL)
+    json_object_set_string_member(json_node_get_object(node), "notice", notices);
+  return node;
+}
+
+static JsonNode *op_update_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  BvmUpdateRequest req = {.press_key_on_boot = -1};
+  guint64 cpus = 0, w = 0, h = 0;
+  gboolean press = FALSE;
+  if (!param_uint(p, "cpus", 1024, &cpus, error) ||
+      !param_uint(p, "memoryMiB", G_GUINT64_CONSTANT(1) << 32, &req.memory_mib, error) ||
+      !param_uint(p, "diskGiB", G_GUINT64_CONSTANT(1) << 24, &req.disk_gib, error) ||
+      !param_uint(p, "width", 16384, &w, error) || !param_uint(p, "height", 16384, &h, error) ||
+      !param_string(p, "isoPath", FALSE, &req.iso_path, error) ||
+      !param_bool(p, "eject", &req.eject, error))
+    return NULL;
+  if (p != NULL && json_object_has_member(p, "pressKeyOnBoot")) {
+    if (!param_bool(p, "pressKeyOnBoot", &press, error))
+      return NULL;
+    req.press_key_on_boot = press;
+  }
+  req.cpus = (guint)cpus;
+  req.width = (guint)w;
+  req.height = (guint)h;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  BvmHostInfo host;
+  bvm_host_info_probe(&host);
+  if (!bvm_vm_update(e, &req, &host, error))
+    return NULL;
+  return bvm_vm_entry_to_json(e);
+}
+
+static JsonNode *op_delete_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  gboolean permanently = FALSE;
+  if (!param_bool(p, "permanently", &permanently, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  int lock = bvm_library_lock(api->library, error);
+  if (lock < 0)
+    return NULL;
+  gboolean ok = bvm_bundle_delete(e->config, paths, permanently, error);
+  bvm_library_unlock(lock);
+  if (!ok)
+    return NULL;
+  return object_of("deleted", json_node_init_string(json_node_alloc(), e->config->name));
+}
+
+static JsonNode *op_start_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  int display = BVM_DISPLAY_AUTO;
+  guint64 wait = 0;
+  if (!parse_enum_param(p, "display", parse_display, &display, NULL, "auto, window, none or vnc",
+                        error) ||
+      !param_uint(p, "waitAgentSeconds", 3600, &wait, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  BvmStartOptions opts = {.display = (BvmDisplayMode)display, .wait_agent_seconds = (guint)wait};
+  if (!bvm_vm_start(api->monitor_binary, e->config, paths, &opts, NULL, error))
+    return NULL;
+  return status_json(e);
+}
+
+static JsonNode *op_stop_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  guint64 timeout = 60;
+  gboolean force = FALSE;
+  if (!param_uint(p, "timeoutSeconds", 3600, &timeout, error) ||
+      !param_bool(p, "force", &force, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  if (!bvm_vm_stop(e->config, paths, (guint)timeout, force, error))
+    return NULL;
+  return status_json(e);
+}
+
+static JsonNode *op_kill_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  if (!bvm_vm_kill(e->config, paths, error))
+    return NULL;
+  return status_json(e);
+}
+
+static JsonNode *op_vm_status(BvmApi *api, JsonObject *p, GError **error)
+{
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  return e ? status_json(e) : NULL;
+}
+
+static JsonNode *op_vm_command(BvmApi *api, JsonObject *p, GError **error)
+{
+  int display = BVM_DISPLAY_AUTO;
+  gboolean paused = FALSE;
+  if (!parse_enum_param(p, "display", parse_display, &display, NULL, "auto, window, none or vnc",
+                        error) ||
+      !param_bool(p, "paused", &paused, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, error);
+  if (caps == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  BvmCmdOptions opts = {.display = (BvmDisplayMode)display, .start_paused = paused};
+  g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(e->config, caps, paths, &opts, error);
+  return cmd ? bvm_command_to_json(cmd) : NULL;
+}
+
+static gboolean parse_source(const char *s, int *out)
+{
+  BvmLogSource v;
+  gboolean ok = bvm_log_source_from_string(s, &v);
+  *out = (int)v;
+  return ok;
+}
+
+static JsonNode *op_vm_logs(BvmApi *api, JsonObject *p, GError **error)
+{
+  int source = BVM_LOG_QEMU;
+  guint64 lines = 200;
+  if (!parse_enum_param(p, "source", parse_source, &source, NULL, "qemu, swtpm, monitor or serial",
+                        error) ||
+      !param_uint(p, "lines", 100000, &lines, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  g_autoptr(GError) local = NULL;
+  g_autofree char *text =
+      bvm_log_tail(bvm_log_path(paths, (BvmLogSource)source), (guint)lines, &local);
+  if (text == NULL && !g_error_matches(local, BVM_ERROR, BVM_ERROR_NOT_FOUND)) {
+    g_propagate_error(error, g_steal_pointer(&local));
+    return NULL;
+  }
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "source");
+  json_builder_add_string_value(b, bvm_log_source_to_string((BvmLogSource)source));
+  json_builder_set_member_name(b, "text");
+  /* logs may hold any bytes a guest printed: only valid UTF-8 goes out */
+  g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
+  json_builder_add_string_value(b, valid);
+  json_builder_end_object(b);
+  return json_builder_get_root(b);
+}
+
+static JsonNode *op_reset_nvram(BvmApi *api, JsonObject *p, GError **error)
+{
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  if (!bvm_bundle_reset_nvram(e->config, paths, error))
+    return NULL;
+  return object_of("reset", json_node_init_boolean(json_node_alloc(), TRUE));
+}
+
+static JsonNode *op_doctor(BvmApi *api, JsonObject *p, GError **error)
+{
+  gboolean refresh = FALSE;
+  if (!param_bool(p, "refresh", &refresh, error))
+    return NULL;
+  g_autoptr(BvmDoctor) d = bvm_doctor_run(refresh, error);
+  return d ? bvm_doctor_to_json(d) : NULL;
+}
+
+static JsonNode *op_presets(BvmApi *api, JsonObject *p, GError **error)
+{
+  BvmHostInfo host;
+  bvm_host_info_probe(&host);
+  return bvm_presets_to_json(&host);
+}
+
+static JsonNode *op_validate_iso(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *path = NULL;
+  if (!param_string(p, "path", TRUE, &path, error))
+    return NULL;
+  g_autoptr(GError) local = NULL;
+  gboolean ok = bvm_validate_iso(path, &local);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "path");
+  json_builder_add_string_value(b, path);
+  json_builder_set_member_name(b, "valid");
+  json_builder_add_boolean_value(b, ok);
+  json_builder_set_member_name(b, "message");
+  if (ok)
+    json_builder_add_null_value(b);
+  else
+    json_builder_add_string_value(b, local->message);
+  json_builder_end_object(b);
+  return json_builder_get_root(b);
+}
+
+static JsonNode *op_host_info(BvmApi *api, JsonObject *p, GError **error)
+{
+  BvmHostInfo h;
+  bvm_host_info_probe(&h);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "os");
+  json_builder_add_string_value(b, bvm_host_os_to_string(h.os));
+  json_builder_set_member_name(b, "arch");
+  json_builder_add_string_value(b, bvm_arch_to_string(h.arch));
+  json_builder_set_member_name(b, "cores");
+  json_builder_add_int_value(b, h.cores);
+  json_builder_set_member_name(b, "memoryMiB");
+  json_builder_add_int_value(b, (gint64)h.memory_mib);
+  json_builder_set_member_name(b, "kvm");
+  json_builder_add_boolean_value(b, h.kvm);
+  json_builder_set_member_name(b, "hvf");
+  json_builder_add_boolean_value(b, h.hvf);
+  json_builder_set_member_name(b, "desktop");
+  json_builder_add_boolean_value(b, h.desktop);
+  /* The limits validation applies, so a form can show them. */
+  json_builder_set_member_name(b, "limits");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "maxCpus");
+  json_builder_add_int_value(b, h.cores);
+  json_builder_set_member_name(b, "minMemoryMiB");
+  json_builder_add_int_value(b, BVM_MEMORY_MIN_MIB);
+  json_builder_set_member_name(b, "maxMemoryMiB");
+  json_builder_add_int_value(b, (gint64)bvm_validate_memory_max_mib(&h));
+  json_builder_set_member_name(b, "minDiskGiB");
+  json_builder_add_int_value(b, BVM_DISK_MIN_GIB);
+  json_builder_set_member_name(b, "maxDiskGiB");
+  json_builder_add_int_value(b, BVM_DISK_MAX_GIB);
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+  return json_builder_get_root(b);
+}
+
+static JsonNode *op_agent(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *call = NULL;
+  guint64 timeout = 5;
+  if (!param_string(p, "call", TRUE, &call, error) ||
+      !param_uint(p, "timeoutSeconds", 600, &timeout, error))
+    return NULL;
+  static const char *const calls[] = {"ping", "info", "osinfo", "hostname", "network", NULL};
+  if (!g_strv_contains(calls, call)) {
+    bad_param(error, "call", "ping, info, osinfo, hostname or network");
+    return NULL;
+  }
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  guint ms = (guint)timeout * 1000;
+  g_autoptr(BvmAgent) agent = bvm_agent_connect(paths->qga_sock, ms, error);
+  if (agent == NULL)
+    return NULL;
+  if (strcmp(call, "ping") == 0)
+    return bvm_agent_ping(agent, ms, error)
+               ? object_of("ok", json_node_init_boolean(json_node_alloc(), TRUE))
+               : NULL;
+  if (strcmp(call, "info") == 0)
+    return bvm_agent_info(agent, ms, error);
+  if (strcmp(call, "osinfo") == 0)
+    return bvm_agent_osinfo(agent, ms, error);
+  if (strcmp(call, "hostname") == 0)
+    return bvm_agent_hostname(agent, ms, error);
+  return bvm_agent_network(agent, ms, error);
+}
+
+typedef JsonNode *(*OpFunc)(BvmApi *api, JsonObject *params, GError **error);
+
+static const struct {
+  BvmApiOp op;
+  OpFunc run;
+} ops[] = {
+    {{"listVms", "Every VM in the library, with its state"}, op_list_vms},
+    {{"showVm", "One VM by name or id prefix"}, op_show_vm},
+    {{"createVm", "Create a VM from an installer ISO"}, op_create_vm},
+    {{"updateVm", "Change a stopped VM's resources, resolution or ISO"}, op_update_vm},
+    {{"deleteVm", "Move a stopped VM to the Trash, or delete it for good"}, op_delete_vm},
+    {{"startVm", "Start a VM; returns once its vCPUs run (or its agent answers)"}, op_start_vm},
+    {{"stopVm", "ACPI power button, then the guest agent, then (force) QEMU ends"}, op_stop_vm},
+    {{"killVm", "End a VM's QEMU at once"}, op_kill_vm},
+    {{"vmStatus", "State, pid, uptime, display and the last exit"}, op_vm_status},
+    {{"vmCommand", "The QEMU argv with a reason per flag group"}, op_vm_command},
+    {{"vmLogs", "The last lines of one of a VM's logs"}, op_vm_logs},
+    {{"resetNvram", "Restore a stopped VM's UEFI variables from the template"}, op_reset_nvram},
+    {{"doctor", "Host, accelerators, tools and firmware, with how to fix what is missing"},
+     op_doctor},
+    {{"presets", "The presets and how they fit this host"}, op_presets},
+    {{"validateIso", "Whether a file is an installer ISO"}, op_validate_iso},
+    {{"hostInfo", "This host's facts and the limits validation applies"}, op_host_info},
+    {{"agent", "Ask a running VM's guest agent"}, op_agent},
+};
+
+const BvmApiOp *bvm_api_operations(guint *out_count)
+{
+  static BvmApiOp list[G_N_ELEMENTS(ops) + 1];
+  for (guint i = 0; i < G_N_ELEMENTS(ops); i++)
+    list[i] = ops[i].op;
+  if (out_count != NULL)
+    *out_count = G_N_ELEMENTS(ops);
+  return list;
+}
+
+JsonNode *bvm_api_call(BvmApi *api, const char *op, JsonNode *params, GError **error)
+{
+  g_return_val_if_fail(api != NULL && op != NULL, NULL);
+  if (params != NULL && !JSON_NODE_HOLDS_OBJECT(params) && !JSON_NODE_HOLDS_NULL(params)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "the parameters of %s must be a JSON object", op);
+    return NULL;
+  }
+  JsonObject *p = params && JSON_NODE_HOLDS_OBJECT(params) ? json_node_get_object(params) : NULL;
+  for (guint i = 0; i < G_N_ELEMENTS(ops); i++)
+    if (strcmp(ops[i].op.name, op) == 0)
+      return ops[i].run(api, p, error);
+  g_set_error(error, BVM_ERROR, BVM_ERROR_NOT_FOUND,
+              "no API operation '%s': see docs/api.md for the list", op);
+  return NULL;
+}

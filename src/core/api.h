@@ -1,0 +1,36 @@
+/* The one JSON command dispatcher every front end calls: the CLI's
+ * operations by name, camelCase JSON in and out. docs/api.md documents each
+ * operation; tests/unit/test-api.c checks the two agree. */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct BvmApi BvmApi;
+
+/* @library: the VM library; @monitor_binary: the bridgevm executable that
+ * `startVm` re-executes as a VM's monitor. */
+BvmApi *bvm_api_new(const char *library, const char *monitor_binary);
+void bvm_api_free(BvmApi *api);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmApi, bvm_api_free)
+
+/* Run @op with @params (a JSON object, or NULL for none). The result is a
+ * new node; on failure NULL and @error in BVM_ERROR (see error.h for its
+ * HTTP status). An unknown @op is NOT_FOUND; a mistyped or missing
+ * parameter INVALID_ARGUMENT naming it. */
+JsonNode *bvm_api_call(BvmApi *api, const char *op, JsonNode *params, GError **error);
+
+/* {"error": {"code": "notFound", "message": "..."}} */
+JsonNode *bvm_api_error_to_json(const GError *error);
+
+typedef struct {
+  const char *name;
+  const char *summary;
+} BvmApiOp;
+
+/* Every operation, in the order docs/api.md lists them. */
+const BvmApiOp *bvm_api_operations(guint *out_count);
+
+G_END_DECLS

@@ -1,0 +1,157 @@
+/* The API dispatcher: its contract with docs/api.md, its error objects,
+ * parameter checking, and real operations on a temp library. */
+#include "api.h"
+#include "error.h"
+#include "util.h"
+
+#include <glib/gstdio.h>
+
+static char *root, *library, *iso;
+
+static JsonNode *params(const char *json)
+{
+  return json_from_string(json, NULL);
+}
+
+static void test_documented_operations_match(void)
+{
+  g_autofree char *doc_path = g_build_filename(g_getenv("BVM_SOURCE_ROOT"), "docs", "api.md", NULL);
+  g_autofree char *doc = NULL;
+  g_assert_true(g_file_get_contents(doc_path, &doc, NULL, NULL));
+  g_autoptr(GPtrArray) documented = g_ptr_array_new_with_free_func(g_free);
+  g_auto(GStrv) lines = g_strsplit(doc, "\n", -1);
+  for (char **l = lines; *l; l++)
+    if (g_str_has_prefix(*l, "### `") && g_str_has_suffix(*l, "`"))
+      g_ptr_array_add(documented, g_strndup(*l + 5, strlen(*l) - 6));
+  guint n = 0;
+  const BvmApiOp *ops = bvm_api_operations(&n);
+  /* every operation is documented, in order, and nothing else is */
+  g_assert_cmpuint(documented->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpstr(documented->pdata[i], ==, ops[i].name);
+}
+
+static void test_errors_are_objects_with_codes(void)
+{
+  g_autoptr(BvmApi) api = bvm_api_new(library, "/nonexistent/bridgevm");
+  g_autoptr(GError) error = NULL;
+  g_assert_null(bvm_api_call(api, "noSuchOp", NULL, &error));
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_NOT_FOUND);
+  g_autoptr(JsonNode) ej = bvm_api_error_to_json(error);
+  g_autofree char *text = json_to_string(ej, FALSE);
+  g_assert_cmpstr(text, ==,
+                  "{\"error\":{\"code\":\"notFound\",\"message\":\"no API operation 'noSuchOp': "
+                  "see docs/api.md for the list\"}}");
+  g_assert_cmpuint(bvm_error_http_status(error), ==, 404);
+  g_clear_error(&error);
+
+  g_autoptr(JsonNode) p1 = params("{\"vm\": 42}");
+  g_assert_null(bvm_api_call(api, "showVm", p1, &error));
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr(error->message, ==, "parameter 'vm' must be a string");
+  g_assert_cmpuint(bvm_error_http_status(error), ==, 400);
+  g_clear_error(&error);
+
+  g_autoptr(JsonNode) p2 = params("{\"name\": \"x\", \"isoPath\": \"/x.iso\", \"cpus\": -1}");
+  g_assert_null(bvm_api_call(api, "createVm", p2, &error));
+  g_assert_nonnull(strstr(error->message, "parameter 'cpus' must be a whole number"));
+  g_clear_error(&error);
+
+  g_autoptr(JsonNode) p3 = params("[1]");
+  g_assert_null(bvm_api_call(api, "listVms", p3, &error));
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+
+  g_autoptr(JsonNode) p4 = params("{\"vm\": \"ghost\"}");
+  g_assert_null(bvm_api_call(api, "vmStatus", p4, &error));
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_NOT_FOUND);
+}
+
+static void test_operations_on_a_library(void)
+{
+  g_autoptr(BvmApi) api = bvm_api_new(library, "/nonexistent/bridgevm");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *create_json = g_strdup_printf(
+      "{\"name\": \"api vm\", \"isoPath\": \"%s\", \"preset\": \"light\", \"memoryMiB\": 1024, "
+      "\"diskGiB\": 2, \"tpm\": false}",
+      iso);
+  g_autoptr(JsonNode) cp = params(create_json);
+  g_autoptr(JsonNode) vm = bvm_api_call(api, "createVm", cp, &error);
+  g_assert_no_error(error);
+  JsonObject *o = json_node_get_object(vm);
+  g_assert_cmpstr(json_object_get_string_member(o, "name"), ==, "api vm");
+  g_assert_cmpint(json_object_get_int_member(o, "memoryMiB"), ==, 1024);
+  g_assert_cmpstr(json_object_get_string_member(o, "state"), ==, "stopped");
+
+  /* the same name again is a conflict */
+  g_assert_null(bvm_api_call(api, "createVm", cp, &error));
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_ALREADY_EXISTS);
+  g_assert_cmpuint(bvm_error_http_status(error), ==, 409);
+  g_clear_error(&error);
+
+  g_autoptr(JsonNode) list = bvm_api_call(api, "listVms", NULL, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(json_array_get_length(json_node_get_array(list)), ==, 1);
+
+  g_autoptr(JsonNode) up = params("{\"vm\": \"API VM\", \"cpus\": 1, \"diskGiB\": 3}");
+  g_autoptr(JsonNode) updated = bvm_api_call(api, "updateVm", up, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(json_object_get_int_member(json_node_get_object(updated), "diskGiB"), ==, 3);
+  g_assert_cmpstr(json_object_get_string_member(json_node_get_object(updated), "preset"), ==,
+                  "custom");
+
+  g_autoptr(JsonNode) vp = params("{\"vm\": \"api vm\"}");
+  g_autoptr(JsonNode) cmd = bvm_api_call(api, "vmCommand", vp, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(
+      json_array_get_length(json_object_get_array_member(json_node_get_object(cmd), "groups")), >,
+      10);
+  g_autoptr(JsonNode) st = bvm_api_call(api, "vmStatus", vp, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(json_object_get_string_member(json_node_get_object(st), "state"), ==, "stopped");
+
+  g_autoptr(JsonNode) bad_iso = params("{\"path\": \"/etc/hostname\"}");
+  g_autoptr(JsonNode) vi = bvm_api_call(api, "validateIso", bad_iso, &error);
+  g_assert_no_error(error);
+  g_assert_false(json_object_get_boolean_member(json_node_get_object(vi), "valid"));
+
+  g_autoptr(JsonNode) host = bvm_api_call(api, "hostInfo", NULL, &error);
+  g_assert_no_error(error);
+  JsonObject *limits = json_object_get_object_member(json_node_get_object(host), "limits");
+  g_assert_cmpint(json_object_get_int_member(limits, "maxCpus"), ==, g_get_num_processors());
+
+  g_autoptr(JsonNode) logs = bvm_api_call(api, "vmLogs", vp, &error);
+  g_assert_no_error(error);
+  g_autoptr(JsonNode) agent_p = params("{\"vm\": \"api vm\", \"call\": \"ping\", "
+                                       "\"timeoutSeconds\": 1}");
+  g_assert_null(bvm_api_call(api, "agent", agent_p, &error));
+  g_assert_nonnull(error);
+  g_clear_error(&error);
+
+  g_autoptr(JsonNode) dp = params("{\"vm\": \"api vm\", \"permanently\": true}");
+  g_autoptr(JsonNode) del = bvm_api_call(api, "deleteVm", dp, &error);
+  g_assert_no_error(error);
+  g_autoptr(JsonNode) empty = bvm_api_call(api, "listVms", NULL, &error);
+  g_assert_cmpuint(json_array_get_length(json_node_get_array(empty)), ==, 0);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  root = g_dir_make_tmp("bvm-api-XXXXXX", NULL);
+  g_autofree char *rt = g_build_filename(root, "runtime", NULL);
+  g_mkdir(rt, 0700);
+  g_setenv("XDG_RUNTIME_DIR", rt, TRUE);
+  library = g_build_filename(root, "lib", NULL);
+  iso = g_build_filename(root, "i.iso", NULL);
+  gsize len = 18 * 2048;
+  g_autofree char *data = g_malloc0(len);
+  memcpy(data + 16 * 2048, "\001CD001\001", 7);
+  g_assert_true(g_file_set_contents(iso, data, (gssize)len, NULL));
+  g_test_add_func("/api/documented-operations-match", test_documented_operations_match);
+  g_test_add_func("/api/errors-are-objects-with-codes", test_errors_are_objects_with_codes);
+  g_test_add_func("/api/operations-on-a-library", test_operations_on_a_library);
+  int rc = g_test_run();
+  bvm_remove_tree(root, NULL);
+  return rc;
+}
