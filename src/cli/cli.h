@@ -67,5 +67,6 @@ int bvm_cmd_monitor(int argc, char **argv);
 int bvm_cmd_logs(int argc, char **argv);
 int bvm_cmd_agent(int argc, char **argv);
 int bvm_cmd_caps(int argc, char **argv);
+int bvm_cmd_serve(int argc, char **argv);
 
 G_END_DECLS

@@ -30,6 +30,7 @@ static const Verb verbs[] = {
     {"status", bvm_cmd_status, "Show a VM's state, pid, uptime and last exit"},
     {"logs", bvm_cmd_logs, "Show or follow a VM's logs (qemu, swtpm, monitor, serial)"},
     {"agent", bvm_cmd_agent, "Ask the guest agent: ping, info, osinfo, hostname, network"},
+    {"serve", bvm_cmd_serve, "Serve the API and web UI on 127.0.0.1 (token-protected)"},
     {"__monitor", bvm_cmd_monitor, NULL},
     {"__caps", bvm_cmd_caps, NULL},
 };

@@ -1,0 +1,321 @@
+#include "server.h"
+#include "api.h"
+#include "error.h"
+#include "util.h"
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+/* Request bodies past this are not API calls. */
+#define BODY_MAX (1024 * 1024)
+#define COOKIE_NAME "bvm_session"
+
+struct BvmServer {
+  SoupServer *soup;
+  BvmApi *api;
+  char *token;
+  char *ui_dir;
+  guint port;
+  GStrv allowed_hosts;   /* "127.0.0.1:PORT", "localhost:PORT", "[::1]:PORT", bind:PORT */
+  GStrv allowed_origins; /* the same with http:// */
+};
+
+void bvm_server_free(BvmServer *s)
+{
+  if (s == NULL)
+    return;
+  if (s->soup != NULL) {
+    soup_server_disconnect(s->soup);
+    g_object_unref(s->soup);
+  }
+  bvm_api_free(s->api);
+  g_free(s->token);
+  g_free(s->ui_dir);
+  g_strfreev(s->allowed_hosts);
+  g_strfreev(s->allowed_origins);
+  g_free(s);
+}
+
+static void respond_json(SoupServerMessage *msg, guint status, JsonNode *node)
+{
+  g_autofree char *text = json_to_string(node, FALSE);
+  soup_server_message_set_status(msg, status, NULL);
+  soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, text, strlen(text));
+  SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+  soup_message_headers_replace(h, "Cache-Control", "no-store");
+  soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+}
+
+static void respond_error(SoupServerMessage *msg, guint status, int code, const char *text)
+{
+  g_autoptr(GError) error = g_error_new_literal(BVM_ERROR, code, text);
+  g_autoptr(JsonNode) node = bvm_api_error_to_json(error);
+  respond_json(msg, status, node);
+}
+
+/* Constant time, so the token cannot be guessed a byte at a time. */
+static gboolean token_equal(const char *a, const char *b)
+{
+  if (a == NULL || b == NULL)
+    return FALSE;
+  gsize la = strlen(a), lb = strlen(b);
+  guint diff = (guint)(la ^ lb);
+  for (gsize i = 0; i < la && i < lb; i++)
+    diff |= (guint)(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+static char *cookie_value(SoupMessageHeaders *h, const char *name)
+{
+  const char *header = soup_message_headers_get_one(h, "Cookie");
+  if (header == NULL)
+    return NULL;
+  g_auto(GStrv) parts = g_strsplit(header, ";", -1);
+  for (char **p = parts; *p; p++) {
+    char *kv = g_strstrip(*p);
+    if (g_str_has_prefix(kv, name) && kv[strlen(name)] == '=')
+      return g_strdup(kv + strlen(name) + 1);
+  }
+  return NULL;
+}
+
+/* DNS rebinding: a page from evil.example resolving to 127.0.0.1 still
+ * sends its own Host. Cross-site requests carry a foreign Origin. */
+static gboolean check_host_and_origin(BvmServer *s, SoupServerMessage *msg)
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+  const char *host = soup_message_headers_get_one(h, "Host");
+  if (host == NULL || !g_strv_contains((const char *const *)s->allowed_hosts, host)) {
+    respond_error(msg, 403, BVM_ERROR_PERMISSION,
+                  "this server answers only to its loopback address (Host refused)");
+    return FALSE;
+  }
+  const char *origin = soup_message_headers_get_one(h, "Origin");
+  if (origin != NULL && !g_strv_contains((const char *const *)s->allowed_origins, origin)) {
+    respond_error(msg, 403, BVM_ERROR_PERMISSION, "requests from other sites are refused");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean authorized(BvmServer *s, SoupServerMessage *msg)
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
+  const char *auth = soup_message_headers_get_one(h, "Authorization");
+  if (auth != NULL && g_str_has_prefix(auth, "Bearer ") && token_equal(auth + 7, s->token))
+    return TRUE;
+  g_autofree char *cookie = cookie_value(h, COOKIE_NAME);
+  return token_equal(cookie, s->token);
+}
+
+typedef struct {
+  BvmServer *server;
+  SoupServerMessage *msg;
+  char *op;
+  JsonNode *params;
+  JsonNode *result;
+  GError *error;
+} Call;
+
+static void call_free(Call *c)
+{
+  g_free(c->op);
+  if (c->params)
+    json_node_unref(c->params);
+  if (c->result)
+    json_node_unref(c->result);
+  g_clear_error(&c->error);
+  g_object_unref(c->msg);
+  g_free(c);
+}
+
+static void call_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Call *c = data;
+  c->result = bvm_api_call(c->server->api, c->op, c->params, &c->error);
+}
+
+static void call_done(GObject *source, GAsyncResult *res, gpointer data)
+{
+  Call *c = data;
+  if (c->result != NULL) {
+    respond_json(c->msg, 200, c->result);
+  } else {
+    g_autoptr(JsonNode) node = bvm_api_error_to_json(c->error);
+    respond_json(c->msg, bvm_error_http_status(c->error), node);
+  }
+  soup_server_message_unpause(c->msg);
+  call_free(c);
+}
+
+/* POST /api/OP with a JSON object body: one API call, run off the main
+ * loop (start and stop can take seconds) while the message is paused. */
+static void handle_api(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                       GHashTable *query, gpointer data)
+{
+  BvmServer *s = data;
+  if (!check_host_and_origin(s, msg))
+    return;
+  if (!authorized(s, msg)) {
+    respond_error(msg, 401, BVM_ERROR_PERMISSION,
+                  "no valid token: open the URL bridgevm serve printed, or send "
+                  "Authorization: Bearer TOKEN");
+    return;
+  }
+  if (strcmp(soup_server_message_get_method(msg), "POST") != 0) {
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", "POST");
+    respond_error(msg, 405, BVM_ERROR_USAGE, "API calls are POST /api/OPERATION with JSON");
+    return;
+  }
+  const char *op = path + strlen("/api/");
+  SoupMessageBody *body = soup_server_message_get_request_body(msg);
+  if (body->length > BODY_MAX) {
+    respond_error(msg, 413, BVM_ERROR_INVALID_ARGUMENT, "the request body is too large");
+    return;
+  }
+  g_autoptr(JsonNode) params = NULL;
+  if (body->length > 0) {
+    g_autoptr(JsonParser) parser = json_parser_new();
+    if (!json_parser_load_from_data(parser, body->data, (gssize)body->length, NULL)) {
+      respond_error(msg, 400, BVM_ERROR_INVALID_ARGUMENT, "the request body is not JSON");
+      return;
+    }
+    params = json_node_ref(json_parser_get_root(parser));
+  }
+  Call *c = g_new0(Call, 1);
+  c->server = s;
+  c->msg = g_object_ref(msg);
+  c->op = g_strdup(op);
+  c->params = g_steal_pointer(&params);
+  soup_server_message_pause(msg);
+  g_autoptr(GTask) task = g_task_new(NULL, NULL, call_done, c);
+  g_task_set_task_data(task, c, NULL);
+  g_task_run_in_thread(task, call_thread);
+}
+
+static const char *content_type_for(const char *path)
+{
+  if (g_str_has_suffix(path, ".html"))
+    return "text/html; charset=utf-8";
+  if (g_str_has_suffix(path, ".js"))
+    return "text/javascript";
+  if (g_str_has_suffix(path, ".css"))
+    return "text/css";
+  if (g_str_has_suffix(path, ".svg"))
+    return "image/svg+xml";
+  if (g_str_has_suffix(path, ".png"))
+    return "image/png";
+  return "application/octet-stream";
+}
+
+/* GET /?token=T trades the token for the session cookie; other paths are
+ * the built UI's files (index.html for anything else: a single-page app). */
+static void handle_root(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                        GHashTable *query, gpointer data)
+{
+  BvmServer *s = data;
+  if (!check_host_and_origin(s, msg))
+    return;
+  const char *token = query ? g_hash_table_lookup(query, "token") : NULL;
+  SoupMessageHeaders *rh = soup_server_message_get_response_headers(msg);
+  if (token != NULL) {
+    if (!token_equal(token, s->token)) {
+      respond_error(msg, 401, BVM_ERROR_PERMISSION, "this token is not the server's");
+      return;
+    }
+    g_autoptr(SoupCookie) cookie = soup_cookie_new(COOKIE_NAME, s->token, "127.0.0.1", "/", -1);
+    soup_cookie_set_http_only(cookie, TRUE);
+    soup_cookie_set_same_site_policy(cookie, SOUP_SAME_SITE_POLICY_STRICT);
+    g_autofree char *set = soup_cookie_to_set_cookie_header(cookie);
+    /* No Domain: the cookie stays with the exact host the page came from. */
+    g_autoptr(GRegex) domain = g_regex_new("; domain=[^;]*", G_REGEX_CASELESS, 0, NULL);
+    g_autofree char *host_only = g_regex_replace_literal(domain, set, -1, 0, "", 0, NULL);
+    soup_message_headers_append(rh, "Set-Cookie", host_only);
+    soup_server_message_set_redirect(msg, 302, "/");
+    return;
+  }
+  if (!authorized(s, msg)) {
+    respond_error(msg, 401, BVM_ERROR_PERMISSION,
+                  "no valid token: open the URL bridgevm serve printed");
+    return;
+  }
+  g_autofree char *file = NULL;
+  if (s->ui_dir != NULL && strstr(path, "..") == NULL) {
+    file = g_build_filename(s->ui_dir, path, NULL);
+    if (!g_file_test(file, G_FILE_TEST_IS_REGULAR)) {
+      g_free(file);
+      file = g_build_filename(s->ui_dir, "index.html", NULL);
+    }
+  }
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+  if (file == NULL || !g_file_get_contents(file, &contents, &len, NULL)) {
+    const char *page = "<!doctype html><title>BridgeVM</title><p>The BridgeVM API is running "
+                       "(POST /api/OPERATION, see docs/api.md); the web UI is not built.</p>";
+    soup_server_message_set_status(msg, 200, NULL);
+    soup_server_message_set_response(msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC, page,
+                                     strlen(page));
+    return;
+  }
+  soup_server_message_set_status(msg, 200, NULL);
+  soup_server_message_set_response(msg, content_type_for(file), SOUP_MEMORY_TAKE,
+                                   g_steal_pointer(&contents), len);
+}
+
+static char *new_token(void)
+{
+  GString *t = g_string_new(NULL);
+  for (int i = 0; i < 8; i++)
+    g_string_append_printf(t, "%08x", g_random_int());
+  return g_string_free(t, FALSE);
+}
+
+BvmServer *bvm_server_new(const BvmServeOptions *opts, char **out_url, GError **error)
+{
+  g_autoptr(BvmServer) s = g_new0(BvmServer, 1);
+  s->api = bvm_api_new(opts->library, opts->monitor_binary);
+  s->token = new_token();
+  s->ui_dir = g_strdup(opts->ui_dir);
+  s->soup = soup_server_new("server-header", "BridgeVM", NULL);
+  const char *bind = opts->bind ? opts->bind : "127.0.0.1";
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new_from_string(bind, opts->port);
+  if (addr == NULL) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "'%s' is not an IP address to bind to", bind);
+    return NULL;
+  }
+  g_autoptr(GError) local = NULL;
+  if (!soup_server_listen(s->soup, addr, 0, &local)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_BUSY, "cannot listen on %s:%u: %s", bind, opts->port,
+                local->message);
+    return NULL;
+  }
+  GSList *uris = soup_server_get_uris(s->soup);
+  s->port = uris ? (guint)g_uri_get_port(uris->data) : opts->port;
+  g_slist_free_full(uris, (GDestroyNotify)g_uri_unref);
+
+  g_autoptr(GStrvBuilder) hosts = g_strv_builder_new();
+  g_autoptr(GStrvBuilder) origins = g_strv_builder_new();
+  const char *names[] = {"127.0.0.1", "localhost", "[::1]", bind, NULL};
+  for (const char **n = names; *n; n++) {
+    g_autofree char *h = g_strdup_printf("%s:%u", *n, s->port);
+    g_autofree char *o = g_strdup_printf("http://%s:%u", *n, s->port);
+    g_strv_builder_add(hosts, h);
+    g_strv_builder_add(origins, o);
+  }
+  s->allowed_hosts = g_strv_builder_end(hosts);
+  s->allowed_origins = g_strv_builder_end(origins);
+
+  if (opts->token_file != NULL) {
+    g_autofree char *dir = g_path_get_dirname(opts->token_file);
+    g_mkdir_with_parents(dir, 0700);
+    if (!bvm_file_write_atomic(opts->token_file, s->token, -1, 0600, error))
+      return NULL;
+  }
+  soup_server_add_handler(s->soup, "/api/", handle_api, s, NULL);
+  soup_server_add_handler(s->soup, "/", handle_root, s, NULL);
+  if (out_url != NULL)
+    *out_url = g_strdup_printf("http://127.0.0.1:%u/?token=%s", s->port, s->token);
+  return g_steal_pointer(&s);
+}

@@ -1,0 +1,180 @@
+/* `bridgevm serve` as a browser or script meets it: loopback only, the
+ * token (bearer or cookie), Host and Origin checks, no CORS, API errors as
+ * JSON with their HTTP status. Raw HTTP over a socket, so every header is
+ * exactly what the test says. */
+#include "cli-harness.h"
+#include "util.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+
+static char *root, *library;
+static GSubprocess *server;
+static char *token;
+static guint port;
+
+typedef struct {
+  guint status;
+  char *headers;
+  char *body;
+} Reply;
+
+static void reply_clear(Reply *r)
+{
+  g_clear_pointer(&r->headers, g_free);
+  g_clear_pointer(&r->body, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Reply, reply_clear)
+
+static void http(Reply *out, const char *method, const char *path, const char *extra_headers,
+                 const char *body)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) conn =
+      g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)port, NULL, &error);
+  g_assert_no_error(error);
+  g_autofree char *host = g_strdup_printf("Host: 127.0.0.1:%u\r\n", port);
+  g_autofree char *req = g_strdup_printf(
+      "%s %s HTTP/1.1\r\n%sConnection: close\r\nContent-Length: %zu\r\n%s\r\n%s", method, path,
+      extra_headers && strstr(extra_headers, "Host:") ? "" : host, body ? strlen(body) : 0,
+      extra_headers ? extra_headers : "", body ? body : "");
+  GOutputStream *os = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+  g_assert_true(g_output_stream_write_all(os, req, strlen(req), NULL, NULL, &error));
+  GInputStream *is = g_io_stream_get_input_stream(G_IO_STREAM(conn));
+  g_autoptr(GByteArray) all = g_byte_array_new();
+  guint8 buf[8192];
+  gssize n;
+  while ((n = g_input_stream_read(is, buf, sizeof buf, NULL, &error)) > 0)
+    g_byte_array_append(all, buf, (guint)n);
+  g_byte_array_append(all, (const guint8 *)"", 1);
+  const char *text = (const char *)all->data;
+  const char *split = strstr(text, "\r\n\r\n");
+  g_assert_nonnull(split);
+  out->headers = g_strndup(text, (gsize)(split - text));
+  out->body = g_strdup(split + 4);
+  g_assert_true(sscanf(text, "HTTP/1.1 %u", &out->status) == 1);
+}
+
+static void test_token_is_required(void)
+{
+  g_auto(Reply) r = {0};
+  http(&r, "POST", "/api/listVms", NULL, NULL);
+  g_assert_cmpuint(r.status, ==, 401);
+  assert_contains(r.body, "\"code\":\"permission\"");
+  g_auto(Reply) wrong = {0};
+  http(&wrong, "POST", "/api/listVms", "Authorization: Bearer 0000\r\n", NULL);
+  g_assert_cmpuint(wrong.status, ==, 401);
+  g_auto(Reply) page = {0};
+  http(&page, "GET", "/", NULL, NULL);
+  g_assert_cmpuint(page.status, ==, 401);
+}
+
+static void test_bearer_and_cookie(void)
+{
+  g_autofree char *auth = g_strdup_printf("Authorization: Bearer %s\r\n", token);
+  g_auto(Reply) r = {0};
+  http(&r, "POST", "/api/listVms", auth, NULL);
+  g_assert_cmpuint(r.status, ==, 200);
+  g_assert_cmpstr(r.body, ==, "[]");
+  /* no CORS: a browser on another origin may not read the answer */
+  g_assert_null(strstr(r.headers, "Access-Control-Allow"));
+
+  g_autofree char *path = g_strdup_printf("/?token=%s", token);
+  g_auto(Reply) trade = {0};
+  http(&trade, "GET", path, NULL, NULL);
+  g_assert_cmpuint(trade.status, ==, 302);
+  assert_contains(trade.headers, "Set-Cookie: bvm_session=");
+  assert_contains(trade.headers, "HttpOnly");
+  assert_contains(trade.headers, "SameSite=Strict");
+  g_autofree char *cookie = g_strdup_printf("Cookie: other=1; bvm_session=%s\r\n", token);
+  g_auto(Reply) page = {0};
+  http(&page, "GET", "/", cookie, NULL);
+  g_assert_cmpuint(page.status, ==, 200);
+  g_auto(Reply) api = {0};
+  http(&api, "POST", "/api/presets", cookie, NULL);
+  g_assert_cmpuint(api.status, ==, 200);
+  assert_contains(api.body, "\"recommended\"");
+}
+
+static void test_host_and_origin_are_checked(void)
+{
+  g_autofree char *rebind =
+      g_strdup_printf("Host: evil.example:%u\r\nAuthorization: Bearer %s\r\n", port, token);
+  g_auto(Reply) r = {0};
+  http(&r, "POST", "/api/listVms", rebind, NULL);
+  g_assert_cmpuint(r.status, ==, 403);
+  g_autofree char *csrf =
+      g_strdup_printf("Origin: http://evil.example\r\nAuthorization: Bearer %s\r\n", token);
+  g_auto(Reply) o = {0};
+  http(&o, "POST", "/api/listVms", csrf, NULL);
+  g_assert_cmpuint(o.status, ==, 403);
+  g_autofree char *same = g_strdup_printf("Origin: http://127.0.0.1:%u\r\nAuthorization: Bearer "
+                                          "%s\r\n",
+                                          port, token);
+  g_auto(Reply) ok = {0};
+  http(&ok, "POST", "/api/listVms", same, NULL);
+  g_assert_cmpuint(ok.status, ==, 200);
+}
+
+static void test_api_errors_carry_status(void)
+{
+  g_autofree char *auth = g_strdup_printf("Authorization: Bearer %s\r\n", token);
+  g_auto(Reply) unknown = {0};
+  http(&unknown, "POST", "/api/nope", auth, NULL);
+  g_assert_cmpuint(unknown.status, ==, 404);
+  assert_contains(unknown.body, "\"code\":\"notFound\"");
+  g_auto(Reply) bad = {0};
+  http(&bad, "POST", "/api/showVm", auth, "{\"vm\": 3}");
+  g_assert_cmpuint(bad.status, ==, 400);
+  assert_contains(bad.body, "parameter 'vm' must be a string");
+  g_auto(Reply) notjson = {0};
+  http(&notjson, "POST", "/api/showVm", auth, "{oops");
+  g_assert_cmpuint(notjson.status, ==, 400);
+  g_auto(Reply) get = {0};
+  http(&get, "GET", "/api/listVms", auth, NULL);
+  g_assert_cmpuint(get.status, ==, 405);
+  g_auto(Reply) missing = {0};
+  http(&missing, "POST", "/api/vmStatus", auth, "{\"vm\": \"ghost\"}");
+  g_assert_cmpuint(missing.status, ==, 404);
+}
+
+int main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  root = harness_tmpdir("bvm-serve-XXXXXX");
+  library = g_build_filename(root, "lib", NULL);
+  g_autofree char *rt = g_build_filename(root, "runtime", NULL);
+  g_mkdir_with_parents(rt, 0700);
+  g_setenv("XDG_RUNTIME_DIR", rt, TRUE);
+  const char *argv_serve[] = {harness_binary(), "--library", library, "serve", NULL};
+  g_autoptr(GError) error = NULL;
+  server = g_subprocess_newv(argv_serve, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error(error);
+  g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(server));
+  g_autofree char *url = g_data_input_stream_read_line(out, NULL, NULL, &error);
+  g_assert_no_error(error);
+  g_assert_true(g_str_has_prefix(url, "http://127.0.0.1:"));
+  port = (guint)g_ascii_strtoull(url + strlen("http://127.0.0.1:"), NULL, 10);
+  token = g_strdup(strstr(url, "token=") + 6);
+  /* the token is also kept for scripts, private to the user */
+  g_autofree char *token_file = g_build_filename(rt, "bridgevm", "serve.token", NULL);
+  GStatBuf st;
+  g_assert_cmpint(g_stat(token_file, &st), ==, 0);
+  g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+  g_test_add_func("/serve/token-is-required", test_token_is_required);
+  g_test_add_func("/serve/bearer-and-cookie", test_bearer_and_cookie);
+  g_test_add_func("/serve/host-and-origin-are-checked", test_host_and_origin_are_checked);
+  g_test_add_func("/serve/api-errors-carry-status", test_api_errors_carry_status);
+  int rc = g_test_run();
+  g_subprocess_send_signal(server, SIGTERM);
+  g_subprocess_wait(server, NULL, NULL);
+  g_assert_true(g_subprocess_get_if_exited(server));
+  g_assert_cmpint(g_subprocess_get_exit_status(server), ==, 0);
+  g_assert_false(g_file_test(token_file, G_FILE_TEST_EXISTS));
+  g_object_unref(server);
+  harness_cleanup(root);
+  return rc;
+}
