@@ -1,5 +1,8 @@
 #include "server.h"
 #include "api.h"
+#include "live.h"
+#include "paths.h"
+#include "registry.h"
 #include "error.h"
 #include "util.h"
 
@@ -14,6 +17,7 @@
 struct BvmServer {
   SoupServer *soup;
   BvmApi *api;
+  char *library;
   char *token;
   char *ui_dir;
   guint port;
@@ -30,6 +34,7 @@ void bvm_server_free(BvmServer *s)
     g_object_unref(s->soup);
   }
   bvm_api_free(s->api);
+  g_free(s->library);
   g_free(s->token);
   g_free(s->ui_dir);
   g_strfreev(s->allowed_hosts);
@@ -194,6 +199,53 @@ static void handle_api(SoupServer *soup, SoupServerMessage *msg, const char *pat
   g_task_run_in_thread(task, call_thread);
 }
 
+/* GET /events?vm=NAME[&source=serial]: server-sent events. */
+static void handle_events(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                          GHashTable *query, gpointer data)
+{
+  BvmServer *s = data;
+  if (!check_host_and_origin(s, msg))
+    return;
+  if (!authorized(s, msg)) {
+    respond_error(msg, 401, BVM_ERROR_PERMISSION, "no valid token");
+    return;
+  }
+  bvm_live_start_events(msg, s->library, query);
+}
+
+/* /vnc/VM: checks run here, before the WebSocket handshake; a status set
+ * here refuses it. */
+static void handle_vnc_check(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                             GHashTable *query, gpointer data)
+{
+  BvmServer *s = data;
+  if (!check_host_and_origin(s, msg))
+    return;
+  if (!authorized(s, msg)) {
+    respond_error(msg, 401, BVM_ERROR_PERMISSION, "no valid token");
+    return;
+  }
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BvmVmEntry) e = bvm_registry_find(s->library, path + strlen("/vnc/"), &error);
+  if (e == NULL) {
+    g_autoptr(JsonNode) node = bvm_api_error_to_json(error);
+    respond_json(msg, bvm_error_http_status(error), node);
+  }
+}
+
+static void handle_vnc(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                       SoupWebsocketConnection *ws, gpointer data)
+{
+  BvmServer *s = data;
+  g_autoptr(BvmVmEntry) e = bvm_registry_find(s->library, path + strlen("/vnc/"), NULL);
+  if (e == NULL) {
+    soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no such VM");
+    return;
+  }
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  bvm_live_bridge_vnc(ws, paths->vnc_sock);
+}
+
 static const char *content_type_for(const char *path)
 {
   if (g_str_has_suffix(path, ".html"))
@@ -275,6 +327,7 @@ BvmServer *bvm_server_new(const BvmServeOptions *opts, char **out_url, GError **
 {
   g_autoptr(BvmServer) s = g_new0(BvmServer, 1);
   s->api = bvm_api_new(opts->library, opts->monitor_binary);
+  s->library = g_strdup(opts->library);
   s->token = new_token();
   s->ui_dir = g_strdup(opts->ui_dir);
   s->soup = soup_server_new("server-header", "BridgeVM", NULL);
@@ -314,6 +367,9 @@ BvmServer *bvm_server_new(const BvmServeOptions *opts, char **out_url, GError **
       return NULL;
   }
   soup_server_add_handler(s->soup, "/api/", handle_api, s, NULL);
+  soup_server_add_handler(s->soup, "/events", handle_events, s, NULL);
+  soup_server_add_handler(s->soup, "/vnc/", handle_vnc_check, s, NULL);
+  soup_server_add_websocket_handler(s->soup, "/vnc/", NULL, NULL, handle_vnc, s, NULL);
   soup_server_add_handler(s->soup, "/", handle_root, s, NULL);
   if (out_url != NULL)
     *out_url = g_strdup_printf("http://127.0.0.1:%u/?token=%s", s->port, s->token);

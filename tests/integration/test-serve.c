@@ -141,6 +141,78 @@ static void test_api_errors_carry_status(void)
   g_assert_cmpuint(missing.status, ==, 404);
 }
 
+/* Send a request and read until @needle shows up (a stream never ends). */
+static char *read_until(const char *request, const char *needle)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new();
+  g_socket_client_set_timeout(client, 20);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) conn =
+      g_socket_client_connect_to_host(client, "127.0.0.1", (guint16)port, NULL, &error);
+  g_assert_no_error(error);
+  GOutputStream *os = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+  g_assert_true(g_output_stream_write_all(os, request, strlen(request), NULL, NULL, &error));
+  GInputStream *is = g_io_stream_get_input_stream(G_IO_STREAM(conn));
+  GString *all = g_string_new(NULL);
+  char buf[4096];
+  gssize n;
+  while (strstr(all->str, needle) == NULL &&
+         (n = g_input_stream_read(is, buf, sizeof buf, NULL, &error)) > 0)
+    g_string_append_len(all, buf, n);
+  return g_string_free(all, FALSE);
+}
+
+static void run_cli(const char *const *args)
+{
+  g_auto(BvmRun) r = {0};
+  harness_run(&r, library, args);
+  if (r.status != 0)
+    g_error("bridgevm %s: %s", args[0], r.err);
+}
+
+/* A running VM (a blank ISO: the firmware idles) streams its state, and
+ * its screen is reachable through the WebSocket bridge (QEMU's VNC server
+ * greets with its RFB version). */
+static void test_events_and_console(void)
+{
+  g_autofree char *iso = harness_make_iso(root, "blank.iso");
+  const char *create[] = {"create",   "live", "--iso",  iso,  "--preset", "light",
+                          "--memory", "1G",   "--disk", "1G", "--no-tpm", NULL};
+  run_cli(create);
+  const char *start[] = {"start", "live", "--display", "vnc", NULL};
+  run_cli(start);
+
+  g_autofree char *events = g_strdup_printf("GET /events?vm=live&source=monitor HTTP/1.1\r\n"
+                                            "Host: 127.0.0.1:%u\r\nAuthorization: Bearer "
+                                            "%s\r\n\r\n",
+                                            port, token);
+  g_autofree char *stream = read_until(events, "\"running\"");
+  assert_contains(stream, "text/event-stream");
+  assert_contains(stream, "event: state");
+  assert_contains(stream, "\"state\":\"running\"");
+
+  g_autofree char *ws = g_strdup_printf(
+      "GET /vnc/live HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nCookie: bvm_session=%s\r\n"
+      "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://127.0.0.1:%u\r\n\r\n",
+      port, token, port);
+  g_autofree char *vnc = read_until(ws, "RFB 003");
+  assert_contains(vnc, "HTTP/1.1 101");
+  assert_contains(vnc, "RFB 003.00");
+
+  /* without the token the handshake is refused */
+  g_autofree char *ws_bad =
+      g_strdup_printf("GET /vnc/live HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+                      port);
+  g_autofree char *refused = read_until(ws_bad, "\r\n\r\n");
+  assert_contains(refused, "HTTP/1.1 401");
+
+  const char *killv[] = {"kill", "live", NULL};
+  run_cli(killv);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -168,6 +240,7 @@ int main(int argc, char **argv)
   g_test_add_func("/serve/bearer-and-cookie", test_bearer_and_cookie);
   g_test_add_func("/serve/host-and-origin-are-checked", test_host_and_origin_are_checked);
   g_test_add_func("/serve/api-errors-carry-status", test_api_errors_carry_status);
+  g_test_add_func("/serve/events-and-console", test_events_and_console);
   int rc = g_test_run();
   g_subprocess_send_signal(server, SIGTERM);
   g_subprocess_wait(server, NULL, NULL);
