@@ -23,7 +23,20 @@ struct BvmServer {
   guint port;
   GStrv allowed_hosts;   /* "127.0.0.1:PORT", "localhost:PORT", "[::1]:PORT", bind:PORT */
   GStrv allowed_origins; /* the same with http:// */
+  /* listVms, the call every open page polls: answered from this copy for a
+   * moment, and dropped at once by any call that may change a VM. */
+  char *list_cache;
+  gint64 list_cache_at;
 };
+
+/* How long a listVms answer is served again. Changes made outside this
+ * server (the CLI, a VM that stops) show within this time. */
+#define LIST_CACHE_USEC (250 * 1000)
+
+/* Calls that only read: they keep the listVms copy. */
+static const char *const read_only_ops[] = {"listVms",  "showVm", "vmStatus", "vmCommand",
+                                            "vmLogs",   "doctor", "presets",  "validateIso",
+                                            "hostInfo", "agent",  NULL};
 
 void bvm_server_free(BvmServer *s)
 {
@@ -39,17 +52,23 @@ void bvm_server_free(BvmServer *s)
   g_free(s->ui_dir);
   g_strfreev(s->allowed_hosts);
   g_strfreev(s->allowed_origins);
+  g_free(s->list_cache);
   g_free(s);
 }
 
-static void respond_json(SoupServerMessage *msg, guint status, JsonNode *node)
+static void respond_text(SoupServerMessage *msg, guint status, const char *text)
 {
-  g_autofree char *text = json_to_string(node, FALSE);
   soup_server_message_set_status(msg, status, NULL);
   soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, text, strlen(text));
   SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
   soup_message_headers_replace(h, "Cache-Control", "no-store");
   soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
+}
+
+static void respond_json(SoupServerMessage *msg, guint status, JsonNode *node)
+{
+  g_autofree char *text = json_to_string(node, FALSE);
+  respond_text(msg, status, text);
 }
 
 static void respond_error(SoupServerMessage *msg, guint status, int code, const char *text)
@@ -144,8 +163,17 @@ static void call_thread(GTask *task, gpointer source, gpointer data, GCancellabl
 static void call_done(GObject *source, GAsyncResult *res, gpointer data)
 {
   Call *c = data;
+  BvmServer *s = c->server;
+  if (!g_strv_contains(read_only_ops, c->op))
+    g_clear_pointer(&s->list_cache, g_free);
   if (c->result != NULL) {
-    respond_json(c->msg, 200, c->result);
+    g_autofree char *text = json_to_string(c->result, FALSE);
+    if (strcmp(c->op, "listVms") == 0) {
+      g_free(s->list_cache);
+      s->list_cache = g_strdup(text);
+      s->list_cache_at = g_get_monotonic_time();
+    }
+    respond_text(c->msg, 200, text);
   } else {
     g_autoptr(JsonNode) node = bvm_api_error_to_json(c->error);
     respond_json(c->msg, bvm_error_http_status(c->error), node);
@@ -187,6 +215,11 @@ static void handle_api(SoupServer *soup, SoupServerMessage *msg, const char *pat
       return;
     }
     params = json_node_ref(json_parser_get_root(parser));
+  }
+  if (strcmp(op, "listVms") == 0 && s->list_cache != NULL &&
+      g_get_monotonic_time() - s->list_cache_at < LIST_CACHE_USEC) {
+    respond_text(msg, 200, s->list_cache);
+    return;
   }
   Call *c = g_new0(Call, 1);
   c->server = s;

@@ -141,6 +141,42 @@ static void test_api_errors_carry_status(void)
   g_assert_cmpuint(missing.status, ==, 404);
 }
 
+/* listVms is served from a short-lived copy: a change made through the
+ * API shows at once, one made elsewhere (the CLI) within a moment. */
+static void test_list_copy_stays_true(void)
+{
+  g_autofree char *auth = g_strdup_printf("Authorization: Bearer %s\r\n", token);
+  g_auto(Reply) before = {0};
+  http(&before, "POST", "/api/listVms", auth, NULL);
+  g_assert_cmpuint(before.status, ==, 200);
+  g_autofree char *iso = harness_make_iso(root, "list.iso");
+  g_autofree char *body = g_strdup_printf("{\"name\": \"via-api\", \"isoPath\": \"%s\", "
+                                          "\"preset\": \"light\", \"memoryMiB\": 1024, "
+                                          "\"diskGiB\": 1, \"tpm\": false}",
+                                          iso);
+  g_auto(Reply) created = {0};
+  http(&created, "POST", "/api/createVm", auth, body);
+  g_assert_cmpuint(created.status, ==, 200);
+  g_auto(Reply) after = {0};
+  http(&after, "POST", "/api/listVms", auth, NULL);
+  assert_contains(after.body, "\"name\":\"via-api\"");
+
+  const char *create[] = {"create",   "via-cli", "--iso",  iso,  "--preset", "light",
+                          "--memory", "1G",      "--disk", "1G", "--no-tpm", NULL};
+  g_auto(BvmRun) r = {0};
+  harness_run(&r, library, create);
+  g_assert_cmpint(r.status, ==, 0);
+  g_usleep(400 * 1000);
+  g_auto(Reply) later = {0};
+  http(&later, "POST", "/api/listVms", auth, NULL);
+  assert_contains(later.body, "\"name\":\"via-cli\"");
+  const char *d1[] = {"delete", "via-cli", "--permanently", NULL};
+  const char *d2[] = {"delete", "via-api", "--permanently", NULL};
+  g_auto(BvmRun) r1 = {0}, r2 = {0};
+  harness_run(&r1, library, d1);
+  harness_run(&r2, library, d2);
+}
+
 /* Send a request and read until @needle shows up (a stream never ends). */
 static char *read_until(const char *request, const char *needle)
 {
@@ -241,6 +277,7 @@ int main(int argc, char **argv)
   g_test_add_func("/serve/host-and-origin-are-checked", test_host_and_origin_are_checked);
   g_test_add_func("/serve/api-errors-carry-status", test_api_errors_carry_status);
   g_test_add_func("/serve/events-and-console", test_events_and_console);
+  g_test_add_func("/serve/list-copy-stays-true", test_list_copy_stays_true);
   int rc = g_test_run();
   g_subprocess_send_signal(server, SIGTERM);
   g_subprocess_wait(server, NULL, NULL);
