@@ -520,11 +520,16 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
     m->keypress_left = 8;
     g_timeout_add(1000, send_keypress, m);
   }
-  if (m->qmp != NULL && bvm_qmp_has_pending_event(m->qmp))
-    on_qmp_readable(-1, G_IO_IN, m);
+  /* Events that came with the replies to cont: the fd will not wake us. */
+  if (m->qmp != NULL && bvm_qmp_has_pending_event(m->qmp) &&
+      on_qmp_readable(-1, G_IO_IN, m) == G_SOURCE_REMOVE) {
+    g_source_remove(qmp_watch);
+    qmp_watch = 0;
+  }
   if (!m->qemu_exited)
     g_main_loop_run(m->loop);
-  if (m->qmp != NULL)
+  /* A watch that saw QMP close removed itself (and cleared m->qmp). */
+  if (qmp_watch != 0 && m->qmp != NULL)
     g_source_remove(qmp_watch);
   g_source_remove(term_watch);
   g_source_remove(int_watch);
