@@ -16,19 +16,7 @@ int bvm_cmd_validate_iso(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   gboolean ok = bvm_validate_iso(argv[1], &error);
   if (common.json) {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "path");
-    json_builder_add_string_value(b, argv[1]);
-    json_builder_set_member_name(b, "valid");
-    json_builder_add_boolean_value(b, ok);
-    json_builder_set_member_name(b, "message");
-    if (ok)
-      json_builder_add_null_value(b);
-    else
-      json_builder_add_string_value(b, error->message);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) node = json_builder_get_root(b);
+    g_autoptr(JsonNode) node = bvm_validate_iso_to_json(argv[1]);
     bvm_cli_print_json(node);
     return ok ? BVM_EXIT_OK : bvm_error_exit_status(error);
   }

@@ -447,21 +447,7 @@ static JsonNode *op_validate_iso(BvmApi *api, JsonObject *p, GError **error)
   const char *path = NULL;
   if (!param_string(p, "path", TRUE, &path, error))
     return NULL;
-  g_autoptr(GError) local = NULL;
-  gboolean ok = bvm_validate_iso(path, &local);
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "path");
-  json_builder_add_string_value(b, path);
-  json_builder_set_member_name(b, "valid");
-  json_builder_add_boolean_value(b, ok);
-  json_builder_set_member_name(b, "message");
-  if (ok)
-    json_builder_add_null_value(b);
-  else
-    json_builder_add_string_value(b, local->message);
-  json_builder_end_object(b);
-  return json_builder_get_root(b);
+  return bvm_validate_iso_to_json(path);
 }
 
 static JsonNode *op_host_info(BvmApi *api, JsonObject *p, GError **error)

@@ -5,6 +5,8 @@
 #include "caps.h"
 #include "config.h"
 
+#include <json-glib/json-glib.h>
+
 G_BEGIN_DECLS
 
 #define BVM_NAME_MAX_CHARS 64
@@ -21,6 +23,9 @@ gboolean bvm_validate_name(const char *name, GError **error);
 /* Exists, is a regular file, is readable, has an ISO 9660 ("CD001") or UDF
  * ("BEA01"/"NSR02"/"NSR03") volume descriptor in sectors 16..31. */
 gboolean bvm_validate_iso(const char *path, GError **error);
+
+/* {"path", "valid", "message"}: the answer validate-iso and the API give. */
+JsonNode *bvm_validate_iso_to_json(const char *path);
 
 guint64 bvm_validate_memory_max_mib(const BvmHostInfo *host);
 

@@ -123,6 +123,23 @@ static gboolean check_host_and_origin(BvmServer *s, SoupServerMessage *msg)
   return TRUE;
 }
 
+static gboolean authorized(BvmServer *s, SoupServerMessage *msg);
+
+/* Host, Origin, then the token: the gate of every endpoint but the token
+ * trade itself. Answers the refusal; TRUE when the request may go on. */
+static gboolean admit(BvmServer *s, SoupServerMessage *msg)
+{
+  if (!check_host_and_origin(s, msg))
+    return FALSE;
+  if (!authorized(s, msg)) {
+    respond_error(msg, 401, BVM_ERROR_PERMISSION,
+                  "no valid token: open the URL bridgevm serve printed, or send "
+                  "Authorization: Bearer TOKEN");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean authorized(BvmServer *s, SoupServerMessage *msg)
 {
   SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
@@ -188,14 +205,8 @@ static void handle_api(SoupServer *soup, SoupServerMessage *msg, const char *pat
                        GHashTable *query, gpointer data)
 {
   BvmServer *s = data;
-  if (!check_host_and_origin(s, msg))
+  if (!admit(s, msg))
     return;
-  if (!authorized(s, msg)) {
-    respond_error(msg, 401, BVM_ERROR_PERMISSION,
-                  "no valid token: open the URL bridgevm serve printed, or send "
-                  "Authorization: Bearer TOKEN");
-    return;
-  }
   if (strcmp(soup_server_message_get_method(msg), "POST") != 0) {
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow", "POST");
     respond_error(msg, 405, BVM_ERROR_USAGE, "API calls are POST /api/OPERATION with JSON");
@@ -237,12 +248,8 @@ static void handle_events(SoupServer *soup, SoupServerMessage *msg, const char *
                           GHashTable *query, gpointer data)
 {
   BvmServer *s = data;
-  if (!check_host_and_origin(s, msg))
+  if (!admit(s, msg))
     return;
-  if (!authorized(s, msg)) {
-    respond_error(msg, 401, BVM_ERROR_PERMISSION, "no valid token");
-    return;
-  }
   bvm_live_start_events(msg, s->library, query);
 }
 
@@ -252,12 +259,8 @@ static void handle_vnc_check(SoupServer *soup, SoupServerMessage *msg, const cha
                              GHashTable *query, gpointer data)
 {
   BvmServer *s = data;
-  if (!check_host_and_origin(s, msg))
+  if (!admit(s, msg))
     return;
-  if (!authorized(s, msg)) {
-    respond_error(msg, 401, BVM_ERROR_PERMISSION, "no valid token");
-    return;
-  }
   g_autoptr(GError) error = NULL;
   g_autoptr(BvmVmEntry) e = bvm_registry_find(s->library, path + strlen("/vnc/"), &error);
   if (e == NULL) {

@@ -85,21 +85,11 @@ static char *wait_serial_ready(const char *vm)
 /* No process on the machine mentions the VM's id or its TPM dir. */
 static void assert_no_process_of(const char *id, const char *tpm_dir)
 {
-  g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-  const char *name;
-  while ((name = g_dir_read_name(proc)) != NULL) {
-    if (!g_ascii_isdigit(name[0]) || atoi(name) == getpid())
-      continue;
-    g_autofree char *path = g_build_filename("/proc", name, "cmdline", NULL);
-    g_autofree char *data = NULL;
-    gsize len = 0;
-    if (!g_file_get_contents(path, &data, &len, NULL))
-      continue;
-    for (gsize i = 0; i < len; i++)
-      if (data[i] == '\0')
-        data[i] = ' ';
-    if (strstr(data, id) != NULL || (tpm_dir && strstr(data, tpm_dir) != NULL))
-      g_error("process %s of the VM is still running: %s", name, data);
+  const char *needles[] = {id, tpm_dir, NULL};
+  for (const char **n = needles; *n; n++) {
+    g_autofree char *left = harness_process_mentioning(*n);
+    if (left != NULL)
+      g_error("a process of the VM is still running: %s", left);
   }
 }
 

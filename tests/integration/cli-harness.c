@@ -1,7 +1,9 @@
 #include "cli-harness.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 void bvm_run_clear(BvmRun *run)
@@ -86,4 +88,25 @@ char *harness_list_dir(const char *dir)
   g_ptr_array_sort(names, compare_strings);
   g_ptr_array_add(names, NULL);
   return g_strjoinv("\n", (char **)names->pdata);
+}
+
+char *harness_process_mentioning(const char *needle)
+{
+  g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name(proc)) != NULL) {
+    if (!g_ascii_isdigit(name[0]) || atoi(name) == getpid())
+      continue;
+    g_autofree char *path = g_build_filename("/proc", name, "cmdline", NULL);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &data, &len, NULL) || len == 0)
+      continue;
+    for (gsize i = 0; i + 1 < len; i++)
+      if (data[i] == '\0')
+        data[i] = ' ';
+    if (strstr(data, needle) != NULL)
+      return g_strdup_printf("%s: %s", name, data);
+  }
+  return NULL;
 }

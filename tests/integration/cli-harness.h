@@ -23,6 +23,9 @@ void harness_cleanup(const char *dir);
 char *harness_make_iso(const char *dir, const char *name);
 /* Names in @dir (sorted, newline-separated) — to prove nothing was left. */
 char *harness_list_dir(const char *dir);
+/* The command line (spaces for NULs) of a process other than this one that
+ * contains @needle, or NULL: proof that nothing of a VM was left running. */
+char *harness_process_mentioning(const char *needle);
 /* Assert @haystack contains @needle, printing both when not. */
 #define assert_contains(haystack, needle)                                                          \
   do {                                                                                             \

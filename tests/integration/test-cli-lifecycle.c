@@ -21,23 +21,10 @@ static void run_expect(const char *const *args, int status, const char *fragment
 
 static gboolean process_mentions(const char *needle)
 {
-  g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-  const char *name;
-  while ((name = g_dir_read_name(proc)) != NULL) {
-    if (!g_ascii_isdigit(name[0]) || atoi(name) == getpid())
-      continue;
-    g_autofree char *path = g_build_filename("/proc", name, "cmdline", NULL);
-    g_autofree char *data = NULL;
-    gsize len = 0;
-    if (!g_file_get_contents(path, &data, &len, NULL))
-      continue;
-    for (gsize i = 0; i < len; i++)
-      if (data[i] == '\0')
-        data[i] = ' ';
-    if (strstr(data, needle) != NULL && strstr(data, "test-cli-lifecycle") == NULL)
-      return TRUE;
-  }
-  return FALSE;
+  g_autofree char *left = harness_process_mentioning(needle);
+  if (left != NULL)
+    g_test_message("still running: %s", left);
+  return left != NULL;
 }
 
 static void test_failure_paths(void)
