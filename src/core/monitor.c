@@ -290,6 +290,8 @@ static gboolean send_keypress(gpointer data)
   g_autoptr(JsonNode) r = bvm_qmp_execute(m->qmp, "send-key", args, QMP_TIMEOUT_MS, &error);
   if (r == NULL)
     mlog(m, "send-key failed: %s", error->message);
+  else
+    mlog(m, "pressed Enter for the installer's boot prompt (%u more)", m->keypress_left);
   return m->keypress_left > 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 

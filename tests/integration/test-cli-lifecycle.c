@@ -61,8 +61,23 @@ static void test_failure_paths(void)
   g_setenv("PATH", old_path, TRUE);
   g_assert_false(process_mentions(bundle));
 
-  /* a real start; a second start is a conflict (4); kill ends it */
+  /* a real start answers "Press any key to boot from CD" when asked to
+   * (the default for Windows): Enter goes to the guest over QMP */
+  const char *press[] = {"set", "idle", "--press-key-on-boot", "on", NULL};
+  run_expect(press, 0, NULL);
   run_expect(start, 0, NULL);
+  g_autofree char *monitor_log = g_build_filename(bundle, "logs", "monitor.log", NULL);
+  g_autofree char *mlog = NULL;
+  for (int i = 0; i < 50; i++) {
+    g_free(mlog);
+    mlog = NULL;
+    g_file_get_contents(monitor_log, &mlog, NULL, NULL);
+    if (mlog != NULL && strstr(mlog, "pressed Enter") != NULL)
+      break;
+    g_usleep(100 * 1000);
+  }
+  assert_contains(mlog, "pressed Enter for the installer's boot prompt");
+  /* a second start is a conflict (4); kill ends it */
   run_expect(start, 4, "already running");
   const char *delete[] = {"delete", "idle", "--permanently", NULL};
   run_expect(delete, 4, "is running: stop it first");
@@ -80,10 +95,15 @@ static void test_failure_paths(void)
       fprintf(f, "%s\n", line);
     fclose(f);
   }
-  for (int i = 0; i < 100 && !g_file_test(rotated, G_FILE_TEST_EXISTS); i++)
+  /* the copy lands first, then the log is truncated: wait for both */
+  GStatBuf st = {0};
+  for (int i = 0; i < 100; i++) {
+    if (g_file_test(rotated, G_FILE_TEST_EXISTS) && g_stat(serial, &st) == 0 &&
+        st.st_size < 2 * 1024 * 1024)
+      break;
     g_usleep(100 * 1000);
+  }
   g_assert_true(g_file_test(rotated, G_FILE_TEST_EXISTS));
-  GStatBuf st;
   g_assert_cmpint(g_stat(serial, &st), ==, 0);
   g_assert_cmpint(st.st_size, <, 2 * 1024 * 1024);
   run_expect(killv, 0, NULL);
