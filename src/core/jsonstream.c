@@ -79,6 +79,15 @@ BvmJsonStream *bvm_json_stream_connect(const char *path, const char *peer, guint
   return s;
 }
 
+BvmJsonStream *bvm_json_stream_new_from_fd(int fd, const char *peer)
+{
+  BvmJsonStream *s = g_new0(BvmJsonStream, 1);
+  s->fd = fd;
+  s->buf = g_string_new(NULL);
+  s->peer = g_strdup(peer);
+  return s;
+}
+
 void bvm_json_stream_free(BvmJsonStream *s)
 {
   if (s == NULL)

@@ -20,6 +20,9 @@ typedef struct {
 /* Connect to @path within @timeout_ms. */
 BvmJsonStream *bvm_json_stream_connect(const char *path, const char *peer, guint timeout_ms,
                                        GError **error);
+/* Wrap an fd already connected (tests and fuzzers use a socketpair); the
+ * stream owns it. It must be non-blocking. */
+BvmJsonStream *bvm_json_stream_new_from_fd(int fd, const char *peer);
 void bvm_json_stream_free(BvmJsonStream *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmJsonStream, bvm_json_stream_free)
 

@@ -342,6 +342,7 @@ static gboolean on_terminate(gpointer data)
   mlog(m, "monitor asked to terminate: quitting QEMU");
   if (m->qmp != NULL) {
     g_autoptr(JsonNode) r = bvm_qmp_execute(m->qmp, "quit", NULL, QMP_TIMEOUT_MS, NULL);
+    (void)r; /* QEMU exits either way; the child watch ends the loop */
   } else if (m->qemu != NULL) {
     g_subprocess_send_signal(m->qemu, SIGTERM);
   }
