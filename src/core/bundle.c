@@ -47,6 +47,17 @@ static gboolean make_dir(const char *path, GError **error)
   return TRUE;
 }
 
+/* swtpm_setup leaves its state group-readable: the TPM's secrets are not. */
+static void private_files(const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  const char *name;
+  while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_chmod(path, 0600);
+  }
+}
+
 static void report(BvmProgressFunc progress, gpointer data, const char *step)
 {
   if (progress != NULL)
@@ -80,6 +91,8 @@ static gboolean fill_bundle(const char *tmp, const BvmConfig *config, BvmProgres
   report(progress, user_data, disk_step);
   if (!bvm_disk_create(paths->disk, config->disk_gib, error))
     return FALSE;
+  /* A VM's disk is its owner's data alone (qemu-img follows the umask). */
+  g_chmod(paths->disk, 0600);
 
   report(progress, user_data, "copying the firmware's NVRAM template");
   if (config->firmware.vars_template == NULL) {
@@ -97,6 +110,7 @@ static gboolean fill_bundle(const char *tmp, const BvmConfig *config, BvmProgres
     g_autofree char *notice = NULL;
     if (!bvm_tpm_setup(paths->tpm_dir, &notice, error))
       return FALSE;
+    private_files(paths->tpm_dir);
     if (notice != NULL)
       g_string_append_printf(notices, "%s%s", notices->len ? "; " : "", notice);
   }

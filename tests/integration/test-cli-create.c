@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <sys/stat.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static char *root;    /* temp dir for everything */
@@ -56,6 +57,8 @@ static void test_create_builds_a_whole_bundle(void)
   g_assert_cmpstr(json_object_get_string_member(img, "format"), ==, "qcow2");
   g_assert_cmpint(json_object_get_int_member(img, "virtual-size"), ==, 64LL << 30);
   g_assert_cmpint(json_object_get_int_member(img, "cluster-size"), ==, 65536);
+  g_assert_cmpint(g_stat(disk, &st), ==, 0);
+  g_assert_cmpint(st.st_mode & 0777, ==, 0600);
 
   /* NVRAM vars: the template's bytes, private. */
   JsonObject *fw = json_object_get_object_member(vm, "firmware");
@@ -73,6 +76,8 @@ static void test_create_builds_a_whole_bundle(void)
   /* TPM state manufactured by swtpm_setup. */
   g_autofree char *tpm_state = g_build_filename(bundle, "tpm", "tpm2-00.permall", NULL);
   g_assert_true(g_file_test(tpm_state, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint(g_stat(tpm_state, &st), ==, 0);
+  g_assert_cmpint(st.st_mode & 0777, ==, 0600);
   g_autofree char *logs = g_build_filename(bundle, "logs", NULL);
   g_assert_true(g_file_test(logs, G_FILE_TEST_IS_DIR));
 
@@ -130,6 +135,16 @@ static void test_create_refuses_bad_input(void)
   expect_refusal(no_iso, 2, "--iso PATH is required");
   const char *bad_size[] = {"create", "a", "--iso", iso, "--disk", "big", NULL};
   expect_refusal(bad_size, 1, "invalid size 'big'");
+  /* hostile names never become paths outside the library */
+  const char *up[] = {"create", "../escape", "--iso", iso, NULL};
+  expect_refusal(up, 1, "contains '/'");
+  const char *nl[] = {"create", "a\nb", "--iso", iso, NULL};
+  expect_refusal(nl, 1, "control character");
+  const char *bad_utf8[] = {"create", "\xff\xfe", "--iso", iso, NULL};
+  expect_refusal(bad_utf8, 1, "not valid UTF-8");
+  g_autofree char *huge = g_strnfill(4096, 'x');
+  const char *big_name[] = {"create", huge, "--iso", iso, NULL};
+  expect_refusal(big_name, 1, "use at most 64");
 }
 
 static void test_create_refuses_unreadable_iso(void)
@@ -171,6 +186,14 @@ static void test_create_refuses_unreadable_iso(void)
 
 static void test_list_show_set_reset_delete(void)
 {
+  /* a symlinked entry could point anywhere: it is not a bundle */
+  g_autofree char *elsewhere = g_build_filename(root, "elsewhere.bridgevm", NULL);
+  g_autofree char *real = g_build_filename(library, "Deb, test.bridgevm", NULL);
+  g_autofree char *cmd = g_strdup_printf("cp -r '%s' '%s'", real, elsewhere);
+  g_assert_cmpint(system(cmd), ==, 0);
+  g_autofree char *link = g_build_filename(library, "linked.bridgevm", NULL);
+  g_assert_cmpint(symlink(elsewhere, link), ==, 0);
+
   g_auto(BvmRun) r = {0};
   const char *list[] = {"list", "--json", NULL};
   harness_run(&r, library, list);
@@ -179,6 +202,7 @@ static void test_list_show_set_reset_delete(void)
   g_assert_true(json_parser_load_from_data(p, r.out, -1, NULL));
   JsonArray *vms = json_node_get_array(json_parser_get_root(p));
   g_assert_cmpuint(json_array_get_length(vms), ==, 1);
+  g_unlink(link);
   const char *id = json_object_get_string_member(json_array_get_object_element(vms, 0), "id");
   g_autofree char *prefix = g_strndup(id, 6);
   bvm_run_clear(&r);
