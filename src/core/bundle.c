@@ -89,8 +89,10 @@ static gboolean fill_bundle(const char *tmp, const BvmConfig *config, BvmProgres
   g_autofree char *disk_step =
       g_strdup_printf("creating a %" G_GUINT64_FORMAT " GiB disk", config->disk_gib);
   report(progress, user_data, disk_step);
+  bvm_fault_point("create-before-disk");
   if (!bvm_disk_create(paths->disk, config->disk_gib, error))
     return FALSE;
+  bvm_fault_point("create-after-disk");
   /* A VM's disk is its owner's data alone (qemu-img follows the umask). */
   g_chmod(paths->disk, 0600);
 
@@ -145,6 +147,7 @@ char *bvm_bundle_create(const char *library, const BvmConfig *config, BvmProgres
     (void)bvm_remove_tree(tmp, NULL);
     return NULL;
   }
+  bvm_fault_point("create-before-rename");
   if (rename_noreplace(tmp, final) != 0) {
     int saved = errno;
     (void)bvm_remove_tree(tmp, NULL);
@@ -219,17 +222,32 @@ gboolean bvm_bundle_reset_nvram(const BvmConfig *config, const BvmPaths *paths, 
 gboolean bvm_bundle_delete(const BvmConfig *config, const BvmPaths *paths, gboolean permanently,
                            GError **error)
 {
-  if (!bvm_bundle_check_stopped(config, paths, "delete it", error))
-    return FALSE;
-  if (permanently)
-    return bvm_remove_tree(paths->bundle, error);
-  g_autoptr(GFile) file = g_file_new_for_path(paths->bundle);
-  g_autoptr(GError) local = NULL;
-  if (!g_file_trash(file, NULL, &local)) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_IO,
-                "cannot move VM '%s' to the Trash: %s: use --permanently to delete it for good",
-                config->name, local->message);
+  /* Hold the bundle lock while the bundle goes: a start racing us then
+   * finds it taken (or gone), never half a bundle. */
+  g_autoptr(GError) lock_error = NULL;
+  int lock = bvm_bundle_lock(paths, &lock_error);
+  if (lock < 0) {
+    if (g_error_matches(lock_error, BVM_ERROR, BVM_ERROR_BUSY))
+      g_set_error(error, BVM_ERROR, BVM_ERROR_BUSY,
+                  "VM '%s' is running: stop it first (bridgevm stop '%s') to delete it",
+                  config->name, config->name);
+    else
+      g_propagate_error(error, g_steal_pointer(&lock_error));
     return FALSE;
   }
-  return TRUE;
+  gboolean ok = TRUE;
+  if (permanently) {
+    ok = bvm_remove_tree(paths->bundle, error);
+  } else {
+    g_autoptr(GFile) file = g_file_new_for_path(paths->bundle);
+    g_autoptr(GError) local = NULL;
+    if (!g_file_trash(file, NULL, &local)) {
+      g_set_error(error, BVM_ERROR, BVM_ERROR_IO,
+                  "cannot move VM '%s' to the Trash: %s: use --permanently to delete it for good",
+                  config->name, local->message);
+      ok = FALSE;
+    }
+  }
+  close(lock);
+  return ok;
 }

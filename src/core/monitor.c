@@ -161,6 +161,7 @@ static gboolean start_swtpm(Monitor *m, GError **error)
     return FALSE;
   }
   mlog(m, "swtpm %d ready on %s", m->run.swtpm_pid, m->paths->swtpm_sock);
+  bvm_fault_point("start-after-swtpm");
   return TRUE;
 }
 
@@ -227,6 +228,7 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   g_subprocess_wait_async(m->qemu, NULL, on_qemu_exit, m);
   save_run_state(m, BVM_VM_STARTING);
 
+  bvm_fault_point("start-before-qmp");
   if (!wait_for_socket(m, m->paths->qmp_sock, m->qemu, QMP_READY_TIMEOUT_MS)) {
     qemu_start_failed(m, error);
     return FALSE;
@@ -462,8 +464,11 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
   m->paths = bvm_paths_new(bundle_dir, m->config->id);
   int lock = bvm_bundle_lock(m->paths, &error);
   if (lock < 0) {
-    g_clear_error(&error);
-    g_set_error(&error, BVM_ERROR, BVM_ERROR_BUSY, "VM '%s' is already running", m->config->name);
+    if (g_error_matches(error, BVM_ERROR, BVM_ERROR_BUSY)) {
+      g_clear_error(&error);
+      g_set_error(&error, BVM_ERROR, BVM_ERROR_BUSY,
+                  "VM '%s' is already running (or being changed)", m->config->name);
+    }
     report_error(m, error);
     goto out_nolock;
   }

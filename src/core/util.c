@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -205,6 +206,13 @@ gboolean bvm_run_tool(const char *const *argv, const char *install_hint, char **
     *out_stdout = g_steal_pointer(&out);
   }
   return TRUE;
+}
+
+void bvm_fault_point(const char *point)
+{
+  const char *want = g_getenv("BRIDGEVM_FAULT");
+  if (want != NULL && strcmp(want, point) == 0)
+    kill(getpid(), SIGKILL);
 }
 
 gboolean bvm_remove_tree(const char *path, GError **error)

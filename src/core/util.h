@@ -44,6 +44,11 @@ gboolean bvm_run_tool(const char *const *argv, const char *install_hint, char **
 char *bvm_find_tool(const char *program, const char *env_override, const char *install_hint,
                     GError **error);
 
+/* Fault injection for tests: when $BRIDGEVM_FAULT equals @point, the
+ * process SIGKILLs itself right here, so a test can prove that a crash at
+ * this point loses nothing. A no-op otherwise. */
+void bvm_fault_point(const char *point);
+
 /* rm -rf @path, not following symlinks. */
 gboolean bvm_remove_tree(const char *path, GError **error);
 

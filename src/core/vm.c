@@ -217,6 +217,7 @@ gboolean bvm_vm_stop(BvmConfig *config, const BvmPaths *paths, guint timeout_sec
   g_autoptr(GError) acpi_error = NULL;
   if (!qmp_command(paths, "system_powerdown", &acpi_error))
     g_debug("system_powerdown: %s", acpi_error->message);
+  bvm_fault_point("stop-after-powerdown");
 
   guint grace = MIN(ACPI_GRACE_SECONDS, timeout_seconds / 2);
   if (wait_unlocked(paths, grace * 1000))
