@@ -44,6 +44,17 @@ static void print_status(BvmVmEntry *e, gboolean json)
            e->config->last_exit->at ? e->config->last_exit->at : "?");
 }
 
+/* The monitor writes startedAt and lastExit: show what is on disk now. */
+static void print_fresh_status(BvmVmEntry *e, gboolean json)
+{
+  g_autoptr(BvmConfig) fresh = bvm_config_load(e->path, NULL);
+  if (fresh != NULL) {
+    bvm_config_free(e->config);
+    e->config = g_steal_pointer(&fresh);
+  }
+  print_status(e, json);
+}
+
 int bvm_cmd_start(int argc, char **argv)
 {
   g_auto(BvmCliCommon) common = {0};
@@ -84,13 +95,7 @@ int bvm_cmd_start(int argc, char **argv)
   bvm_cli_progress("starting", &common);
   if (!bvm_vm_start(self, e->config, paths, &opts, NULL, &error))
     return bvm_cli_fail(error);
-  /* The monitor wrote startedAt: show what is on disk now. */
-  g_autoptr(BvmConfig) fresh = bvm_config_load(e->path, NULL);
-  if (fresh != NULL) {
-    bvm_config_free(e->config);
-    e->config = g_steal_pointer(&fresh);
-  }
-  print_status(e, common.json);
+  print_fresh_status(e, common.json);
   return BVM_EXIT_OK;
 }
 
@@ -120,12 +125,7 @@ int bvm_cmd_stop(int argc, char **argv)
   bvm_cli_progress("stopping", &common);
   if (!bvm_vm_stop(e->config, paths, (guint)timeout, force, &error))
     return bvm_cli_fail(error);
-  g_autoptr(BvmConfig) fresh = bvm_config_load(e->path, NULL);
-  if (fresh != NULL) {
-    bvm_config_free(e->config);
-    e->config = g_steal_pointer(&fresh);
-  }
-  print_status(e, common.json);
+  print_fresh_status(e, common.json);
   return BVM_EXIT_OK;
 }
 

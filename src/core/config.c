@@ -12,19 +12,6 @@ static const char *const arch_names[BVM_ARCH_N] = {"x86_64", "aarch64"};
 static const char *const preset_names[BVM_PRESET_N] = {"light", "recommended", "pro", "custom"};
 static const char *const exit_kind_names[BVM_EXIT_KIND_N] = {"guest", "user", "crash", "failed"};
 
-static gboolean lookup(const char *const *table, guint n, const char *s, guint *out_index)
-{
-  if (s == NULL)
-    return FALSE;
-  for (guint i = 0; i < n; i++) {
-    if (g_strcmp0(table[i], s) == 0) {
-      *out_index = i;
-      return TRUE;
-    }
-  }
-  return FALSE;
-}
-
 const char *bvm_os_to_string(BvmOs os)
 {
   return (guint)os < BVM_OS_N ? os_names[os] : "other";
@@ -33,7 +20,7 @@ const char *bvm_os_to_string(BvmOs os)
 gboolean bvm_os_from_string(const char *s, BvmOs *out_os)
 {
   guint i;
-  if (!lookup(os_names, BVM_OS_N, s, &i))
+  if (!bvm_enum_from_string(os_names, BVM_OS_N, s, &i))
     return FALSE;
   *out_os = (BvmOs)i;
   return TRUE;
@@ -52,7 +39,7 @@ gboolean bvm_arch_from_string(const char *s, BvmArch *out_arch)
     s = "x86_64";
   else if (g_strcmp0(s, "arm64") == 0)
     s = "aarch64";
-  if (!lookup(arch_names, BVM_ARCH_N, s, &i))
+  if (!bvm_enum_from_string(arch_names, BVM_ARCH_N, s, &i))
     return FALSE;
   *out_arch = (BvmArch)i;
   return TRUE;
@@ -66,7 +53,7 @@ const char *bvm_preset_to_string(BvmPreset preset)
 gboolean bvm_preset_from_string(const char *s, BvmPreset *out_preset)
 {
   guint i;
-  if (!lookup(preset_names, BVM_PRESET_N, s, &i))
+  if (!bvm_enum_from_string(preset_names, BVM_PRESET_N, s, &i))
     return FALSE;
   *out_preset = (BvmPreset)i;
   return TRUE;
@@ -80,7 +67,7 @@ const char *bvm_exit_kind_to_string(BvmExitKind kind)
 gboolean bvm_exit_kind_from_string(const char *s, BvmExitKind *out_kind)
 {
   guint i;
-  if (!lookup(exit_kind_names, BVM_EXIT_KIND_N, s, &i))
+  if (!bvm_enum_from_string(exit_kind_names, BVM_EXIT_KIND_N, s, &i))
     return FALSE;
   *out_kind = (BvmExitKind)i;
   return TRUE;

@@ -1,4 +1,5 @@
 #include "caps.h"
+#include "util.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -17,13 +18,11 @@ const char *bvm_host_os_to_string(BvmHostOs os)
 
 gboolean bvm_host_os_from_string(const char *s, BvmHostOs *out_os)
 {
-  for (guint i = 0; i < BVM_HOST_OS_N; i++) {
-    if (g_strcmp0(host_os_names[i], s) == 0) {
-      *out_os = (BvmHostOs)i;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  guint i;
+  if (!bvm_enum_from_string(host_os_names, BVM_HOST_OS_N, s, &i))
+    return FALSE;
+  *out_os = (BvmHostOs)i;
+  return TRUE;
 }
 
 static guint64 host_memory_mib(void)

@@ -1,5 +1,6 @@
 #include "logs.h"
 #include "error.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,13 +18,11 @@ const char *bvm_log_source_to_string(BvmLogSource source)
 
 gboolean bvm_log_source_from_string(const char *s, BvmLogSource *out_source)
 {
-  for (guint i = 0; i < BVM_LOG_N; i++) {
-    if (g_strcmp0(source_names[i], s) == 0) {
-      *out_source = (BvmLogSource)i;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  guint i;
+  if (!bvm_enum_from_string(source_names, BVM_LOG_N, s, &i))
+    return FALSE;
+  *out_source = (BvmLogSource)i;
+  return TRUE;
 }
 
 const char *bvm_log_path(const BvmPaths *paths, BvmLogSource source)

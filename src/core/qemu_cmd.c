@@ -18,13 +18,11 @@ const char *bvm_display_mode_to_string(BvmDisplayMode mode)
 
 gboolean bvm_display_mode_from_string(const char *s, BvmDisplayMode *out_mode)
 {
-  for (guint i = 0; i < BVM_DISPLAY_N; i++) {
-    if (g_strcmp0(display_names[i], s) == 0) {
-      *out_mode = (BvmDisplayMode)i;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  guint i;
+  if (!bvm_enum_from_string(display_names, BVM_DISPLAY_N, s, &i))
+    return FALSE;
+  *out_mode = (BvmDisplayMode)i;
+  return TRUE;
 }
 
 static void group_free(BvmCmdGroup *g)

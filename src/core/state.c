@@ -19,13 +19,11 @@ const char *bvm_vm_state_to_string(BvmVmState state)
 
 gboolean bvm_vm_state_from_string(const char *s, BvmVmState *out_state)
 {
-  for (guint i = 0; i < BVM_VM_STATE_N; i++) {
-    if (g_strcmp0(state_names[i], s) == 0) {
-      *out_state = (BvmVmState)i;
-      return TRUE;
-    }
-  }
-  return FALSE;
+  guint i;
+  if (!bvm_enum_from_string(state_names, BVM_VM_STATE_N, s, &i))
+    return FALSE;
+  *out_state = (BvmVmState)i;
+  return TRUE;
 }
 
 void bvm_run_state_free(BvmRunState *s)

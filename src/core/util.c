@@ -208,6 +208,19 @@ gboolean bvm_run_tool(const char *const *argv, const char *install_hint, char **
   return TRUE;
 }
 
+gboolean bvm_enum_from_string(const char *const *table, guint n, const char *s, guint *out_index)
+{
+  if (s == NULL)
+    return FALSE;
+  for (guint i = 0; i < n; i++) {
+    if (g_strcmp0(table[i], s) == 0) {
+      *out_index = i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
 void bvm_fault_point(const char *point)
 {
   const char *want = g_getenv("BRIDGEVM_FAULT");

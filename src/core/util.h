@@ -44,6 +44,10 @@ gboolean bvm_run_tool(const char *const *argv, const char *install_hint, char **
 char *bvm_find_tool(const char *program, const char *env_override, const char *install_hint,
                     GError **error);
 
+/* The index of @s in @table (@n words), for the enums' string tables:
+ * FALSE for an unknown or NULL word. */
+gboolean bvm_enum_from_string(const char *const *table, guint n, const char *s, guint *out_index);
+
 /* Fault injection for tests: when $BRIDGEVM_FAULT equals @point, the
  * process SIGKILLs itself right here, so a test can prove that a crash at
  * this point loses nothing. A no-op otherwise. */
