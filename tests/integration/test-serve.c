@@ -177,6 +177,64 @@ static void test_list_copy_stays_true(void)
   harness_run(&r2, library, d2);
 }
 
+typedef struct {
+  const char *op;
+  const char *body;
+  guint status;
+} Concurrent;
+
+static gpointer concurrent_call(gpointer data)
+{
+  Concurrent *c = data;
+  g_autofree char *auth = g_strdup_printf("Authorization: Bearer %s\r\n", token);
+  g_autofree char *path = g_strdup_printf("/api/%s", c->op);
+  g_auto(Reply) r = {0};
+  http(&r, "POST", path, auth, c->body);
+  c->status = r.status;
+  return NULL;
+}
+
+/* The same calls at once through the server: the locks decide as they do
+ * for the CLI (one bundle, one QEMU, the rest 409). */
+static guint count_status(const char *op, const char *body, guint want)
+{
+  Concurrent calls[10];
+  GThread *threads[10];
+  for (int i = 0; i < 10; i++) {
+    calls[i] = (Concurrent){.op = op, .body = body};
+    threads[i] = g_thread_new("call", concurrent_call, &calls[i]);
+  }
+  guint n = 0;
+  for (int i = 0; i < 10; i++) {
+    g_thread_join(threads[i]);
+    g_test_message("%s -> %u", op, calls[i].status);
+    n += calls[i].status == want;
+  }
+  return n;
+}
+
+static void test_concurrent_calls_for_one_vm(void)
+{
+  g_autofree char *iso = harness_make_iso(root, "conc.iso");
+  g_autofree char *create = g_strdup_printf("{\"name\": \"conc\", \"isoPath\": \"%s\", "
+                                            "\"preset\": \"light\", \"memoryMiB\": 1024, "
+                                            "\"diskGiB\": 1, \"tpm\": false}",
+                                            iso);
+  g_assert_cmpuint(count_status("createVm", create, 200), ==, 1);
+  g_assert_cmpuint(count_status("startVm", "{\"vm\": \"conc\", \"display\": \"none\"}", 200), ==,
+                   1);
+  g_autofree char *bundle = g_build_filename(library, "conc.bridgevm", NULL);
+  g_autofree char *qemu = harness_process_mentioning(bundle);
+  g_assert_nonnull(qemu);
+  g_assert_cmpuint(count_status("killVm", "{\"vm\": \"conc\"}", 200), >=, 1);
+  g_usleep(300 * 1000);
+  g_autofree char *left = harness_process_mentioning(bundle);
+  g_assert_null(left);
+  g_assert_cmpuint(count_status("deleteVm", "{\"vm\": \"conc\", \"permanently\": true}", 200), ==,
+                   1);
+  g_assert_false(g_file_test(bundle, G_FILE_TEST_EXISTS));
+}
+
 /* Send a request and read until @needle shows up (a stream never ends). */
 static char *read_until(const char *request, const char *needle)
 {
@@ -278,6 +336,7 @@ int main(int argc, char **argv)
   g_test_add_func("/serve/api-errors-carry-status", test_api_errors_carry_status);
   g_test_add_func("/serve/events-and-console", test_events_and_console);
   g_test_add_func("/serve/list-copy-stays-true", test_list_copy_stays_true);
+  g_test_add_func("/serve/concurrent-calls-for-one-vm", test_concurrent_calls_for_one_vm);
   int rc = g_test_run();
   g_subprocess_send_signal(server, SIGTERM);
   g_subprocess_wait(server, NULL, NULL);
