@@ -135,6 +135,128 @@ static void test_operations_on_a_library(void)
   g_assert_cmpuint(json_array_get_length(json_node_get_array(empty)), ==, 0);
 }
 
+/* The shape of a JSON value: member names and value types, recursively
+ * (arrays by their first element); values themselves may differ. */
+static char *shape_of(JsonNode *n)
+{
+  switch (JSON_NODE_TYPE(n)) {
+  case JSON_NODE_OBJECT: {
+    JsonObject *o = json_node_get_object(n);
+    g_autoptr(GList) names = json_object_get_members(o);
+    names = g_list_sort(names, (GCompareFunc)g_strcmp0);
+    GString *out = g_string_new("{");
+    for (GList *l = names; l; l = l->next) {
+      g_autofree char *inner = shape_of(json_object_get_member(o, l->data));
+      g_string_append_printf(out, "%s:%s,", (char *)l->data, inner);
+    }
+    g_string_append_c(out, '}');
+    return g_string_free(out, FALSE);
+  }
+  case JSON_NODE_ARRAY: {
+    JsonArray *a = json_node_get_array(n);
+    if (json_array_get_length(a) == 0)
+      return g_strdup("[]");
+    g_autofree char *inner = shape_of(json_array_get_element(a, 0));
+    return g_strdup_printf("[%s]", inner);
+  }
+  case JSON_NODE_NULL:
+    return g_strdup("null");
+  default:
+    return g_strdup(g_type_name(json_node_get_value_type(n)));
+  }
+}
+
+/* Same member names and value types, recursively; a null on either side
+ * matches anything (the field is nullable), an empty array any array. */
+static gboolean same_shape(JsonNode *a, JsonNode *b)
+{
+  if (JSON_NODE_HOLDS_NULL(a) || JSON_NODE_HOLDS_NULL(b))
+    return TRUE;
+  if (JSON_NODE_TYPE(a) != JSON_NODE_TYPE(b))
+    return FALSE;
+  if (JSON_NODE_HOLDS_OBJECT(a)) {
+    JsonObject *oa = json_node_get_object(a), *ob = json_node_get_object(b);
+    if (json_object_get_size(oa) != json_object_get_size(ob))
+      return FALSE;
+    g_autoptr(GList) names = json_object_get_members(oa);
+    for (GList *l = names; l; l = l->next)
+      if (!json_object_has_member(ob, l->data) ||
+          !same_shape(json_object_get_member(oa, l->data), json_object_get_member(ob, l->data)))
+        return FALSE;
+    return TRUE;
+  }
+  if (JSON_NODE_HOLDS_ARRAY(a)) {
+    JsonArray *aa = json_node_get_array(a), *ab = json_node_get_array(b);
+    if (json_array_get_length(aa) == 0 || json_array_get_length(ab) == 0)
+      return TRUE;
+    return same_shape(json_array_get_element(aa, 0), json_array_get_element(ab, 0));
+  }
+  return json_node_get_value_type(a) == json_node_get_value_type(b);
+}
+
+/* tests/fixtures/api/OP.json hold real answers of the dispatcher: the UI's
+ * tests load them against its TypeScript types. Here the C side proves the
+ * fixtures still have the shape it returns; BVM_REGENERATE_API_FIXTURES=1
+ * rewrites them. */
+static void check_fixture(const char *name, JsonNode *actual)
+{
+  g_autofree char *file = g_strdup_printf("%s.json", name);
+  g_autofree char *path =
+      g_build_filename(g_getenv("BVM_SOURCE_ROOT"), "tests", "fixtures", "api", file, NULL);
+  if (g_strcmp0(g_getenv("BVM_REGENERATE_API_FIXTURES"), "1") == 0) {
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_root(gen, actual);
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_mkdir_with_parents(dir, 0755);
+    g_assert_true(json_generator_to_file(gen, path, NULL));
+    return;
+  }
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  if (!json_parser_load_from_file(parser, path, &error))
+    g_error("%s: %s (regenerate with BVM_REGENERATE_API_FIXTURES=1)", path, error->message);
+  if (same_shape(json_parser_get_root(parser), actual))
+    return;
+  g_autofree char *want = shape_of(json_parser_get_root(parser));
+  g_autofree char *have = shape_of(actual);
+  g_error("the %s answer changed shape; the UI's types must follow:\nfixture: %s\nnow:     %s",
+          name, want, have);
+}
+
+static void test_fixtures_match_the_dispatcher(void)
+{
+  g_autoptr(BvmApi) api = bvm_api_new(library, "/nonexistent/bridgevm");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *create_json =
+      g_strdup_printf("{\"name\": \"fixture\", \"isoPath\": \"%s\", \"preset\": \"light\", "
+                      "\"memoryMiB\": 1024, \"diskGiB\": 2}",
+                      iso);
+  g_autoptr(JsonNode) cp = params(create_json);
+  g_autoptr(JsonNode) vm = bvm_api_call(api, "createVm", cp, &error);
+  g_assert_no_error(error);
+  json_object_remove_member(json_node_get_object(vm), "notice");
+  check_fixture("vm", vm);
+  g_autoptr(JsonNode) vp = params("{\"vm\": \"fixture\"}");
+  const char *ops[] = {"listVms", "vmStatus", "vmCommand", "presets", "hostInfo", NULL};
+  for (const char **op = ops; *op; op++) {
+    g_autoptr(JsonNode) r = bvm_api_call(api, *op, vp, &error);
+    g_assert_no_error(error);
+    check_fixture(*op, r);
+  }
+  g_autoptr(JsonNode) ip = params("{\"path\": \"/etc/hostname\"}");
+  g_autoptr(JsonNode) vi = bvm_api_call(api, "validateIso", ip, &error);
+  check_fixture("validateIso", vi);
+  g_autoptr(JsonNode) missing = params("{\"vm\": \"ghost\"}");
+  g_assert_null(bvm_api_call(api, "showVm", missing, &error));
+  g_autoptr(JsonNode) ej = bvm_api_error_to_json(error);
+  check_fixture("error", ej);
+  g_clear_error(&error);
+  g_autoptr(JsonNode) dp = params("{\"vm\": \"fixture\", \"permanently\": true}");
+  g_autoptr(JsonNode) del = bvm_api_call(api, "deleteVm", dp, &error);
+  g_assert_no_error(error);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -151,6 +273,7 @@ int main(int argc, char **argv)
   g_test_add_func("/api/documented-operations-match", test_documented_operations_match);
   g_test_add_func("/api/errors-are-objects-with-codes", test_errors_are_objects_with_codes);
   g_test_add_func("/api/operations-on-a-library", test_operations_on_a_library);
+  g_test_add_func("/api/fixtures-match-the-dispatcher", test_fixtures_match_the_dispatcher);
   int rc = g_test_run();
   bvm_remove_tree(root, NULL);
   return rc;
