@@ -16,7 +16,7 @@ int bvm_cmd_validate_iso(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   gboolean ok = bvm_validate_iso(argv[1], &error);
   if (common.json) {
-    g_autoptr(JsonNode) node = bvm_validate_iso_to_json(argv[1]);
+    g_autoptr(JsonNode) node = bvm_validate_iso_result_to_json(argv[1], error);
     bvm_cli_print_json(node);
     return ok ? BVM_EXIT_OK : bvm_error_exit_status(error);
   }

@@ -447,7 +447,9 @@ static JsonNode *op_validate_iso(BvmApi *api, JsonObject *p, GError **error)
   const char *path = NULL;
   if (!param_string(p, "path", TRUE, &path, error))
     return NULL;
-  return bvm_validate_iso_to_json(path);
+  g_autoptr(GError) invalid = NULL;
+  (void)bvm_validate_iso(path, &invalid);
+  return bvm_validate_iso_result_to_json(path, invalid);
 }
 
 static JsonNode *op_host_info(BvmApi *api, JsonObject *p, GError **error)

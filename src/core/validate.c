@@ -214,21 +214,19 @@ gboolean bvm_parse_resolution(const char *text, guint *out_width, guint *out_hei
   return TRUE;
 }
 
-JsonNode *bvm_validate_iso_to_json(const char *path)
+JsonNode *bvm_validate_iso_result_to_json(const char *path, const GError *error)
 {
-  g_autoptr(GError) local = NULL;
-  gboolean ok = bvm_validate_iso(path, &local);
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "path");
   json_builder_add_string_value(b, path);
   json_builder_set_member_name(b, "valid");
-  json_builder_add_boolean_value(b, ok);
+  json_builder_add_boolean_value(b, error == NULL);
   json_builder_set_member_name(b, "message");
-  if (ok)
+  if (error == NULL)
     json_builder_add_null_value(b);
   else
-    json_builder_add_string_value(b, local->message);
+    json_builder_add_string_value(b, error->message);
   json_builder_end_object(b);
   return json_builder_get_root(b);
 }

@@ -24,8 +24,9 @@ gboolean bvm_validate_name(const char *name, GError **error);
  * ("BEA01"/"NSR02"/"NSR03") volume descriptor in sectors 16..31. */
 gboolean bvm_validate_iso(const char *path, GError **error);
 
-/* {"path", "valid", "message"}: the answer validate-iso and the API give. */
-JsonNode *bvm_validate_iso_to_json(const char *path);
+/* {"path", "valid", "message"} for a bvm_validate_iso() of @path that
+ * failed with @error (NULL: it passed): what validate-iso and the API show. */
+JsonNode *bvm_validate_iso_result_to_json(const char *path, const GError *error);
 
 guint64 bvm_validate_memory_max_mib(const BvmHostInfo *host);
 
