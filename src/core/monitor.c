@@ -92,6 +92,9 @@ static void on_qemu_exit(GObject *source, GAsyncResult *result, gpointer data)
 {
   Monitor *m = data;
   (void)g_subprocess_wait_finish(G_SUBPROCESS(source), result, NULL);
+  /* A QEMU of an earlier start attempt is not the one we run now. */
+  if (G_SUBPROCESS(source) != m->qemu)
+    return;
   m->qemu_exited = TRUE;
   if (m->loop != NULL)
     g_main_loop_quit(m->loop);
@@ -443,6 +446,34 @@ static void cleanup(Monitor *m, gboolean ran)
   (void)bvm_remove_tree(m->paths->run_dir, NULL);
 }
 
+/* swtpm, then QEMU. Rarely (seen once in many CI runs, under load) QEMU
+ * fails its first exchange with a fresh swtpm ("tpm-emulator: Could not
+ * stop TPM"): then both are started once more before giving up. */
+static gboolean start_processes(Monitor *m, BvmDisplayMode display, GError **error)
+{
+  for (int attempt = 0;; attempt++) {
+    g_autoptr(GError) local = NULL;
+    if ((!m->config->tpm_enabled || start_swtpm(m, &local)) && start_qemu(m, display, &local))
+      return TRUE;
+    gboolean tpm_race =
+        m->qemu != NULL && m->swtpm != NULL && strstr(local->message, "tpm-emulator") != NULL;
+    if (attempt > 0 || !tpm_race) {
+      g_propagate_error(error, g_steal_pointer(&local));
+      return FALSE;
+    }
+    mlog(m, "QEMU could not talk to swtpm (%s): starting both once more", local->message);
+    stop_swtpm(m, FALSE);
+    g_clear_object(&m->swtpm);
+    g_clear_object(&m->qemu);
+    g_clear_pointer(&m->qmp, bvm_qmp_free);
+    m->qemu_exited = FALSE;
+    const char *sockets[] = {m->paths->swtpm_sock, m->paths->qmp_sock, m->paths->qmp_client_sock,
+                             m->paths->qga_sock,   m->paths->vnc_sock, NULL};
+    for (const char **sock = sockets; *sock; sock++)
+      g_unlink(*sock);
+  }
+}
+
 int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_fd)
 {
   Monitor mon = {.log_fd = -1, .status_fd = status_fd};
@@ -489,7 +520,7 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
   m->run.display = g_strdup(bvm_display_mode_to_string(display));
   save_run_state(m, BVM_VM_STARTING);
 
-  if ((m->config->tpm_enabled && !start_swtpm(m, &error)) || !start_qemu(m, display, &error)) {
+  if (!start_processes(m, display, &error)) {
     if (m->qemu != NULL) {
       /* Let QEMU finish dying so its last words are in qemu.log. */
       if (!m->qemu_exited) {
