@@ -22,6 +22,19 @@ struct BvmApi {
   char *monitor_binary;
 };
 
+/* The progress sink of the call running on this thread (calls run on
+ * several threads at once in serve). */
+static _Thread_local struct {
+  BvmApiProgressFunc func;
+  gpointer data;
+} progress_sink;
+
+static void report(const char *step, gpointer unused)
+{
+  if (progress_sink.func != NULL)
+    progress_sink.func(step, progress_sink.data);
+}
+
 BvmApi *bvm_api_new(const char *library, const char *monitor_binary)
 {
   BvmApi *api = g_new0(BvmApi, 1);
@@ -246,7 +259,7 @@ static JsonNode *op_create_vm(BvmApi *api, JsonObject *p, GError **error)
   bvm_host_info_probe(&host);
   g_autofree char *path = NULL, *notices = NULL;
   g_autoptr(BvmConfig) c =
-      bvm_vm_create(api->library, &req, &host, NULL, NULL, NULL, &path, &notices, error);
+      bvm_vm_create(api->library, &req, &host, NULL, report, NULL, &path, &notices, error);
   if (c == NULL)
     return NULL;
   BvmVmEntry entry = {.path = path, .config = c};
@@ -317,9 +330,15 @@ static JsonNode *op_start_vm(BvmApi *api, JsonObject *p, GError **error)
   if (e == NULL)
     return NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  BvmStartOptions opts = {.display = (BvmDisplayMode)display, .wait_agent_seconds = (guint)wait};
+  BvmStartOptions opts = {.display = (BvmDisplayMode)display};
+  report("starting swtpm and QEMU", NULL);
   if (!bvm_vm_start(api->monitor_binary, e->config, paths, &opts, NULL, error))
     return NULL;
+  if (wait > 0) {
+    report("the vCPUs run: waiting for the guest agent", NULL);
+    if (!bvm_vm_wait_agent(e->config, paths, (guint)wait * 1000, error))
+      return NULL;
+  }
   return status_json(e);
 }
 
@@ -557,6 +576,17 @@ const BvmApiOp *bvm_api_operations(guint *out_count)
   if (out_count != NULL)
     *out_count = G_N_ELEMENTS(ops);
   return list;
+}
+
+JsonNode *bvm_api_call_progress(BvmApi *api, const char *op, JsonNode *params,
+                                BvmApiProgressFunc progress, gpointer user_data, GError **error)
+{
+  progress_sink.func = progress;
+  progress_sink.data = user_data;
+  JsonNode *result = bvm_api_call(api, op, params, error);
+  progress_sink.func = NULL;
+  progress_sink.data = NULL;
+  return result;
 }
 
 JsonNode *bvm_api_call(BvmApi *api, const char *op, JsonNode *params, GError **error)

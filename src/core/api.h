@@ -22,6 +22,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmApi, bvm_api_free)
  * parameter INVALID_ARGUMENT naming it. */
 JsonNode *bvm_api_call(BvmApi *api, const char *op, JsonNode *params, GError **error);
 
+/* A step of a long operation (createVm, startVm), e.g. "creating the 64 GiB
+ * disk"; called on the calling thread. */
+typedef void (*BvmApiProgressFunc)(const char *step, gpointer user_data);
+
+/* bvm_api_call, reporting each step of a long operation to @progress. */
+JsonNode *bvm_api_call_progress(BvmApi *api, const char *op, JsonNode *params,
+                                BvmApiProgressFunc progress, gpointer user_data, GError **error);
+
 /* {"error": {"code": "notFound", "message": "..."}} */
 JsonNode *bvm_api_error_to_json(const GError *error);
 

@@ -151,30 +151,107 @@ static gboolean authorized(BvmServer *s, SoupServerMessage *msg)
 }
 
 typedef struct {
+  gint ref;
   BvmServer *server;
   SoupServerMessage *msg;
   char *op;
   JsonNode *params;
   JsonNode *result;
   GError *error;
+  /* progress (Accept: application/x-ndjson): lines from the worker thread,
+   * sent from the main loop */
+  gboolean stream;
+  GMutex lock;
+  GPtrArray *pending;
+  gboolean flush_queued;
 } Call;
 
-static void call_free(Call *c)
+static void call_unref(Call *c)
 {
+  if (!g_atomic_int_dec_and_test(&c->ref))
+    return;
   g_free(c->op);
   if (c->params)
     json_node_unref(c->params);
   if (c->result)
     json_node_unref(c->result);
   g_clear_error(&c->error);
+  g_ptr_array_unref(c->pending);
+  g_mutex_clear(&c->lock);
   g_object_unref(c->msg);
   g_free(c);
+}
+
+/* Main loop: send the progress lines queued so far. */
+static gboolean flush_progress(gpointer data)
+{
+  Call *c = data;
+  g_mutex_lock(&c->lock);
+  g_autoptr(GPtrArray) lines = g_steal_pointer(&c->pending);
+  c->pending = g_ptr_array_new_with_free_func(g_free);
+  c->flush_queued = FALSE;
+  g_mutex_unlock(&c->lock);
+  if (lines->len == 0)
+    return G_SOURCE_REMOVE;
+  SoupMessageBody *body = soup_server_message_get_response_body(c->msg);
+  for (guint i = 0; i < lines->len; i++) {
+    char *line = lines->pdata[i];
+    soup_message_body_append(body, SOUP_MEMORY_COPY, line, strlen(line));
+  }
+  soup_server_message_unpause(c->msg);
+  return G_SOURCE_REMOVE;
+}
+
+/* Worker thread: one progress line, {"progress": {"step": "..."}}. */
+static void on_progress(const char *step, gpointer data)
+{
+  Call *c = data;
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "progress");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "step");
+  json_builder_add_string_value(b, step);
+  json_builder_end_object(b);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) node = json_builder_get_root(b);
+  char *text = json_to_string(node, FALSE);
+  char *line = g_strconcat(text, "\n", NULL);
+  g_free(text);
+  g_mutex_lock(&c->lock);
+  g_ptr_array_add(c->pending, line);
+  gboolean queue = !c->flush_queued;
+  c->flush_queued = TRUE;
+  g_mutex_unlock(&c->lock);
+  if (queue) {
+    g_atomic_int_inc(&c->ref);
+    g_idle_add_full(G_PRIORITY_DEFAULT, flush_progress, c, (GDestroyNotify)call_unref);
+  }
 }
 
 static void call_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
   Call *c = data;
-  c->result = bvm_api_call(c->server->api, c->op, c->params, &c->error);
+  c->result = bvm_api_call_progress(c->server->api, c->op, c->params,
+                                    c->stream ? on_progress : NULL, c, &c->error);
+}
+
+/* The end of a streamed call: {"result": ...} or {"error": {...}}. */
+static void finish_stream(Call *c)
+{
+  flush_progress(c);
+  g_autoptr(JsonNode) node = NULL;
+  if (c->result != NULL) {
+    node = json_node_init_object(json_node_alloc(), json_object_new());
+    json_object_set_member(json_node_get_object(node), "result", json_node_ref(c->result));
+  } else {
+    node = bvm_api_error_to_json(c->error);
+  }
+  g_autofree char *text = json_to_string(node, FALSE);
+  SoupMessageBody *body = soup_server_message_get_response_body(c->msg);
+  soup_message_body_append(body, SOUP_MEMORY_COPY, text, strlen(text));
+  soup_message_body_append(body, SOUP_MEMORY_STATIC, "\n", 1);
+  soup_message_body_complete(body);
 }
 
 static void call_done(GObject *source, GAsyncResult *res, gpointer data)
@@ -183,7 +260,9 @@ static void call_done(GObject *source, GAsyncResult *res, gpointer data)
   BvmServer *s = c->server;
   if (!g_strv_contains(read_only_ops, c->op))
     g_clear_pointer(&s->list_cache, g_free);
-  if (c->result != NULL) {
+  if (c->stream) {
+    finish_stream(c);
+  } else if (c->result != NULL) {
     g_autofree char *text = json_to_string(c->result, FALSE);
     if (strcmp(c->op, "listVms") == 0) {
       g_free(s->list_cache);
@@ -196,7 +275,7 @@ static void call_done(GObject *source, GAsyncResult *res, gpointer data)
     respond_json(c->msg, bvm_error_http_status(c->error), node);
   }
   soup_server_message_unpause(c->msg);
-  call_free(c);
+  call_unref(c);
 }
 
 /* POST /api/OP with a JSON object body: one API call, run off the main
@@ -233,10 +312,24 @@ static void handle_api(SoupServer *soup, SoupServerMessage *msg, const char *pat
     return;
   }
   Call *c = g_new0(Call, 1);
+  c->ref = 1;
   c->server = s;
   c->msg = g_object_ref(msg);
   c->op = g_strdup(op);
   c->params = g_steal_pointer(&params);
+  g_mutex_init(&c->lock);
+  c->pending = g_ptr_array_new_with_free_func(g_free);
+  const char *accept =
+      soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Accept");
+  c->stream = accept != NULL && strstr(accept, "application/x-ndjson") != NULL;
+  if (c->stream) {
+    /* Progress lines, then the result: the status is 200 from the start. */
+    SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
+    soup_message_headers_set_encoding(h, SOUP_ENCODING_CHUNKED);
+    soup_message_headers_set_content_type(h, "application/x-ndjson", NULL);
+    soup_message_headers_replace(h, "Cache-Control", "no-store");
+    soup_server_message_set_status(msg, 200, NULL);
+  }
   soup_server_message_pause(msg);
   g_autoptr(GTask) task = g_task_new(NULL, NULL, call_done, c);
   g_task_set_task_data(task, c, NULL);
@@ -294,6 +387,12 @@ static const char *content_type_for(const char *path)
     return "image/svg+xml";
   if (g_str_has_suffix(path, ".png"))
     return "image/png";
+  if (g_str_has_suffix(path, ".json") || g_str_has_suffix(path, ".map"))
+    return "application/json";
+  if (g_str_has_suffix(path, ".woff2"))
+    return "font/woff2";
+  if (g_str_has_suffix(path, ".ico"))
+    return "image/x-icon";
   return "application/octet-stream";
 }
 

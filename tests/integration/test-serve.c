@@ -177,6 +177,44 @@ static void test_list_copy_stays_true(void)
   harness_run(&r2, library, d2);
 }
 
+/* Accept: application/x-ndjson: each step of a create as a line, then the
+ * result (or the error) as the last line. */
+static void test_create_reports_progress(void)
+{
+  g_autofree char *auth = g_strdup_printf("Authorization: Bearer %s\r\n"
+                                          "Accept: application/x-ndjson\r\n",
+                                          token);
+  g_autofree char *iso = harness_make_iso(root, "progress.iso");
+  g_autofree char *body = g_strdup_printf("{\"name\": \"progress\", \"isoPath\": \"%s\", "
+                                          "\"preset\": \"light\", \"memoryMiB\": 1024, "
+                                          "\"diskGiB\": 1, \"tpm\": false}",
+                                          iso);
+  g_auto(Reply) r = {0};
+  http(&r, "POST", "/api/createVm", auth, body);
+  g_assert_cmpuint(r.status, ==, 200);
+  assert_contains(r.headers, "application/x-ndjson");
+  /* the steps come first, the result last */
+  const char *disk = strstr(r.body, "{\"progress\":{\"step\":\"creating a ");
+  const char *config = strstr(r.body, "{\"progress\":{\"step\":\"writing config.json\"}}");
+  const char *result = strstr(r.body, "{\"result\":{");
+  g_assert_nonnull(disk);
+  g_assert_nonnull(config);
+  g_assert_nonnull(result);
+  g_assert_true(disk < config && config < result);
+  assert_contains(result, "\"name\":\"progress\"");
+
+  /* an error ends the stream the same way, with nothing made */
+  g_auto(Reply) dup = {0};
+  http(&dup, "POST", "/api/createVm", auth, body);
+  g_assert_cmpuint(dup.status, ==, 200);
+  assert_contains(dup.body, "{\"error\":{\"code\":\"alreadyExists\"");
+  g_assert_null(strstr(dup.body, "\"progress\""));
+  const char *del[] = {"delete", "progress", "--permanently", NULL};
+  g_auto(BvmRun) d = {0};
+  harness_run(&d, library, del);
+  g_assert_cmpint(d.status, ==, 0);
+}
+
 typedef struct {
   const char *op;
   const char *body;
@@ -336,6 +374,7 @@ int main(int argc, char **argv)
   g_test_add_func("/serve/api-errors-carry-status", test_api_errors_carry_status);
   g_test_add_func("/serve/events-and-console", test_events_and_console);
   g_test_add_func("/serve/list-copy-stays-true", test_list_copy_stays_true);
+  g_test_add_func("/serve/create-reports-progress", test_create_reports_progress);
   g_test_add_func("/serve/concurrent-calls-for-one-vm", test_concurrent_calls_for_one_vm);
   int rc = g_test_run();
   g_subprocess_send_signal(server, SIGTERM);
