@@ -41,7 +41,12 @@ int bvm_cmd_doctor(int argc, char **argv)
   printf("Host:          %s %s, %u cores, %s\n", bvm_host_os_to_string(h->os),
          bvm_arch_to_string(h->arch), h->cores, mem);
   printf("Accelerators:  %s%s\n", accel_text,
-         h->kvm || h->hvf ? "" : "  (no KVM/HVF: guests run under TCG emulation, slowly)");
+         g_strv_length(d->accels) > 1 ? ""
+                                      : "  (no KVM/HVF: guests run under TCG emulation, slowly)");
+  if (d->kvm_error != NULL)
+    printf("               /dev/kvm is there, but QEMU could not run a vCPU with it: %s\n"
+           "               (a nested or restricted hypervisor?); using TCG\n",
+           d->kvm_error);
   printf("\nTools:\n");
   for (guint i = 0; i < d->deps->len; i++) {
     const BvmDep *dep = d->deps->pdata[i];

@@ -24,6 +24,7 @@ void bvm_qemu_caps_free(BvmQemuCaps *c)
   g_strfreev(c->machines);
   g_strfreev(c->displays);
   g_clear_pointer(&c->devices, g_hash_table_unref);
+  g_free(c->kvm_error);
   g_free(c);
 }
 
@@ -102,6 +103,14 @@ static void add_qemu(JsonBuilder *b, const BvmQemuCaps *c)
   add_strv(b, "displays", c->displays);
   json_builder_set_member_name(b, "sandbox");
   json_builder_add_boolean_value(b, c->sandbox);
+  if (c->kvm_checked) {
+    json_builder_set_member_name(b, "kvmChecked");
+    json_builder_add_boolean_value(b, TRUE);
+  }
+  if (c->kvm_error != NULL) {
+    json_builder_set_member_name(b, "kvmError");
+    json_builder_add_string_value(b, c->kvm_error);
+  }
   json_builder_set_member_name(b, "devices");
   json_builder_begin_object(b);
   /* Sorted, so a recorded fixture diffs cleanly. */
@@ -216,6 +225,11 @@ static BvmQemuCaps *qemu_from_json(JsonObject *o, BvmArch arch, GError **error)
       !get_string(o, "version", &c->version, error) || !get_strv(o, "accels", &c->accels, error) ||
       !get_strv(o, "machines", &c->machines, error) ||
       !get_strv(o, "displays", &c->displays, error) || !get_bool(o, "sandbox", &c->sandbox, error))
+    return NULL;
+  /* optional: absent in caps recorded before the KVM check */
+  if ((json_object_has_member(o, "kvmChecked") &&
+       !get_bool(o, "kvmChecked", &c->kvm_checked, error)) ||
+      (json_object_has_member(o, "kvmError") && !get_string(o, "kvmError", &c->kvm_error, error)))
     return NULL;
   c->version_code = version_code(c->version);
   JsonNode *dn = json_object_get_member(o, "devices");
@@ -425,6 +439,53 @@ static gboolean probe_qmp(BvmQemuCaps *c, GError **error)
   return TRUE;
 }
 
+/* Run a vCPU under KVM for a moment. QEMU without -S starts the vCPUs
+ * before it answers QMP, so a host that cannot run them aborts first. */
+static void probe_kvm(BvmQemuCaps *c)
+{
+  c->kvm_checked = TRUE;
+  const char *machine = c->arch == BVM_ARCH_AARCH64 ? "virt" : "q35";
+  const char *argv[] = {c->binary,  "-machine", machine, "-accel", "kvm",
+                        "-cpu",     "host",     "-m",    "64",     "-nodefaults",
+                        "-display", "none",     "-qmp",  "stdio",  NULL};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p =
+      g_subprocess_newv(argv,
+                        G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                            G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                        &error);
+  g_autofree char *out = NULL, *err = NULL;
+  if (p != NULL)
+    (void)g_subprocess_communicate_utf8(p,
+                                        "{\"execute\":\"qmp_capabilities\"}\n"
+                                        "{\"execute\":\"query-status\"}\n"
+                                        "{\"execute\":\"quit\"}\n",
+                                        NULL, &out, &err, &error);
+  if (p != NULL && error == NULL && g_subprocess_get_if_exited(p) &&
+      g_subprocess_get_exit_status(p) == 0 && out != NULL && strstr(out, "\"running\"") != NULL)
+    return;
+  /* QEMU's first complaint, without its "qemu-system-x86_64: " prefix */
+  const char *why = error != NULL ? error->message : "QEMU ended before it ran a vCPU";
+  g_auto(GStrv) lines = g_strsplit(err ? err : "", "\n", -1);
+  for (char **l = lines; *l; l++) {
+    if (**l == '\0')
+      continue;
+    const char *msg = g_str_has_prefix(*l, c->binary) ? *l + strlen(c->binary) : *l;
+    const char *colon = strstr(msg, ": ");
+    why = colon != NULL && strchr(msg, ' ') > colon ? colon + 2 : msg;
+    if (g_str_has_prefix(why, "error: "))
+      why += strlen("error: ");
+    break;
+  }
+  c->kvm_error = g_utf8_make_valid(why, -1);
+}
+
+gboolean bvm_host_caps_kvm_usable(const BvmHostCaps *caps, const BvmQemuCaps *q)
+{
+  return caps->host.os == BVM_HOST_OS_LINUX && caps->host.kvm && q != NULL &&
+         q->arch == caps->host.arch && bvm_qemu_caps_has_accel(q, "kvm") && q->kvm_error == NULL;
+}
+
 BvmQemuCaps *bvm_qemu_caps_probe(const char *binary, BvmArch arch, GError **error)
 {
   g_autoptr(BvmQemuCaps) c = g_new0(BvmQemuCaps, 1);
@@ -441,6 +502,11 @@ BvmQemuCaps *bvm_qemu_caps_probe(const char *binary, BvmArch arch, GError **erro
   c->displays = parse_help_list(displays);
   if (!probe_qmp(c, error))
     return NULL;
+  BvmHostInfo host;
+  bvm_host_info_probe(&host);
+  if (host.os == BVM_HOST_OS_LINUX && host.kvm && host.arch == arch &&
+      bvm_qemu_caps_has_accel(c, "kvm"))
+    probe_kvm(c);
   return g_steal_pointer(&c);
 }
 
@@ -505,6 +571,10 @@ BvmHostCaps *bvm_host_caps_get(gboolean refresh, GError **error)
     g_autofree char *path = g_build_filename(g_get_user_cache_dir(), "bridgevm", name, NULL);
     if (!refresh)
       caps->qemu[i] = cache_load(path, key, (BvmArch)i);
+    /* /dev/kvm appeared since the probe: try it */
+    if (caps->qemu[i] != NULL && caps->host.kvm && caps->host.arch == (BvmArch)i &&
+        !caps->qemu[i]->kvm_checked)
+      g_clear_pointer(&caps->qemu[i], bvm_qemu_caps_free);
     if (caps->qemu[i] == NULL) {
       caps->qemu[i] = bvm_qemu_caps_probe(binary, (BvmArch)i, error);
       if (caps->qemu[i] == NULL)

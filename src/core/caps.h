@@ -38,6 +38,12 @@ typedef struct {
    * empty list). */
   GHashTable *devices;
   gboolean sandbox; /* QEMU built with seccomp: "-sandbox" accepted */
+  /* KVM tried for real, a vCPU run with -cpu host, on a host with /dev/kvm:
+   * some nested hosts expose /dev/kvm yet cannot set the CPU's MSRs, and
+   * QEMU aborts. kvm_error says why it failed (NULL: it works, or untried:
+   * recorded fixtures). */
+  gboolean kvm_checked;
+  char *kvm_error;
 } BvmQemuCaps;
 
 typedef struct {
@@ -51,6 +57,9 @@ void bvm_host_caps_free(BvmHostCaps *caps);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmHostCaps, bvm_host_caps_free)
 
 gboolean bvm_qemu_caps_has_accel(const BvmQemuCaps *caps, const char *accel);
+/* KVM can run this QEMU's guests here: /dev/kvm, the accelerator compiled
+ * in, and a vCPU that really ran (or was not tried: recorded caps). */
+gboolean bvm_host_caps_kvm_usable(const BvmHostCaps *caps, const BvmQemuCaps *q);
 gboolean bvm_qemu_caps_has_machine(const BvmQemuCaps *caps, const char *machine);
 gboolean bvm_qemu_caps_has_display(const BvmQemuCaps *caps, const char *display);
 gboolean bvm_qemu_caps_has_device(const BvmQemuCaps *caps, const char *device);

@@ -11,6 +11,7 @@ void bvm_doctor_free(BvmDoctor *d)
   g_clear_pointer(&d->firmware, g_ptr_array_unref);
   g_strfreev(d->skipped);
   g_strfreev(d->accels);
+  g_free(d->kvm_error);
   g_free(d);
 }
 
@@ -32,8 +33,10 @@ BvmDoctor *bvm_doctor_run(gboolean refresh, GError **error)
   d->ok = bvm_deps_find(d->deps, qemu)->path != NULL &&
           bvm_deps_find(d->deps, "qemu-img")->path != NULL && d->firmware_ok;
   g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-  if (h->kvm)
+  if (bvm_host_caps_kvm_usable(d->caps, d->caps->qemu[h->arch]))
     g_strv_builder_add(b, "kvm");
+  else if (h->kvm && d->caps->qemu[h->arch] != NULL && d->caps->qemu[h->arch]->kvm_error != NULL)
+    d->kvm_error = g_strdup(d->caps->qemu[h->arch]->kvm_error);
   if (h->hvf)
     g_strv_builder_add(b, "hvf");
   g_strv_builder_add(b, "tcg");
@@ -55,6 +58,10 @@ JsonNode *bvm_doctor_to_json(const BvmDoctor *d)
   for (char **a = d->accels; *a; a++)
     json_builder_add_string_value(b, *a);
   json_builder_end_array(b);
+  if (d->kvm_error != NULL) {
+    json_builder_set_member_name(b, "kvmError");
+    json_builder_add_string_value(b, d->kvm_error);
+  }
   json_builder_set_member_name(b, "tools");
   json_builder_add_value(b, bvm_deps_to_json(d->deps, d->caps->host.os));
   json_builder_set_member_name(b, "firmware");

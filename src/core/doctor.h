@@ -14,6 +14,7 @@ typedef struct {
   GPtrArray *firmware;  /* BvmFirmware * (firmware.h) */
   GStrv skipped;        /* "NAME: why" for descriptors not usable */
   GStrv accels;         /* usable accelerators: kvm, hvf, tcg */
+  char *kvm_error;      /* /dev/kvm is there but QEMU could not use it: why */
   gboolean firmware_ok; /* a firmware for the host's arch */
   gboolean ok;          /* a VM of the host's arch can run */
 } BvmDoctor;

@@ -137,8 +137,7 @@ static void add_accel(BvmCommand *cmd, const BvmConfig *c, const BvmHostCaps *ca
               S("-accel"), S("hvf"), S("-cpu"), S("host"), NULL);
     return;
   }
-  if (same_arch && caps->host.os == BVM_HOST_OS_LINUX && caps->host.kvm &&
-      bvm_qemu_caps_has_accel(q, "kvm")) {
+  if (same_arch && bvm_host_caps_kvm_usable(caps, q)) {
     cmd->accel = g_strdup("kvm");
     if (windows && c->arch == BVM_ARCH_X86_64) {
       add_group(cmd,
@@ -159,9 +158,17 @@ static void add_accel(BvmCommand *cmd, const BvmConfig *c, const BvmHostCaps *ca
   const char *why = !same_arch ? "the guest's architecture differs from the host's"
                     : caps->host.os == BVM_HOST_OS_MACOS
                         ? "Hypervisor.framework is not available (kern.hv_support)"
-                        : "/dev/kvm is missing or not writable for this user";
-  add_dropped(cmd, "hardware acceleration",
-              "%s: the guest runs under TCG emulation, many times slower", why);
+                    : !caps->host.kvm ? "/dev/kvm is missing or not writable for this user"
+                    : q->kvm_error != NULL
+                        ? "/dev/kvm is there, but QEMU could not run a vCPU with it"
+                        : "this QEMU has no KVM accelerator";
+  if (same_arch && caps->host.kvm && q->kvm_error != NULL)
+    add_dropped(cmd, "hardware acceleration",
+                "%s (%s): the guest runs under TCG emulation, many times slower", why,
+                q->kvm_error);
+  else
+    add_dropped(cmd, "hardware acceleration",
+                "%s: the guest runs under TCG emulation, many times slower", why);
   if (windows && c->arch == BVM_ARCH_X86_64)
     add_dropped(cmd, "Hyper-V enlightenments", "they pay off only with KVM");
   /* pauth-impdef: QEMU's own pointer-authentication hash instead of the

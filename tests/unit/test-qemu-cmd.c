@@ -135,6 +135,33 @@ static void test_accelerator_and_devices_follow_the_host(void)
     g_assert_null(strstr(a->argv->pdata[i], "127.0.0.1"));
 }
 
+/* A host whose /dev/kvm cannot run a vCPU (seen on nested hosts: QEMU
+ * aborts setting an MSR) gets TCG, with the reason; the record keeps it. */
+static void test_broken_kvm_falls_back_to_tcg(void)
+{
+  g_autoptr(BvmHostCaps) kvm = load_caps("linux-x86_64-kvm");
+  BvmQemuCaps *q = kvm->qemu[BVM_ARCH_X86_64];
+  g_assert_true(bvm_host_caps_kvm_usable(kvm, q));
+  q->kvm_checked = TRUE;
+  q->kvm_error = g_strdup("failed to set MSR 0x10a to 0x69");
+  g_assert_false(bvm_host_caps_kvm_usable(kvm, q));
+  g_autoptr(BvmConfig) c = make_config("l", "/l.iso");
+  g_autoptr(BvmCommand) t = build(c, kvm, "/vms/l.bridgevm", BVM_DISPLAY_NONE);
+  g_assert_cmpstr(t->accel, ==, "tcg");
+  g_assert_false(argv_has(t, "kvm"));
+  gboolean said = FALSE;
+  for (guint i = 0; i < t->dropped->len; i++)
+    said |= strstr(((BvmCmdDropped *)t->dropped->pdata[i])->why, "MSR 0x10a") != NULL;
+  g_assert_true(said);
+
+  g_autoptr(JsonNode) json = bvm_host_caps_to_json(kvm);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BvmHostCaps) back = bvm_host_caps_from_json(json, &error);
+  g_assert_no_error(error);
+  g_assert_true(back->qemu[BVM_ARCH_X86_64]->kvm_checked);
+  g_assert_cmpstr(back->qemu[BVM_ARCH_X86_64]->kvm_error, ==, q->kvm_error);
+}
+
 static void test_missing_qemu_is_a_dependency_error(void)
 {
   g_autoptr(BvmHostCaps) arm = load_caps("linux-arm64-kvm");
@@ -175,6 +202,7 @@ int main(int argc, char **argv)
   g_test_add_func("/qemu-cmd/l2-cache-rule", test_l2_cache_rule);
   g_test_add_func("/qemu-cmd/accelerator-and-devices-follow-the-host",
                   test_accelerator_and_devices_follow_the_host);
+  g_test_add_func("/qemu-cmd/broken-kvm-falls-back-to-tcg", test_broken_kvm_falls_back_to_tcg);
   g_test_add_func("/qemu-cmd/missing-qemu-is-a-dependency-error",
                   test_missing_qemu_is_a_dependency_error);
   g_test_add_func("/qemu-cmd/every-group-has-a-reason", test_every_group_has_a_reason);
