@@ -101,7 +101,10 @@ export function VmDetail({ name }: { name: string }) {
           className="primary"
           disabled={active || busy !== null}
           onClick={() =>
-            void run('start', () => api.startVm(vm.name, displayForHere(desktop), (s) => setNotice(s)))
+            void run('start', async () => {
+              await api.startVm(vm.name, displayForHere(desktop), (s) => setNotice(s));
+              setNotice(null);
+            })
           }
         >
           {busy === 'start' ? 'Starting…' : 'Start'}
