@@ -512,13 +512,28 @@ BvmQemuCaps *bvm_qemu_caps_probe(const char *binary, BvmArch arch, GError **erro
 
 /* The cache ---------------------------------------------------------------- */
 
+/* The binary's path, size and mtime, and the mtime of QEMU's module dirs:
+ * installing a module package (qemu-system-gui brings -display gtk) changes
+ * what the same binary can do. */
 static char *cache_key(const char *binary)
 {
   GStatBuf st;
   if (g_stat(binary, &st) != 0)
     return NULL;
-  return g_strdup_printf("%s:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, binary, (gint64)st.st_size,
-                         (gint64)st.st_mtime);
+  GString *key = g_string_new(NULL);
+  g_string_printf(key, "%s:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, binary, (gint64)st.st_size,
+                  (gint64)st.st_mtime);
+  g_autofree char *bindir = g_path_get_dirname(binary);
+  g_autofree char *prefix = g_path_get_dirname(bindir);
+  static const char *const moddirs[] = {"lib/x86_64-linux-gnu/qemu", "lib/aarch64-linux-gnu/qemu",
+                                        "lib64/qemu", "lib/qemu", NULL};
+  for (const char *const *m = moddirs; *m; m++) {
+    g_autofree char *dir = g_build_filename(prefix, *m, NULL);
+    GStatBuf ds;
+    if (g_stat(dir, &ds) == 0)
+      g_string_append_printf(key, ":%s@%" G_GINT64_FORMAT, *m, (gint64)ds.st_mtime);
+  }
+  return g_string_free(key, FALSE);
 }
 
 static BvmQemuCaps *cache_load(const char *path, const char *key, BvmArch arch)
