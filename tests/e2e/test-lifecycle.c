@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -336,6 +337,11 @@ static void test_secure_boot(void)
   run_ok(killv);
 }
 
+static void die_with_parent(gpointer unused)
+{
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
 /* On a desktop session the VM's screen is a GTK window: a real X server
  * (Xvfb), and QEMU must stay up with it (seccomp and GTK agree). */
 static void test_window_display_on_a_desktop(void)
@@ -347,7 +353,11 @@ static void test_window_display_on_a_desktop(void)
   }
   const char *xargv[] = {xvfb, ":93", "-screen", "0", "1280x800x24", "-nolisten", "tcp", NULL};
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) x = g_subprocess_newv(xargv, G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  /* Xvfb ends with this test even when an assertion aborts it. */
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+  g_autoptr(GSubprocess) x = g_subprocess_launcher_spawnv(launcher, xargv, &error);
   g_assert_no_error(error);
   for (int i = 0; i < 100 && !g_file_test("/tmp/.X11-unix/X93", G_FILE_TEST_EXISTS); i++)
     g_usleep(50 * 1000);
