@@ -60,6 +60,9 @@ static void finish(WebKitURISchemeRequest *request, guint status, const char *co
   webkit_uri_scheme_response_set_status(resp, status, NULL);
   webkit_uri_scheme_response_set_content_type(resp, content_type);
   SoupMessageHeaders *h = soup_message_headers_new(SOUP_MESSAGE_HEADERS_RESPONSE);
+  /* These headers replace the response's own: Content-Type must be among
+   * them, or nosniff makes WebKit drop a stylesheet. */
+  soup_message_headers_replace(h, "Content-Type", content_type);
   soup_message_headers_replace(h, "Cache-Control", "no-store");
   soup_message_headers_replace(h, "X-Content-Type-Options", "nosniff");
   if (g_str_has_prefix(content_type, "text/html"))
