@@ -1,0 +1,22 @@
+// First launch on an empty library: refusals, then create and start a VM
+// through the scheme, reading progress and events the way the UI does.
+await libraryPainted();
+const out = {};
+out.empty = await call('listVms');
+out.unknown = await call('noSuchOperation');
+out.getApi = (await fetch('/api/listVms')).status;
+
+// Navigation away from the app is refused; the page stays.
+location.href = 'https://example.com/';
+window.open('https://example.org/');
+await wait(500);
+out.stayed = location.href;
+
+out.create = await callStream('createVm', {
+  name: VM, isoPath: ISO, preset: 'light', memoryMiB: 512, diskGiB: 1, tpm: false,
+});
+out.event = await firstEvent(VM);
+out.start = await callStream('startVm', { vm: VM, display: 'none' });
+out.status = await call('vmStatus', { vm: VM });
+await wait(300); // the library repaints with the VM before the screenshot
+return out;
