@@ -9,11 +9,30 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define VM "appvm"
 
 static char *root, *library, *iso, *app_binary, *artifacts;
+static char *kill_argv[6];
+
+/* A failed assertion aborts the test: kill the VM first, so no QEMU
+ * outlives it. */
+static void on_fatal_signal(int sig)
+{
+  pid_t pid = fork();
+  if (pid == 0) {
+    execv(kill_argv[0], kill_argv);
+    _exit(127);
+  }
+  if (pid > 0)
+    waitpid(pid, NULL, 0);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
 
 typedef struct {
   int status;
@@ -244,6 +263,13 @@ int main(int argc, char **argv)
   root = harness_tmpdir("bvm-app-XXXXXX");
   library = g_build_filename(root, "VMs", NULL);
   g_mkdir_with_parents(library, 0700);
+  kill_argv[0] = (char *)harness_binary();
+  kill_argv[1] = "--library";
+  kill_argv[2] = library;
+  kill_argv[3] = "kill";
+  kill_argv[4] = VM;
+  signal(SIGABRT, on_fatal_signal);
+  signal(SIGTRAP, on_fatal_signal);
   iso = build_iso();
   const char *src = g_getenv("BVM_SOURCE_ROOT");
   artifacts = g_build_filename(src, "test-artifacts", NULL);
