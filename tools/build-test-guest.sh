@@ -565,6 +565,10 @@ mark "lockdown=${lockdown:-unknown}"
 mark "disk-bytes=$bytes"
 mark "ip=$ipaddr"
 mark ready
+# Something on the screen too (the console tests look for it through VNC).
+for _ in 1 2 3; do
+    printf '  BridgeVM test guest: ready  ip %s  ################################\n' "$ipaddr"
+done >/dev/tty0 2>/dev/null || true
 
 # PID 1 must not exit; waiting also reaps orphaned children.
 while :; do

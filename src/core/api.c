@@ -269,6 +269,50 @@ static JsonNode *op_create_vm(BvmApi *api, JsonObject *p, GError **error)
   return node;
 }
 
+/* What createVm would make, without making it: the config and the exact
+ * QEMU command with its reasons (the wizard's review step). */
+static JsonNode *op_plan_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  int display = BVM_DISPLAY_VNC;
+  BvmCreateRequest req = {0};
+  if (!create_request(p, &req, error) ||
+      !parse_enum_param(p, "display", parse_display, &display, NULL, "auto, window, none or vnc",
+                        error))
+    return NULL;
+  BvmHostInfo host;
+  bvm_host_info_probe(&host);
+  g_autofree char *notices = NULL;
+  g_autoptr(BvmConfig) c = bvm_vm_plan(&req, &host, NULL, &notices, error);
+  if (c == NULL)
+    return NULL;
+  g_autoptr(GPtrArray) all = bvm_registry_list(api->library, error);
+  if (all == NULL)
+    return NULL;
+  if (bvm_registry_find_name(all, c->name) != NULL) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_ALREADY_EXISTS,
+                "a VM named '%s' already exists (names ignore case): pick another name", c->name);
+    return NULL;
+  }
+  g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, error);
+  if (caps == NULL)
+    return NULL;
+  g_autofree char *path = bvm_registry_bundle_path(api->library, c->name);
+  g_autoptr(BvmPaths) paths = bvm_paths_new(path, c->id);
+  BvmCmdOptions opts = {.display = (BvmDisplayMode)display};
+  g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(c, caps, paths, &opts, error);
+  if (cmd == NULL)
+    return NULL;
+  JsonNode *node = json_node_init_object(json_node_alloc(), json_object_new());
+  JsonObject *o = json_node_get_object(node);
+  json_object_set_member(o, "vm", bvm_config_to_json(c));
+  json_object_set_member(o, "command", bvm_command_to_json(cmd));
+  if (notices != NULL)
+    json_object_set_string_member(o, "notice", notices);
+  else
+    json_object_set_null_member(o, "notice");
+  return node;
+}
+
 static JsonNode *op_update_vm(BvmApi *api, JsonObject *p, GError **error)
 {
   BvmUpdateRequest req = {.press_key_on_boot = -1};
@@ -551,6 +595,8 @@ static const struct {
     {{"listVms", "Every VM in the library, with its state"}, op_list_vms},
     {{"showVm", "One VM by name or id prefix"}, op_show_vm},
     {{"createVm", "Create a VM from an installer ISO"}, op_create_vm},
+    {{"planVm", "What createVm would make: the config and the QEMU command, nothing made"},
+     op_plan_vm},
     {{"updateVm", "Change a stopped VM's resources, resolution or ISO"}, op_update_vm},
     {{"deleteVm", "Move a stopped VM to the Trash, or delete it for good"}, op_delete_vm},
     {{"startVm", "Start a VM; returns once its vCPUs run (or its agent answers)"}, op_start_vm},

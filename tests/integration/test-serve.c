@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 
 static char *root, *library;
@@ -345,6 +346,11 @@ static void test_events_and_console(void)
   run_cli(killv);
 }
 
+static void die_with_parent(gpointer unused)
+{
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -355,7 +361,11 @@ int main(int argc, char **argv)
   g_setenv("XDG_RUNTIME_DIR", rt, TRUE);
   const char *argv_serve[] = {harness_binary(), "--library", library, "serve", NULL};
   g_autoptr(GError) error = NULL;
-  server = g_subprocess_newv(argv_serve, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  /* The server ends with this test even when an assertion aborts it. */
+  g_autoptr(GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+  server = g_subprocess_launcher_spawnv(launcher, argv_serve, &error);
   g_assert_no_error(error);
   g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(server));
   g_autofree char *url = g_data_input_stream_read_line(out, NULL, NULL, &error);

@@ -83,6 +83,26 @@ static void test_operations_on_a_library(void)
   g_assert_cmpint(json_object_get_int_member(o, "memoryMiB"), ==, 1024);
   g_assert_cmpstr(json_object_get_string_member(o, "state"), ==, "stopped");
 
+  /* planning the same name is refused too, and planning makes nothing */
+  g_assert_null(bvm_api_call(api, "planVm", cp, &error));
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_ALREADY_EXISTS);
+  g_clear_error(&error);
+  g_autofree char *plan_json =
+      g_strdup_printf("{\"name\": \"planned\", \"isoPath\": \"%s\", \"preset\": \"light\", "
+                      "\"memoryMiB\": 1024, \"diskGiB\": 2, \"tpm\": false}",
+                      iso);
+  g_autoptr(JsonNode) pp = params(plan_json);
+  g_autoptr(JsonNode) plan = bvm_api_call(api, "planVm", pp, &error);
+  g_assert_no_error(error);
+  JsonObject *po = json_node_get_object(plan);
+  g_assert_cmpstr(json_object_get_string_member(json_object_get_object_member(po, "vm"), "name"),
+                  ==, "planned");
+  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(
+                       json_object_get_object_member(po, "command"), "argv")),
+                   >, 20);
+  g_autofree char *planned_dir = g_build_filename(library, "planned.bridgevm", NULL);
+  g_assert_false(g_file_test(planned_dir, G_FILE_TEST_EXISTS));
+
   /* the same name again is a conflict */
   g_assert_null(bvm_api_call(api, "createVm", cp, &error));
   g_assert_error(error, BVM_ERROR, BVM_ERROR_ALREADY_EXISTS);
@@ -233,6 +253,9 @@ static void test_fixtures_match_the_dispatcher(void)
                       "\"memoryMiB\": 1024, \"diskGiB\": 2}",
                       iso);
   g_autoptr(JsonNode) cp = params(create_json);
+  g_autoptr(JsonNode) plan = bvm_api_call(api, "planVm", cp, &error);
+  g_assert_no_error(error);
+  check_fixture("planVm", plan);
   g_autoptr(JsonNode) vm = bvm_api_call(api, "createVm", cp, &error);
   g_assert_no_error(error);
   json_object_remove_member(json_node_get_object(vm), "notice");

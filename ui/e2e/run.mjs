@@ -1,0 +1,312 @@
+// End-to-end: the built UI in Debian's Chromium (playwright-core, headless)
+// against a real `bridgevm serve` on a temp library, with a real guest under
+// QEMU. Prints TAP-like lines; exits 1 when a case fails. Screenshots of each
+// page go to test-artifacts/ui-*.png.
+//   BVM_BUILD_ROOT  the meson build dir holding bridgevm (default ../build)
+//   BVM_TEST_ISO    the test guest ISO (default: tools/build-test-guest.sh plain)
+//   CHROMIUM        the browser (default /usr/bin/chromium)
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ui = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repo = path.resolve(ui, '..');
+const build = path.resolve(process.env.BVM_BUILD_ROOT ?? path.join(repo, 'build'));
+const bvm = path.join(build, 'bridgevm');
+const artifacts = path.join(repo, 'test-artifacts');
+mkdirSync(artifacts, { recursive: true });
+const iso =
+  process.env.BVM_TEST_ISO ??
+  execFileSync(path.join(repo, 'tools/build-test-guest.sh'), ['plain'], { encoding: 'utf8' }).trim().split('\n').pop();
+
+const root = mkdtempSync(path.join(tmpdir(), 'bvm-ui-'));
+const library = path.join(root, 'lib');
+const env = {
+  ...process.env,
+  XDG_RUNTIME_DIR: path.join(root, 'run'),
+  XDG_DATA_HOME: path.join(root, 'data'),
+  DISPLAY: '',
+  WAYLAND_DISPLAY: '',
+};
+mkdirSync(env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+
+let server;
+let browser;
+let base;
+let token;
+let failed = 0;
+let n = 0;
+
+async function startServer() {
+  server = spawn(bvm, ['--library', library, 'serve', '--ui', path.join(ui, 'dist')], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const rl = createInterface({ input: server.stdout });
+  const url = await new Promise((resolve, reject) => {
+    rl.once('line', resolve);
+    server.once('exit', (c) => reject(new Error(`serve exited ${c}`)));
+  });
+  const u = new URL(url);
+  base = `${u.protocol}//${u.host}`;
+  token = u.searchParams.get('token');
+}
+
+function raw(method, p, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(base);
+    const req = http.request({ host: u.hostname, port: u.port, method, path: p, headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function test(name, fn) {
+  n++;
+  const started = Date.now();
+  try {
+    await fn();
+    console.log(`ok ${n} ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok ${n} ${name}\n# ${String(e?.stack ?? e).split('\n').join('\n# ')}`);
+    if (page) await page.screenshot({ path: path.join(artifacts, `ui-failed-${n}.png`) }).catch(() => {});
+  }
+}
+
+function expect(cond, what) {
+  if (!cond) throw new Error(what);
+}
+
+let page;
+const shot = (name) => page.screenshot({ path: path.join(artifacts, `ui-${name}.png`), fullPage: true });
+const byRole = (role, name) => page.getByRole(role, { name, exact: typeof name === 'string' });
+
+async function main() {
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  const consoleErrors = [];
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+  await test('no token: 401; foreign Host or Origin: 403', async () => {
+    const r = await page.goto(`${base}/`);
+    expect(r.status() === 401, `GET / without the token gave ${r.status()}`);
+    const api = await raw('POST', '/api/listVms');
+    expect(api.status === 401, `API without the token gave ${api.status}`);
+    const auth = { Authorization: `Bearer ${token}` };
+    const rebind = await raw('POST', '/api/listVms', { ...auth, Host: `evil.example:${new URL(base).port}` });
+    expect(rebind.status === 403, `a foreign Host gave ${rebind.status}`);
+    const csrf = await raw('POST', '/api/listVms', { ...auth, Origin: 'http://evil.example' });
+    expect(csrf.status === 403, `a foreign Origin gave ${csrf.status}`);
+    const ok = await raw('POST', '/api/listVms', auth);
+    expect(ok.status === 200 && ok.body === '[]', `bearer: ${ok.status} ${ok.body}`);
+  });
+
+  await test('the token opens the library: empty state leads to the wizard', async () => {
+    await page.goto(`${base}/?token=${token}`);
+    await byRole('heading', 'Library').waitFor();
+    await byRole('heading', 'No virtual machines yet').waitFor();
+    const cookies = await page.context().cookies();
+    const c = cookies.find((x) => x.name === 'bvm_session');
+    expect(c && c.httpOnly && c.sameSite === 'Strict', 'the session cookie is HttpOnly and SameSite=Strict');
+    expect(!page.url().includes('token='), 'the token leaves the address bar');
+    await shot('library-empty');
+  });
+
+  await test('settings: the doctor with how to fix each dependency; dark theme', async () => {
+    await byRole('link', 'Settings').click();
+    await byRole('heading', 'Dependencies').waitFor();
+    await page.getByText('This host can run VMs.').waitFor();
+    const rows = await page.locator('table.deps tbody tr').count();
+    expect(rows >= 4, `only ${rows} tools listed`);
+    await page.getByRole('row', { name: /qemu-img/ }).getByText('Found').waitFor();
+    await shot('settings');
+    await byRole('radio', 'Dark').check();
+    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(bg === 'rgb(21, 24, 28)', `dark background is ${bg}`);
+    await shot('settings-dark');
+    await byRole('radio', 'Light').check();
+  });
+
+  await test('wizard errors: a bad ISO, too many vCPUs, Windows without the licence', async () => {
+    await page.goto(`${base}/#/new`);
+    await byRole('heading', 'New virtual machine').waitFor();
+    await byRole('radio', /Windows 11/).check();
+    await byRole('button', 'Next').click();
+    const isoBox = byRole('textbox', 'ISO path');
+    await isoBox.fill('/etc/hostname');
+    await page.getByText(/is not an ISO image/).waitFor();
+    expect(await byRole('button', 'Next').isDisabled(), 'Next is disabled for a bad ISO');
+    await shot('wizard-bad-iso');
+    await isoBox.fill('/nonexistent/win11.iso');
+    await page.getByText(/nonexistent\/win11.iso/).first().waitFor();
+    expect(await byRole('button', 'Next').isDisabled(), 'Next is disabled for a missing ISO');
+    await isoBox.fill(iso);
+    await page.getByText('A bootable installer image.').waitFor();
+    await byRole('button', 'Next').click();
+    await byRole('radio', /Light/).check();
+    await byRole('button', 'Next').click();
+    const cpus = byRole('spinbutton', 'vCPUs');
+    await cpus.fill('999');
+    await page.getByText(/At most \d+ vCPUs: this host has \d+ cores/).waitFor();
+    expect(await byRole('button', 'Next').isDisabled(), 'Next is disabled with too many vCPUs');
+    expect((await cpus.getAttribute('aria-invalid')) === 'true', 'the field is marked invalid');
+    await shot('wizard-too-many-cpus');
+    await cpus.fill('2');
+    await byRole('spinbutton', 'Memory (GiB)').fill('4');
+    await byRole('spinbutton', 'Disk (GiB)').fill('64');
+    await byRole('button', 'Next').click();
+    await byRole('heading', /Windows licence/).or(page.getByText('Windows licence')).first().waitFor();
+    await page.getByText('Accept the licence terms to continue.').waitFor();
+    expect(await byRole('button', 'Next').isDisabled(), 'Next is disabled without the licence');
+    await shot('wizard-licence');
+    // The server refuses it too, whatever a client sends.
+    const r = await page.evaluate(async (p) => {
+      const res = await fetch('/api/createVm', {
+        method: 'POST',
+        body: JSON.stringify({ name: 'w', isoPath: p, os: 'windows11', cpus: 2, memoryMiB: 4096, diskGiB: 64 }),
+      });
+      return { status: res.status, body: await res.text() };
+    }, iso);
+    expect(r.status === 403 && /License/.test(r.body), `server: ${r.status} ${r.body}`);
+  });
+
+  await test('create a Linux VM through the wizard, with progress', async () => {
+    await page.goto(`${base}/#/`);
+    await page.goto(`${base}/#/new`);
+    await byRole('radio', /Linux/).check();
+    await byRole('button', 'Next').click();
+    await byRole('textbox', 'ISO path').fill(iso);
+    await page.getByText('A bootable installer image.').waitFor();
+    await byRole('button', 'Next').click();
+    await byRole('radio', /Light/).check();
+    await byRole('button', 'Next').click();
+    await byRole('textbox', 'Name').fill('demo, one');
+    await byRole('spinbutton', 'vCPUs').fill('2');
+    await byRole('spinbutton', 'Memory (GiB)').fill('1');
+    await byRole('spinbutton', 'Disk (GiB)').fill('2');
+    await byRole('button', 'Next').click();
+    await byRole('heading', 'The QEMU command, and why each flag is there').waitFor();
+    await page.getByText(/-device nvme/).first().waitFor();
+    await shot('wizard-review');
+    await byRole('button', 'Create VM').click();
+    await byRole('heading', 'demo, one').waitFor({ timeout: 60000 });
+    expect(page.url().endsWith('#/vm/demo%2C%20one'), `landed on ${page.url()}`);
+    await shot('vm-stopped');
+  });
+
+  await test('the library lists it', async () => {
+    await byRole('link', 'Library').click();
+    const row = page.getByRole('row', { name: /demo, one/ });
+    await row.waitFor();
+    await row.getByText('Stopped').waitFor();
+    await row.getByText('1 GiB').waitFor();
+    await shot('library');
+  });
+
+  await test('start: running, live serial log, console shows the screen, agent OS and IP', async () => {
+    await page.getByRole('link', { name: 'demo, one' }).click();
+    await byRole('heading', 'demo, one').waitFor();
+    await byRole('tab', 'Logs').click();
+    await byRole('button', 'Start').click();
+    await byRole('status', 'State: Running').waitFor({ timeout: 90000 });
+    // serial lines stream in while the guest boots
+    const log = byRole('log', 'serial log');
+    await log.getByText(/BRIDGEVM-GUEST: boot/).waitFor({ timeout: 120000 });
+    await log.getByText(/BRIDGEVM-GUEST: ready/).waitFor({ timeout: 180000 });
+    await shot('vm-logs');
+    await byRole('tab', 'Console').click();
+    await byRole('status', 'Console status').getByText('Connected').waitFor({ timeout: 30000 });
+    // the guest's screen: a canvas with more than a few lit pixels
+    await page.waitForFunction(
+      () => {
+        const c = document.querySelector('.screen canvas');
+        if (!c || c.width < 100) return false;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let lit = 0;
+        for (let i = 0; i < d.length; i += 16) if (d[i] + d[i + 1] + d[i + 2] > 60) lit++;
+        return lit > 200;
+      },
+      null,
+      { timeout: 60000, polling: 1000 },
+    );
+    await page.getByLabel('Guest OS').getByText(/BridgeVM test guest/).waitFor({ timeout: 120000 });
+    await page.getByLabel('IP address').getByText('10.0.2.15').waitFor({ timeout: 60000 });
+    await shot('vm-running-console');
+  });
+
+  await test('command tab shows the argv with reasons; settings are locked while running', async () => {
+    await byRole('tab', 'Command').click();
+    await page.getByText(/Accelerator:/).waitFor();
+    await page.locator('.groups li').first().waitFor();
+    await byRole('tab', 'Settings').click();
+    expect(await byRole('spinbutton', 'vCPUs').isDisabled(), 'settings are disabled while running');
+    await shot('vm-command-settings');
+  });
+
+  await test('stop: the guest powers off', async () => {
+    await byRole('button', 'Stop').click();
+    await byRole('status', 'State: Stopped').waitFor({ timeout: 90000 });
+    expect(await byRole('spinbutton', 'vCPUs').isEnabled(), 'settings unlock once stopped');
+  });
+
+  await test('reset NVRAM and move to the Trash, each confirmed', async () => {
+    await byRole('button', 'Reset NVRAM…').click();
+    await byRole('dialog').waitFor();
+    await shot('confirm-reset');
+    await byRole('button', 'Reset NVRAM').click();
+    await page.getByText('The NVRAM was reset.').waitFor();
+    await byRole('button', 'Move to Trash…').click();
+    await byRole('button', 'Cancel').click();
+    await byRole('heading', 'demo, one').waitFor();
+    await byRole('button', 'Move to Trash…').click();
+    await byRole('button', 'Move to Trash').click();
+    await byRole('heading', 'No virtual machines yet').waitFor();
+  });
+
+  await test('no uncaught errors in the page', async () => {
+    expect(consoleErrors.length === 0, consoleErrors.join('\n'));
+  });
+}
+
+async function cleanup() {
+  await browser?.close().catch(() => {});
+  // whatever a failed case left running
+  try {
+    execFileSync(bvm, ['--library', library, 'kill', 'demo, one'], { env, stdio: 'ignore' });
+  } catch {
+    /* not running */
+  }
+  if (server) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+  }
+  rmSync(root, { recursive: true, force: true });
+}
+
+try {
+  await main();
+} catch (e) {
+  failed++;
+  console.log(`not ok ${++n} setup\n# ${e?.stack ?? e}`);
+} finally {
+  await cleanup();
+}
+console.log(`1..${n}\n# ${n - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

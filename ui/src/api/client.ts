@@ -1,0 +1,194 @@
+// The one way the UI talks to BridgeVM: POST /api/OP with JSON (the same in
+// `bridgevm serve` and in the desktop app's bridgevm:// scheme), progress of
+// long calls as NDJSON lines, and live events as a server-sent-event stream
+// read through fetch (EventSource cannot read a custom scheme's stream).
+import type {
+  Command,
+  CreateRequest,
+  Doctor,
+  HostInfo,
+  Logs,
+  Plan,
+  LogSource,
+  Preset,
+  ValidateIso,
+  Vm,
+  VmStatus,
+} from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+type Fetch = typeof fetch;
+let fetchImpl: Fetch = (...args) => fetch(...args);
+
+/** Tests put a fake transport here. */
+export function setFetch(f: Fetch): void {
+  fetchImpl = f;
+}
+
+function errorFrom(body: unknown, status: number): ApiError {
+  const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
+  if (e && typeof e.code === 'string' && typeof e.message === 'string')
+    return new ApiError(e.code, e.message, status);
+  return new ApiError('failed', `the server answered ${status} without an error object`, status);
+}
+
+export async function call<T>(op: string, params: object = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetchImpl(`/api/${op}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(params),
+    });
+  } catch (e) {
+    throw new ApiError('unreachable', `BridgeVM is not reachable: ${(e as Error).message}`, 0);
+  }
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    throw new ApiError('failed', `the server answered ${res.status} with something not JSON`, res.status);
+  }
+  if (!res.ok) throw errorFrom(body, res.status);
+  return body as T;
+}
+
+/** Split a byte stream into lines as they arrive. */
+async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buf += decoder.decode(value, { stream: true });
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      yield buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+    }
+  }
+  buf += decoder.decode();
+  if (buf) yield buf;
+}
+
+/** A long call (createVm, startVm): each step to @onStep, then the result. */
+export async function callWithProgress<T>(
+  op: string,
+  params: object,
+  onStep: (step: string) => void,
+): Promise<T> {
+  const res = await fetchImpl(`/api/${op}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/x-ndjson' },
+    body: JSON.stringify(params),
+  });
+  if (!res.ok || !res.body) {
+    const text = await res.text();
+    let body: unknown = null;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    throw errorFrom(body, res.status);
+  }
+  for await (const line of lines(res.body)) {
+    if (!line.trim()) continue;
+    const msg = JSON.parse(line) as { progress?: { step: string }; result?: T; error?: unknown };
+    if (msg.progress) onStep(msg.progress.step);
+    else if ('result' in msg) return msg.result as T;
+    else if (msg.error) throw errorFrom(msg, 200);
+  }
+  throw new ApiError('failed', `${op} ended without a result`, 200);
+}
+
+export interface EventHandlers {
+  state?: (status: VmStatus | Vm['status']) => void;
+  log?: (text: string) => void;
+  gone?: () => void;
+}
+
+/** Parse server-sent events from lines: "event: x", "data: y", blank line. */
+export async function readEvents(
+  body: ReadableStream<Uint8Array>,
+  handlers: EventHandlers,
+): Promise<void> {
+  let event = 'message';
+  let data: string[] = [];
+  for await (const line of lines(body)) {
+    if (line === '') {
+      const payload = data.join('\n');
+      if (event === 'state' && handlers.state) handlers.state(JSON.parse(payload));
+      else if (event === 'log' && handlers.log) handlers.log(payload);
+      else if (event === 'gone' && handlers.gone) handlers.gone();
+      event = 'message';
+      data = [];
+    } else if (line.startsWith('event:')) {
+      event = line.slice(6).trim();
+    } else if (line.startsWith('data:')) {
+      data.push(line.slice(5).replace(/^ /, ''));
+    }
+  }
+}
+
+/** Follow a VM's state and (with @source) a log, until @signal aborts. */
+export async function followVm(
+  vm: string,
+  source: LogSource | null,
+  handlers: EventHandlers,
+  signal: AbortSignal,
+): Promise<void> {
+  const q = new URLSearchParams({ vm });
+  if (source) q.set('source', source);
+  const res = await fetchImpl(`/events?${q}`, { signal });
+  if (!res.ok || !res.body) throw new ApiError('failed', `events: ${res.status}`, res.status);
+  await readEvents(res.body, handlers);
+}
+
+/** True inside the desktop app (bridgevm://), where native helpers exist. */
+export function inDesktopApp(): boolean {
+  return typeof location !== 'undefined' && location.protocol === 'bridgevm:';
+}
+
+export const api = {
+  listVms: () => call<Vm[]>('listVms'),
+  showVm: (vm: string) => call<Vm>('showVm', { vm }),
+  createVm: (req: CreateRequest, onStep: (s: string) => void) =>
+    callWithProgress<Vm>('createVm', req, onStep),
+  planVm: (req: CreateRequest) => call<Plan>('planVm', req),
+  updateVm: (vm: string, changes: Record<string, unknown>) => call<Vm>('updateVm', { vm, ...changes }),
+  deleteVm: (vm: string, permanently = false) =>
+    call<{ deleted: string }>('deleteVm', { vm, permanently }),
+  startVm: (vm: string, display: string, onStep: (s: string) => void) =>
+    callWithProgress<VmStatus>('startVm', { vm, display }, onStep),
+  stopVm: (vm: string, force = false) =>
+    call<VmStatus>('stopVm', { vm, force, timeoutSeconds: force ? 5 : 60 }),
+  killVm: (vm: string) => call<VmStatus>('killVm', { vm }),
+  vmStatus: (vm: string) => call<VmStatus>('vmStatus', { vm }),
+  vmCommand: (vm: string) => call<Command>('vmCommand', { vm }),
+  vmLogs: (vm: string, source: LogSource, lines = 200) =>
+    call<Logs>('vmLogs', { vm, source, lines }),
+  resetNvram: (vm: string) => call<{ reset: boolean }>('resetNvram', { vm }),
+  doctor: (refresh = false) => call<Doctor>('doctor', { refresh }),
+  presets: () => call<Preset[]>('presets'),
+  validateIso: (path: string) => call<ValidateIso>('validateIso', { path }),
+  hostInfo: () => call<HostInfo>('hostInfo'),
+  agent: <T>(vm: string, what: string) => call<T>('agent', { vm, call: what, timeoutSeconds: 3 }),
+  chooseIso: async (): Promise<string | null> => {
+    const res = await fetchImpl('/native/chooseIso', { method: 'POST' });
+    if (!res.ok) throw new ApiError('failed', `file chooser: ${res.status}`, res.status);
+    return ((await res.json()) as { path: string | null }).path;
+  },
+};

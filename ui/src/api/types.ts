@@ -1,0 +1,202 @@
+// The API's shapes (docs/api.md), as schemas; the types derive from them.
+import {
+  arrayOf,
+  bool,
+  nullable,
+  num,
+  object,
+  oneOf,
+  optional,
+  str,
+  type Infer,
+  unknownValue,
+} from './schema';
+
+export const vmStates = ['stopped', 'starting', 'running', 'paused', 'stopping', 'crashed'] as const;
+
+export const LastExitSchema = object({
+  kind: str,
+  reason: nullable(str),
+  status: num,
+  signal: num,
+  at: nullable(str),
+});
+
+export const StatusSchema = object({
+  state: oneOf(...vmStates),
+  pid: nullable(num),
+  monitorPid: nullable(num),
+  uptimeSeconds: nullable(num),
+  display: nullable(str),
+  lastExit: nullable(LastExitSchema),
+});
+
+export const VmStatusSchema = object({
+  state: oneOf(...vmStates),
+  pid: nullable(num),
+  monitorPid: nullable(num),
+  uptimeSeconds: nullable(num),
+  display: nullable(str),
+  lastExit: nullable(LastExitSchema),
+  name: str,
+  id: str,
+});
+
+const configShape = {
+  schemaVersion: num,
+  id: str,
+  name: str,
+  os: oneOf('windows11', 'linux', 'other'),
+  arch: oneOf('x86_64', 'aarch64'),
+  cpus: num,
+  memoryMiB: num,
+  diskGiB: num,
+  preset: nullable(str),
+  display: object({ width: num, height: num }),
+  firmware: object({
+    secureBoot: bool,
+    enrolledKeys: bool,
+    requiresSmm: bool,
+    code: str,
+    varsTemplate: str,
+  }),
+  tpm: object({ enabled: bool }),
+  isoPath: nullable(str),
+  licenseAcceptedAt: nullable(str),
+  createdAt: str,
+  startedAt: nullable(str),
+  commandVersion: num,
+  pressKeyOnBoot: bool,
+  lastExit: nullable(LastExitSchema),
+};
+
+/** config.json as a planned VM has it (planVm). */
+export const ConfigSchema = object(configShape);
+
+export const VmSchema = object({
+  ...configShape,
+  path: str,
+  state: oneOf(...vmStates),
+  status: StatusSchema,
+  notice: optional(nullable(str)),
+});
+
+export const VmListSchema = arrayOf(VmSchema);
+
+export const PresetSchema = object({
+  name: oneOf('light', 'recommended', 'pro'),
+  cpus: num,
+  memoryMiB: num,
+  diskGiB: num,
+  summary: str,
+  effective: object({ cpus: num, memoryMiB: num }),
+  notice: nullable(str),
+});
+export const PresetListSchema = arrayOf(PresetSchema);
+
+export const HostInfoSchema = object({
+  os: str,
+  arch: oneOf('x86_64', 'aarch64'),
+  cores: num,
+  memoryMiB: num,
+  kvm: bool,
+  hvf: bool,
+  desktop: bool,
+  limits: object({
+    maxCpus: num,
+    minMemoryMiB: num,
+    maxMemoryMiB: num,
+    minDiskGiB: num,
+    maxDiskGiB: num,
+  }),
+});
+
+export const ValidateIsoSchema = object({ path: str, valid: bool, message: nullable(str) });
+
+export const CommandSchema = object({
+  argv: arrayOf(str),
+  groups: arrayOf(object({ flags: arrayOf(str), reason: str })),
+  dropped: arrayOf(object({ what: str, why: str })),
+  accel: str,
+  commandVersion: num,
+});
+
+export const PlanSchema = object({ vm: ConfigSchema, command: CommandSchema, notice: nullable(str) });
+
+export const ErrorSchema = object({ error: object({ code: str, message: str }) });
+
+export const LogsSchema = object({ source: str, text: str });
+
+export const DoctorSchema = object({
+  ok: bool,
+  host: unknownValue,
+  accelerators: arrayOf(str),
+  kvmError: optional(str),
+  tools: arrayOf(
+    object({
+      name: str,
+      purpose: str,
+      found: bool,
+      path: nullable(str),
+      version: nullable(str),
+      installHint: nullable(str),
+    }),
+  ),
+  firmware: arrayOf(
+    object({
+      descriptor: str,
+      description: nullable(str),
+      arch: str,
+      machines: arrayOf(str),
+      code: str,
+      varsTemplate: str,
+      secureBoot: bool,
+      enrolledKeys: bool,
+      requiresSmm: bool,
+    }),
+  ),
+  skippedFirmware: arrayOf(str),
+});
+
+export type LastExit = Infer<typeof LastExitSchema>;
+export type VmState = (typeof vmStates)[number];
+export type Status = Infer<typeof StatusSchema>;
+export type VmStatus = Infer<typeof VmStatusSchema>;
+export type Vm = Infer<typeof VmSchema>;
+export type Preset = Infer<typeof PresetSchema>;
+export type HostInfo = Infer<typeof HostInfoSchema>;
+export type ValidateIso = Infer<typeof ValidateIsoSchema>;
+export type Command = Infer<typeof CommandSchema>;
+export type Plan = Infer<typeof PlanSchema>;
+export type ApiErrorBody = Infer<typeof ErrorSchema>;
+export type Logs = Infer<typeof LogsSchema>;
+export type Doctor = Infer<typeof DoctorSchema>;
+export type LogSource = 'serial' | 'qemu' | 'swtpm' | 'monitor';
+export const logSources: LogSource[] = ['serial', 'qemu', 'swtpm', 'monitor'];
+
+export interface CreateRequest {
+  name: string;
+  isoPath: string;
+  os: 'windows11' | 'linux' | 'other';
+  arch: 'x86_64' | 'aarch64';
+  preset: 'light' | 'recommended' | 'pro';
+  cpus?: number;
+  memoryMiB?: number;
+  diskGiB?: number;
+  width?: number;
+  height?: number;
+  acceptLicense?: boolean;
+}
+
+/** The agent's guest-get-osinfo reply (a subset). */
+export interface AgentOsInfo {
+  'pretty-name'?: string;
+  name?: string;
+  'kernel-release'?: string;
+}
+
+/** One interface of guest-network-get-interfaces. */
+export interface AgentInterface {
+  name: string;
+  'ip-addresses'?: { 'ip-address-type': string; 'ip-address': string; prefix: number }[];
+}

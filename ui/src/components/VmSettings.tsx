@@ -1,0 +1,100 @@
+import { useState } from 'react';
+import { api } from '../api/client';
+import type { Vm } from '../api/types';
+import { resolutions } from '../pages/wizardRules';
+
+/** A stopped VM's resources, resolution and ISO (disabled while it runs). */
+export function VmSettings({ vm, running, onSaved }: { vm: Vm; running: boolean; onSaved: (v: Vm) => void }) {
+  const [cpus, setCpus] = useState(vm.cpus);
+  const [memoryGiB, setMemoryGiB] = useState(vm.memoryMiB / 1024);
+  const [diskGiB, setDiskGiB] = useState(vm.diskGiB);
+  const [resolution, setResolution] = useState(`${vm.display.width}x${vm.display.height}`);
+  const [isoPath, setIsoPath] = useState(vm.isoPath ?? '');
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const options: string[] = (resolutions as readonly string[]).includes(resolution)
+    ? [...resolutions]
+    : [resolution, ...resolutions];
+
+  async function save(eject = false) {
+    const [w, h] = resolution.split('x').map(Number);
+    const changes: Record<string, unknown> = {
+      cpus,
+      memoryMiB: Math.round(memoryGiB * 1024),
+      width: w,
+      height: h,
+    };
+    if (diskGiB !== vm.diskGiB) changes.diskGiB = diskGiB;
+    if (eject) changes.eject = true;
+    else if (isoPath && isoPath !== vm.isoPath) changes.isoPath = isoPath;
+    try {
+      const v = await api.updateVm(vm.name, changes);
+      setMessage({ ok: true, text: 'Saved.' });
+      if (eject) setIsoPath('');
+      onSaved(v);
+    } catch (e) {
+      setMessage({ ok: false, text: (e as Error).message });
+    }
+  }
+
+  return (
+    <form
+      className="settings-form"
+      aria-label="VM settings"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <fieldset disabled={running}>
+        {running && <p className="muted">Stop the VM to change its settings.</p>}
+        <label className="field">
+          vCPUs
+          <input type="number" min={1} value={cpus} onChange={(e) => setCpus(e.target.valueAsNumber)} />
+        </label>
+        <label className="field">
+          Memory (GiB)
+          <input
+            type="number"
+            min={0.5}
+            step={0.5}
+            value={memoryGiB}
+            onChange={(e) => setMemoryGiB(e.target.valueAsNumber)}
+          />
+        </label>
+        <label className="field">
+          Disk (GiB, grow only)
+          <input type="number" min={vm.diskGiB} value={diskGiB} onChange={(e) => setDiskGiB(e.target.valueAsNumber)} />
+        </label>
+        <label className="field">
+          Resolution
+          <select value={resolution} onChange={(e) => setResolution(e.target.value)}>
+            {options.map((r) => (
+              <option key={r} value={r}>
+                {r.replace('x', ' × ')}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          ISO path
+          <input type="text" value={isoPath} onChange={(e) => setIsoPath(e.target.value)} spellCheck={false} />
+        </label>
+        <div className="actions">
+          <button type="submit" className="primary">
+            Save settings
+          </button>
+          {vm.isoPath && (
+            <button type="button" onClick={() => void save(true)}>
+              Eject ISO
+            </button>
+          )}
+        </div>
+        {message && (
+          <p role={message.ok ? 'status' : 'alert'} className={message.ok ? 'ok' : 'error'}>
+            {message.text}
+          </p>
+        )}
+      </fieldset>
+    </form>
+  );
+}

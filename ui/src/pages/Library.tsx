@@ -1,0 +1,109 @@
+import { useState } from 'react';
+import { api, inDesktopApp } from '../api/client';
+import type { Vm } from '../api/types';
+import { StateBadge } from '../components/StateBadge';
+import { displayForHere, gib, isActive, osNames, vmHref } from '../format';
+import { usePoll } from '../usePoll';
+
+export function Library() {
+  const { data: vms, error, reload } = usePoll(api.listVms, 2000);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<string | null>(null);
+
+  async function act(vm: Vm, what: 'start' | 'stop') {
+    setBusy(vm.name);
+    setActionError(null);
+    try {
+      if (what === 'start') await api.startVm(vm.name, displayForHere(inDesktopApp()), () => {});
+      else await api.stopVm(vm.name);
+    } catch (e) {
+      setActionError(`${vm.name}: ${(e as Error).message}`);
+    } finally {
+      setBusy(null);
+      await reload();
+    }
+  }
+
+  return (
+    <section aria-labelledby="library-title">
+      <div className="page-head">
+        <h1 id="library-title">Library</h1>
+        {vms && vms.length > 0 && (
+          <a className="button primary" href="#/new">
+            New VM
+          </a>
+        )}
+      </div>
+      {error && <p role="alert" className="error">{error}</p>}
+      {actionError && <p role="alert" className="error">{actionError}</p>}
+      {vms === null && !error && <p>Loading…</p>}
+      {vms && vms.length === 0 && (
+        <div className="empty">
+          <h2>No virtual machines yet</h2>
+          <p>Create one from an installer ISO: Windows 11, a Linux distribution, or anything else.</p>
+          <a className="button primary" href="#/new">
+            Create your first VM
+          </a>
+        </div>
+      )}
+      {vms && vms.length > 0 && (
+        <table className="vms">
+          <caption className="sr-only">Virtual machines</caption>
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">State</th>
+              <th scope="col">OS</th>
+              <th scope="col">vCPUs</th>
+              <th scope="col">Memory</th>
+              <th scope="col">Disk</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {vms.map((vm) => (
+              <tr key={vm.id}>
+                <th scope="row">
+                  <a href={vmHref(vm.name)}>{vm.name}</a>
+                </th>
+                <td>
+                  <StateBadge state={vm.state} label={`${vm.name} is ${vm.state}`} />
+                </td>
+                <td>
+                  {osNames[vm.os]} <span className="muted">{vm.arch}</span>
+                </td>
+                <td>{vm.cpus}</td>
+                <td>{gib(vm.memoryMiB)}</td>
+                <td>{vm.diskGiB} GiB</td>
+                <td className="row-actions">
+                  {isActive(vm.state) ? (
+                    <button
+                      type="button"
+                      aria-label={`Stop ${vm.name}`}
+                      disabled={busy === vm.name || vm.state !== 'running'}
+                      onClick={() => void act(vm, 'stop')}
+                    >
+                      Stop
+                    </button>
+                  ) : (
+                    <button
+                      type="button"
+                      className="primary"
+                      aria-label={`Start ${vm.name}`}
+                      disabled={busy === vm.name}
+                      onClick={() => void act(vm, 'start')}
+                    >
+                      Start
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

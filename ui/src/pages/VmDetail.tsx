@@ -1,0 +1,195 @@
+import { useEffect, useState } from 'react';
+import { api, followVm, inDesktopApp } from '../api/client';
+import type { Command, Vm, VmState } from '../api/types';
+import { CommandView } from '../components/CommandView';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { Console } from '../components/Console';
+import { GuestFacts } from '../components/GuestFacts';
+import { Logs } from '../components/Logs';
+import { StateBadge } from '../components/StateBadge';
+import { VmSettings } from '../components/VmSettings';
+import { displayForHere, gib, isActive, osNames } from '../format';
+
+type Tab = 'console' | 'logs' | 'settings' | 'command';
+const tabNames: Record<Tab, string> = { console: 'Console', logs: 'Logs', settings: 'Settings', command: 'Command' };
+type Confirm = 'reset' | 'delete' | null;
+
+export function VmDetail({ name }: { name: string }) {
+  const [vm, setVm] = useState<Vm | null>(null);
+  const [state, setState] = useState<VmState>('stopped');
+  const [display, setDisplay] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [tab, setTab] = useState<Tab>('console');
+  const [confirm, setConfirm] = useState<Confirm>(null);
+  const [command, setCommand] = useState<Command | null>(null);
+
+  useEffect(() => {
+    api
+      .showVm(name)
+      .then((v) => {
+        setVm(v);
+        setState(v.state);
+        setDisplay(v.status.display);
+      })
+      .catch((e: Error) => setError(e.message));
+    // State changes arrive as server-sent events.
+    const abort = new AbortController();
+    const follow = () =>
+      followVm(
+        name,
+        null,
+        {
+          state: (s) => {
+            setState(s.state);
+            setDisplay(s.display);
+          },
+          gone: () => setError(`VM '${name}' is gone`),
+        },
+        abort.signal,
+      ).catch(() => {
+        if (!abort.signal.aborted) setTimeout(follow, 2000);
+      });
+    void follow();
+    return () => abort.abort();
+  }, [name]);
+
+  useEffect(() => {
+    if (tab === 'command') api.vmCommand(name).then(setCommand, (e: Error) => setError(e.message));
+  }, [tab, name, vm]);
+
+  async function run(label: string, action: () => Promise<unknown>) {
+    setBusy(label);
+    setError(null);
+    setNotice(null);
+    try {
+      await action();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  if (!vm) return error ? <p role="alert" className="error">{error}</p> : <p>Loading…</p>;
+  const active = isActive(state);
+  const running = state === 'running';
+  const desktop = inDesktopApp();
+
+  return (
+    <section aria-labelledby="vm-title" className="detail">
+      <div className="page-head">
+        <h1 id="vm-title">{vm.name}</h1>
+        <StateBadge state={state} />
+      </div>
+      <p className="muted">
+        {osNames[vm.os]} · {vm.arch} · {vm.cpus} vCPUs · {gib(vm.memoryMiB)} · {vm.diskGiB} GiB disk ·{' '}
+        {vm.display.width} × {vm.display.height}
+        {vm.tpm.enabled ? ' · TPM 2.0' : ''}
+        {vm.firmware.secureBoot ? ' · Secure Boot' : ''}
+      </p>
+      {vm.lastExit && !active && (
+        <p className="muted">
+          Last exit: {vm.lastExit.kind}
+          {vm.lastExit.reason ? ` (${vm.lastExit.reason})` : ''}
+        </p>
+      )}
+      <div className="actions" role="group" aria-label="VM actions">
+        <button
+          type="button"
+          className="primary"
+          disabled={active || busy !== null}
+          onClick={() =>
+            void run('start', async () => {
+              await api.startVm(vm.name, displayForHere(desktop), (s) => setNotice(s));
+              setNotice(null);
+            })
+          }
+        >
+          {busy === 'start' ? 'Starting…' : 'Start'}
+        </button>
+        <button type="button" disabled={!running || busy !== null} onClick={() => void run('stop', () => api.stopVm(vm.name))}>
+          {busy === 'stop' ? 'Stopping…' : 'Stop'}
+        </button>
+        <button type="button" disabled={!active || busy !== null} onClick={() => void run('kill', () => api.killVm(vm.name))}>
+          Force stop
+        </button>
+        <button type="button" disabled={active || busy !== null} onClick={() => setConfirm('reset')}>
+          Reset NVRAM…
+        </button>
+        <button type="button" className="danger" disabled={active || busy !== null} onClick={() => setConfirm('delete')}>
+          Move to Trash…
+        </button>
+      </div>
+      {notice && busy && <p role="status">{notice}</p>}
+      {notice && !busy && !error && <p className="ok">{notice}</p>}
+      {error && <p role="alert" className="error">{error}</p>}
+      {running && <GuestFacts vm={vm.name} />}
+
+      <div role="tablist" aria-label="VM views" className="tabs">
+        {(Object.keys(tabNames) as Tab[]).map((t) => (
+          <button
+            key={t}
+            id={`tab-${t}`}
+            role="tab"
+            type="button"
+            aria-selected={tab === t}
+            aria-controls={`panel-${t}`}
+            onClick={() => setTab(t)}
+          >
+            {tabNames[t]}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="panel">
+        {tab === 'console' &&
+          (running && display === 'vnc' && !desktop ? (
+            <Console vm={vm.name} />
+          ) : running ? (
+            <p className="muted">
+              {display === 'window'
+                ? 'The screen is in QEMU’s own window on this desktop.'
+                : 'This VM runs without a shared screen.'}
+            </p>
+          ) : (
+            <p className="muted">Start the VM to see its screen here.</p>
+          ))}
+        {tab === 'logs' && <Logs vm={vm.name} />}
+        {tab === 'settings' && <VmSettings key={vm.id + String(active)} vm={vm} running={active} onSaved={setVm} />}
+        {tab === 'command' && (command ? <CommandView command={command} /> : <p>Loading…</p>)}
+      </div>
+
+      {confirm === 'reset' && (
+        <ConfirmDialog
+          title={`Reset the NVRAM of ${vm.name}?`}
+          message="The UEFI variables (boot entries, Secure Boot keys) go back to the firmware's template. The disk is not touched."
+          confirmLabel="Reset NVRAM"
+          onCancel={() => setConfirm(null)}
+          onConfirm={() => {
+            setConfirm(null);
+            void run('reset', async () => {
+              await api.resetNvram(vm.name);
+              setNotice('The NVRAM was reset.');
+            });
+          }}
+        />
+      )}
+      {confirm === 'delete' && (
+        <ConfirmDialog
+          title={`Move ${vm.name} to the Trash?`}
+          message="The VM's bundle (disk, NVRAM, TPM state, logs) goes to the Trash, where you can still restore it."
+          confirmLabel="Move to Trash"
+          onCancel={() => setConfirm(null)}
+          onConfirm={() => {
+            setConfirm(null);
+            void run('delete', async () => {
+              await api.deleteVm(vm.name);
+              location.hash = '#/';
+            });
+          }}
+        />
+      )}
+    </section>
+  );
+}

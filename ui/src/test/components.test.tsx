@@ -1,0 +1,105 @@
+// Components against a fake transport that answers with the recorded
+// fixtures (the C dispatcher's real answers).
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setFetch } from '../api/client';
+import type { Command } from '../api/types';
+import { CommandView, shellQuote } from '../components/CommandView';
+import { Library } from '../pages/Library';
+import { Wizard } from '../pages/Wizard';
+
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(path.resolve(__dirname, `../../../tests/fixtures/api/${name}.json`), 'utf8'));
+
+function serve(answers: Record<string, (body: Record<string, unknown>) => unknown>) {
+  const calls: { op: string; body: Record<string, unknown> }[] = [];
+  setFetch(async (url, init) => {
+    const op = String(url).replace('/api/', '');
+    const body = init?.body ? JSON.parse(String(init.body)) : {};
+    calls.push({ op, body });
+    const answer = answers[op];
+    if (!answer) return new Response('{"error":{"code":"notFound","message":"no such op"}}', { status: 404 });
+    return new Response(JSON.stringify(answer(body)), { status: 200 });
+  });
+  return calls;
+}
+
+afterEach(() => {
+  cleanup();
+  setFetch((...a) => fetch(...a));
+});
+
+describe('Library', () => {
+  it('leads an empty library to the wizard', async () => {
+    serve({ listVms: () => [] });
+    render(<Library />);
+    expect(await screen.findByRole('heading', { name: 'No virtual machines yet' })).toBeTruthy();
+    const link = screen.getByRole('link', { name: 'Create your first VM' });
+    expect(link.getAttribute('href')).toBe('#/new');
+  });
+
+  it('lists each VM with state, OS, vCPUs, memory, disk and a start button', async () => {
+    const calls = serve({ listVms: () => fixture('listVms'), startVm: () => fixture('vmStatus') });
+    render(<Library />);
+    const row = await screen.findByRole('row', { name: /fixture/ });
+    expect(within(row).getByText('Linux')).toBeTruthy();
+    expect(within(row).getByText('1 GiB')).toBeTruthy();
+    expect(within(row).getByText('2 GiB')).toBeTruthy();
+    expect(within(row).getByRole('status', { name: 'fixture is stopped' })).toBeTruthy();
+    fireEvent.click(within(row).getByRole('button', { name: 'Start fixture' }));
+    await screen.findByRole('row', { name: /fixture/ });
+    await new Promise((r) => setTimeout(r, 50));
+    const start = calls.find((c) => c.op === 'startVm');
+    expect(start?.body).toEqual({ vm: 'fixture', display: 'vnc' });
+  });
+});
+
+describe('Wizard', () => {
+  it('checks the ISO with the server as it is typed and blocks Next until it is valid', async () => {
+    serve({
+      hostInfo: () => fixture('hostInfo'),
+      presets: () => fixture('presets'),
+      validateIso: (b) =>
+        b.path === '/good.iso'
+          ? { path: '/good.iso', valid: true, message: null }
+          : { ...fixture('validateIso'), path: b.path },
+    });
+    render(<Wizard />);
+    fireEvent.click(await screen.findByRole('radio', { name: /Linux/ }));
+    fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    const box = screen.getByRole('textbox', { name: 'ISO path' });
+    fireEvent.change(box, { target: { value: '/etc/hostname' } });
+    expect(await screen.findByText(/is not an ISO image/)).toBeTruthy();
+    expect((screen.getByRole('button', { name: 'Next' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(box, { target: { value: '/good.iso' } });
+    expect(await screen.findByText('A bootable installer image.')).toBeTruthy();
+    expect((screen.getByRole('button', { name: 'Next' }) as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('asks for the licence only for Windows 11', async () => {
+    serve({ hostInfo: () => fixture('hostInfo'), presets: () => fixture('presets') });
+    render(<Wizard />);
+    await screen.findByRole('radio', { name: /Windows 11/ });
+    const steps = () => screen.getByRole('list', { name: 'Steps' }).textContent;
+    expect(steps()).toContain('Licence');
+    fireEvent.click(screen.getByRole('radio', { name: /Linux/ }));
+    expect(steps()).not.toContain('Licence');
+  });
+});
+
+describe('CommandView', () => {
+  it('shows each flag group with its reason and what was dropped', () => {
+    const cmd = fixture('vmCommand') as Command;
+    render(<CommandView command={cmd} />);
+    expect(screen.getByText(cmd.groups[1].reason)).toBeTruthy();
+    expect(screen.getByText(cmd.dropped[0].what)).toBeTruthy();
+    expect(screen.getByText(/Accelerator:/).textContent).toContain(cmd.accel);
+  });
+
+  it('quotes arguments for a shell', () => {
+    expect(shellQuote('-m')).toBe('-m');
+    expect(shellQuote("guest=it's mine")).toBe(`'guest=it'\\''s mine'`);
+  });
+});
