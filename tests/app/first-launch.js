@@ -18,5 +18,8 @@ out.create = await callStream('createVm', {
 out.event = await firstEvent(VM);
 out.start = await callStream('startVm', { vm: VM, display: 'none' });
 out.status = await call('vmStatus', { vm: VM });
-await wait(300); // the library repaints with the VM before the screenshot
+// The library shows the VM (it polls) before the screenshot.
+for (let i = 0; i < 100 && !document.querySelector('table.vms')?.innerText.includes(VM); i++)
+  await wait(100);
+out.shown = document.querySelector('table.vms')?.innerText.includes(VM) || false;
 return out;

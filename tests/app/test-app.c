@@ -218,6 +218,7 @@ static void test_first_launch(void)
                   "running");
   g_assert_cmpstr(json_object_get_string_member(member(member(o, "status"), "body"), "state"), ==,
                   "running");
+  g_assert_true(json_object_get_boolean_member(o, "shown"));
   assert_png(shot);
 
   /* The window is closed and the app gone: the VM's monitor still owns it. */
