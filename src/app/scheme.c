@@ -308,6 +308,7 @@ typedef struct {
 static gboolean events_pipe_free(gpointer data)
 {
   EventsPipe *p = data;
+  g_debug("the page let go of an event stream");
   bvm_events_free(p->events);
   bvm_stream_free(p->stream);
   g_free(p);
@@ -344,6 +345,21 @@ static void handle_events(BvmScheme *s, WebKitURISchemeRequest *request, GHashTa
 
 /* Dispatch ---------------------------------------------------------------- */
 
+/* The error code that goes with a refusal's HTTP status, as serve answers. */
+static int refusal_code(guint status)
+{
+  switch (status) {
+  case 403:
+    return BVM_ERROR_PERMISSION;
+  case 404:
+    return BVM_ERROR_NOT_FOUND;
+  case 405:
+    return BVM_ERROR_USAGE;
+  default:
+    return BVM_ERROR_INVALID_ARGUMENT;
+  }
+}
+
 static void handle_request(WebKitURISchemeRequest *request, gpointer data)
 {
   BvmScheme *s = data;
@@ -356,8 +372,7 @@ static void handle_request(WebKitURISchemeRequest *request, gpointer data)
           webkit_uri_scheme_request_get_uri(request), route.kind);
   switch (route.kind) {
   case BVM_ROUTE_REFUSED:
-    reply_error(request, route.status,
-                route.status == 403 ? BVM_ERROR_PERMISSION : BVM_ERROR_INVALID_ARGUMENT, route.why);
+    reply_error(request, route.status, refusal_code(route.status), route.why);
     break;
   case BVM_ROUTE_FILE:
     handle_file(s, request, route.name);

@@ -103,6 +103,7 @@ static void run_app(AppRun *out_run, const char *script_name, const char *screen
   else
     g_subprocess_launcher_unsetenv(l, "BRIDGEVM_APP_SCREENSHOT");
   g_subprocess_launcher_setenv(l, "NO_AT_BRIDGE", "1", TRUE);
+  g_subprocess_launcher_setenv(l, "G_MESSAGES_DEBUG", "bridgevm", TRUE);
   g_subprocess_launcher_setenv(l, "GTK_A11Y", "none", TRUE);
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
   g_ptr_array_add(argv, "timeout");
@@ -208,6 +209,8 @@ static void test_first_launch(void)
   const char *text = json_object_get_string_member(event, "text");
   assert_contains(text, "event: state\ndata: {");
   assert_contains(text, "\"state\":\"stopped\"");
+  /* ...and when the page lets go of the stream, its poller goes too. */
+  assert_contains(run.err, "the page let go of an event stream");
 
   /* startVm streamed to its result: running. */
   JsonArray *start = json_object_get_array_member(member(o, "start"), "lines");
