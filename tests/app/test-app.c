@@ -210,7 +210,7 @@ static void test_first_launch(void)
   assert_contains(text, "event: state\ndata: {");
   assert_contains(text, "\"state\":\"stopped\"");
   /* ...and when the page lets go of the stream, its poller goes too. */
-  assert_contains(run.err, "the page let go of an event stream");
+  assert_contains(run.out, "the page let go of an event stream"); /* g_debug: stdout */
 
   /* startVm streamed to its result: running. */
   JsonArray *start = json_object_get_array_member(member(o, "start"), "lines");
