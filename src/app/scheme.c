@@ -384,10 +384,11 @@ static void handle_request(WebKitURISchemeRequest *request, gpointer data)
     handle_events(s, request, route.query);
     break;
   case BVM_ROUTE_NATIVE:
-    if (s->native_func != NULL)
-      s->native_func(route.name, g_object_ref(request), s->native_data);
-    else
+    if (s->native_func == NULL ||
+        !s->native_func(route.name, g_object_ref(request), s->native_data)) {
       reply_error(request, 404, BVM_ERROR_NOT_FOUND, "no such native helper");
+      g_object_unref(request);
+    }
     break;
   }
 }

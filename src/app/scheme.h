@@ -12,9 +12,10 @@ G_BEGIN_DECLS
 typedef struct BvmScheme BvmScheme;
 
 /* A native helper (e.g. chooseIso): answer @request later with
- * bvm_scheme_reply_json; @request is the handler's to keep. */
-typedef void (*BvmSchemeNativeFunc)(const char *op, WebKitURISchemeRequest *request,
-                                    gpointer user_data);
+ * bvm_scheme_reply_json and unref it; FALSE (without touching @request)
+ * when there is no helper @op, which the scheme answers with a 404. */
+typedef gboolean (*BvmSchemeNativeFunc)(const char *op, WebKitURISchemeRequest *request,
+                                        gpointer user_data);
 
 /* @ui_dir: serve the UI from this directory instead of the embedded one
  * (development), or NULL. */

@@ -112,17 +112,13 @@ static void choose_iso(BvmApp *app, WebKitURISchemeRequest *request)
 }
 #endif
 
-static void on_native(const char *op, WebKitURISchemeRequest *request, gpointer data)
+static gboolean on_native(const char *op, WebKitURISchemeRequest *request, gpointer data)
 {
   BvmApp *app = data;
-  if (g_strcmp0(op, "chooseIso") == 0) {
-    choose_iso(app, request);
-    return;
-  }
-  g_autoptr(GError) error =
-      g_error_new(G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no native helper '%s'", op);
-  webkit_uri_scheme_request_finish_error(request, error);
-  g_object_unref(request);
+  if (g_strcmp0(op, "chooseIso") != 0)
+    return FALSE;
+  choose_iso(app, request);
+  return TRUE;
 }
 
 /* The test hook ----------------------------------------------------------------- */

@@ -243,6 +243,8 @@ static void test_relaunch_and_kill(void)
   g_assert_cmpint(json_object_get_int_member(member(o, "kill"), "status"), ==, 200);
   g_assert_cmpstr(json_object_get_string_member(member(member(o, "status"), "body"), "state"), !=,
                   "running");
+  g_assert_cmpint(json_object_get_int_member(o, "nativeUnknown"), ==, 404);
+  g_assert_cmpstr(json_object_get_string_member(o, "chooseIso"), ==, "pending");
   /* The notifier saw it go. */
   assert_contains(run.out, "BVM-NOTIFY");
   assert_contains(run.out, VM " stopped");
