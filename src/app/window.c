@@ -192,10 +192,20 @@ static void on_load_changed(WebKitWebView *view, WebKitLoadEvent event, gpointer
 
 /* The window ----------------------------------------------------------------------- */
 
+/* A crashed page is reloaded, a few times: a page that crashes on load
+ * must not spin. */
+#define RELOADS_MAX 3
+
 static gboolean on_web_process_gone(WebKitWebView *view, WebKitWebProcessTerminationReason reason,
                                     gpointer data)
 {
+  guint reloads = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(view), "bvm-reloads"));
+  if (reason == WEBKIT_WEB_PROCESS_TERMINATED_BY_API || reloads >= RELOADS_MAX) {
+    g_warning("the page's process ended (reason %d); not reloading it again", reason);
+    return FALSE;
+  }
   g_warning("the page's process ended (reason %d): reloading", reason);
+  g_object_set_data(G_OBJECT(view), "bvm-reloads", GUINT_TO_POINTER(reloads + 1));
   webkit_web_view_reload(view);
   return FALSE;
 }

@@ -6,6 +6,17 @@ out.empty = await call('listVms');
 out.unknown = await call('noSuchOperation');
 out.getApi = (await fetch('/api/listVms')).status;
 
+// No remote content: the page's Content-Security-Policy blocks it.
+const violations = [];
+document.addEventListener('securitypolicyviolation', (e) => violations.push(e.blockedURI));
+out.remoteFetch = await fetch('https://example.com/x.json').then(() => 'loaded', () => 'blocked');
+const img = document.createElement('img');
+img.src = 'https://example.com/x.png';
+document.body.append(img);
+await wait(200);
+img.remove();
+out.violations = violations;
+
 // Navigation away from the app is refused; the page stays.
 location.href = 'https://example.com/';
 window.open('https://example.org/');

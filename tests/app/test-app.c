@@ -184,6 +184,13 @@ static void test_first_launch(void)
                   ==, "notFound");
   g_assert_cmpint(json_object_get_int_member(o, "getApi"), ==, 405);
 
+  /* No remote content: fetch and images from the web break the CSP. */
+  g_assert_cmpstr(json_object_get_string_member(o, "remoteFetch"), ==, "blocked");
+  JsonArray *violations = json_object_get_array_member(o, "violations");
+  g_assert_cmpuint(json_array_get_length(violations), ==, 2);
+  g_assert_cmpstr(json_array_get_string_element(violations, 0), ==, "https://example.com/x.json");
+  g_assert_cmpstr(json_array_get_string_element(violations, 1), ==, "https://example.com/x.png");
+
   /* Navigation outside the app: refused, the page stays. The hook's script
    * counts as a user gesture, so the link is handed to the browser (which
    * the hook only reports: BVM-EXTERNAL); window.open makes no window. */
