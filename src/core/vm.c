@@ -56,6 +56,40 @@ static gboolean read_status_line(int fd, guint timeout_ms, char **out_line, GErr
   return TRUE;
 }
 
+static void on_monitor_ended(GObject *source, GAsyncResult *res, gpointer data)
+{
+  (void)g_subprocess_wait_finish(G_SUBPROCESS(source), res, NULL);
+  *(gboolean *)data = TRUE;
+}
+
+static gboolean on_wait_timeout(gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A monitor that reported a failure is on its way out: wait (a bounded
+ * time) until it is gone, so a failed start leaves no process behind. */
+static void wait_monitor_gone(GSubprocess *child, guint timeout_ms)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new();
+  g_main_context_push_thread_default(ctx);
+  /* heap: a late callback after a timeout must not write to this stack */
+  gboolean *ended = g_new0(gboolean, 1);
+  gboolean timed_out = FALSE;
+  g_subprocess_wait_async(child, NULL, on_monitor_ended, ended);
+  GSource *timer = g_timeout_source_new(timeout_ms);
+  g_source_set_callback(timer, on_wait_timeout, &timed_out, NULL);
+  g_source_attach(timer, ctx);
+  while (!*ended && !timed_out)
+    g_main_context_iteration(ctx, TRUE);
+  g_source_destroy(timer);
+  g_source_unref(timer);
+  g_main_context_pop_thread_default(ctx);
+  if (*ended)
+    g_free(ended);
+}
+
 gboolean bvm_vm_start(const char *monitor_binary, BvmConfig *config, const BvmPaths *paths,
                       const BvmStartOptions *opts, int *out_pid, GError **error)
 {
@@ -123,10 +157,12 @@ gboolean bvm_vm_start(const char *monitor_binary, BvmConfig *config, const BvmPa
     if (code < 0 || code >= BVM_ERROR_N_CODES)
       code = BVM_ERROR_FAILED;
     g_set_error_literal(error, BVM_ERROR, (int)code, end && *end == ' ' ? end + 1 : line);
+    wait_monitor_gone(child, 5000);
     return FALSE;
   } else {
     g_set_error(error, BVM_ERROR, BVM_ERROR_FAILED, "the VM's monitor ended without a word: see %s",
                 paths->monitor_log);
+    wait_monitor_gone(child, 5000);
     return FALSE;
   }
   if (opts->wait_agent_seconds > 0)
