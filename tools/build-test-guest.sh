@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the BridgeVM UEFI test-guest ISOs from Debian packages (see tools/README.md).
 #
-#   tools/build-test-guest.sh [--out DIR] [plain|secureboot|all]...
+#   tools/build-test-guest.sh [--out DIR] [plain|secureboot|bench|all]...
 #
 # Prints the absolute path of each ISO on stdout, one per line; logs go to stderr.
 # Packages are fetched with `apt-get download` into the cache and unpacked with
@@ -30,20 +30,28 @@ SB_PKGS=(shim-signed grub-efi-amd64-signed)
 
 # Modules to load in the guest (dependencies are added from each module's
 # modinfo; modules built into the kernel are skipped).
+# ata_piix and e1000 are the IDE disk and NIC of QEMU's default machine (the
+# copy-paste command bench/guest compares against).
 GUEST_MODULES=(virtio_pci virtio_console virtio_net virtio_blk virtio_scsi sd_mod nvme
-    virtio_gpu button evdev efivarfs tpm_crb tpm_tis)
+    virtio_gpu button evdev efivarfs tpm_crb tpm_tis ata_piix e1000)
+
+# bench: fio, the packages it comes in and, found by walking their Depends,
+# the library packages it needs (only lib* and zlib1g are followed).
+BENCH_ROOT_PKG=fio
 
 log() { printf 'build-test-guest: %s\n' "$*" >&2; }
 die() { printf 'build-test-guest: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
     cat <<EOF
-Usage: $(basename "$0") [--out DIR] [plain|secureboot|all]...
+Usage: $(basename "$0") [--out DIR] [plain|secureboot|bench|all]...
 
 Builds UEFI x86_64 test-guest ISOs from Debian packages (cached):
   plain       GRUB (grub-mkrescue) + Debian kernel + busybox/qemu-ga initramfs
   secureboot  the same, booted through Debian's signed shim + signed GRUB (gcdx64)
-  all         both (default)
+  all         plain and secureboot (default)
+  bench       bridgevm-bench-tools.tar: Debian's fio with its libraries, for
+              bench/guest to hand to a running guest
 
 Options:
   --out DIR   where to write the ISOs (default: $CACHE)
@@ -54,7 +62,7 @@ files are cached in \$BRIDGEVM_TEST_GUEST_CACHE (default: .cache/test-guest in t
 EOF
 }
 
-want_plain=0 want_sb=0
+want_plain=0 want_sb=0 want_bench=0
 while [ $# -gt 0 ]; do
     case $1 in
         --out) [ $# -ge 2 ] || die "--out needs a directory"; OUT=$2; shift 2 ;;
@@ -63,10 +71,11 @@ while [ $# -gt 0 ]; do
         plain) want_plain=1; shift ;;
         secureboot) want_sb=1; shift ;;
         all) want_plain=1; want_sb=1; shift ;;
+        bench) want_bench=1; shift ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
 done
-[ $want_plain = 1 ] || [ $want_sb = 1 ] || { want_plain=1; want_sb=1; }
+[ $want_plain = 1 ] || [ $want_sb = 1 ] || [ $want_bench = 1 ] || { want_plain=1; want_sb=1; }
 
 host_arch=$(dpkg --print-architecture 2>/dev/null) || die "dpkg not found (this script needs a Debian/apt host)"
 [ "$host_arch" = amd64 ] || die "the test guests are built from amd64 packages on an amd64 host (this host is $host_arch)"
@@ -150,17 +159,28 @@ SB_KEY=$( { echo "secureboot $INITRD_KEY"; versions_of "${SB_PKGS[@]}"; } | sha)
 
 PLAIN_ISO=$OUT/bridgevm-test-plain.iso
 SB_ISO=$OUT/bridgevm-test-secureboot.iso
+BENCH_TAR=$OUT/bridgevm-bench-tools.tar
+# The bench image's packages are found by walking Depends, so its key is the
+# script plus apt's lists (the same fingerprint as the version memo).
+BENCH_KEY=$( { echo "bench $SCRIPT_HASH"; apt_fingerprint; } | sha)
 
 iso_fresh() { [ -s "$1" ] && [ "$(cat "$1.key" 2>/dev/null)" = "$2" ]; }
 
-need_plain=0 need_sb=0
+need_plain=0 need_sb=0 need_bench=0
 [ $want_plain = 1 ] && ! iso_fresh "$PLAIN_ISO" "$PLAIN_KEY" && need_plain=1
 [ $want_sb = 1 ] && ! iso_fresh "$SB_ISO" "$SB_KEY" && need_sb=1
+[ $want_bench = 1 ] && ! iso_fresh "$BENCH_TAR" "$BENCH_KEY" && need_bench=1
 
-if [ $need_plain = 0 ] && [ $need_sb = 0 ]; then
-    log "up to date (cache: $CACHE)"
+print_paths() {
     [ $want_plain = 1 ] && echo "$PLAIN_ISO"
     [ $want_sb = 1 ] && echo "$SB_ISO"
+    [ $want_bench = 1 ] && echo "$BENCH_TAR"
+    return 0
+}
+
+if [ $need_plain = 0 ] && [ $need_sb = 0 ] && [ $need_bench = 0 ]; then
+    log "up to date (cache: $CACHE)"
+    print_paths
     exit 0
 fi
 
@@ -187,6 +207,7 @@ ensure_tools() {
 tools=(apt-get:apt dpkg-deb:dpkg gzip:gzip sha256sum:coreutils)
 [ $need_plain = 1 ] && tools+=(grub-mkrescue:grub-common grub-mkimage:grub-common xorriso:xorriso mformat:mtools)
 [ $need_sb = 1 ] && tools+=(xorriso:xorriso mkfs.vfat:dosfstools mcopy:mtools mmd:mtools)
+[ $need_bench = 1 ] && tools+=(tar:tar)
 ensure_tools "${tools[@]}"
 
 # ---------------------------------------------------------------------------
@@ -226,9 +247,38 @@ fetch() {
     done
 }
 
+# The bench packages: fio and, breadth first, the lib* / zlib1g packages its
+# Depends name (first alternative, version and :any dropped). What fio really
+# loads is decided later by the dynamic loader; this only has to cover it.
+BENCH_PKGS=()
+bench_closure() {
+    local frontier=("$BENCH_ROOT_PKG") next p v d dep
+    declare -A seen=([$BENCH_ROOT_PKG]=1)
+    while [ ${#frontier[@]} -gt 0 ]; do
+        next=()
+        while read -r p v d; do
+            [ -n "$p" ] || continue
+            VER[$p]=$v
+            BENCH_PKGS+=("$p")
+            for dep in $(printf '%s\n' "$d" | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/:any//; s/[[:space:]]//g'); do
+                case $dep in lib*|zlib1g) ;; *) continue ;; esac
+                [ -n "${seen[$dep]:-}" ] && continue
+                seen[$dep]=1
+                next+=("$dep")
+            done
+        done < <(apt_candidates "${frontier[@]}")
+        frontier=("${next[@]+"${next[@]}"}")
+    done
+}
+
 FETCH_PKGS=("${BASE_REAL_PKGS[@]}")
 [ $need_plain = 1 ] && FETCH_PKGS+=("${PLAIN_PKGS[@]}")
 [ $need_sb = 1 ] && FETCH_PKGS+=("${SB_PKGS[@]}")
+if [ $need_bench = 1 ]; then
+    bench_closure
+    log "bench image: $BENCH_ROOT_PKG and the ${#BENCH_PKGS[@]} packages its Depends reach"
+    FETCH_PKGS+=("${BENCH_PKGS[@]}")
+fi
 fetch "${FETCH_PKGS[@]}"
 
 WORK=$(mktemp -d "$CACHE/work.XXXXXX")
@@ -661,9 +711,60 @@ build_secureboot() {
     rm -rf "$S" "$I"
 }
 
+# ---------------------------------------------------------------------------
+# bench: fio and exactly the shared libraries it loads (resolved by the
+# packaged dynamic loader against the unpacked packages, as for qemu-ga), in
+# a tar. It is not in the initramfs: fio's library closure (ceph, gluster,
+# ICU, ...) is ~85 MB, which would slow every boot under TCG. bench/guest
+# serves the tar over HTTP on the host and the guest fetches it through
+# QEMU's user networking (10.0.2.2 is the host), so no VM needs an extra device.
+#   /fio                   wrapper: runs bin/fio through the bundled loader
+#   /bin/fio  /lib/*.so*  /lib64/ld-linux-x86-64.so.2
+# ---------------------------------------------------------------------------
+build_bench() {
+    local R=$WORK/bench-root I=$WORK/bench-tree tmp=$BENCH_TAR.tmp.$$ p ldso libpath listing
+    local soname arrow path rest n=0
+    for p in "${BENCH_PKGS[@]}"; do unpack "$p" "$R"; done
+    [ -x "$R/usr/bin/fio" ] || die "$BENCH_ROOT_PKG did not provide /usr/bin/fio"
+    ldso=$R/lib/$MULTIARCH/ld-linux-x86-64.so.2
+    [ -x "$ldso" ] || die "libc6 did not provide lib/$MULTIARCH/ld-linux-x86-64.so.2"
+    # librados/librbd find libceph-common through a RUNPATH into ceph/;
+    # --library-path is searched before RUNPATH, so list that dir too.
+    libpath="$R/lib/$MULTIARCH:$R/usr/lib/$MULTIARCH:$R/usr/lib/$MULTIARCH/ceph"
+    listing=$("$ldso" --library-path "$libpath" --list "$R/usr/bin/fio") ||
+        die "cannot list the libraries of fio: $listing"
+    mkdir -p "$I/bin" "$I/lib" "$I/lib64"
+    cp "$R/usr/bin/fio" "$I/bin/fio"
+    while read -r soname arrow path rest; do
+        [ "$arrow" = "=>" ] || continue
+        case $soname in */*) continue ;; esac   # the loader itself, copied below
+        [ "$path" = "not" ] && die "fio needs $soname, which none of the bench packages provide"
+        case $path in
+            "$R"/*) ;;
+            *) die "fio's $soname resolved outside the unpacked packages ($path)" ;;
+        esac
+        cp -L "$path" "$I/lib/$soname"
+        n=$((n + 1))
+    done <<<"$listing"
+    cp -L "$ldso" "$I/lib64/ld-linux-x86-64.so.2"
+    cat >"$I/fio" <<'EOF'
+#!/bin/sh
+# fio from Debian, run through its own loader and libraries on this image.
+d=${0%/*}
+exec "$d/lib64/ld-linux-x86-64.so.2" --library-path "$d/lib" "$d/bin/fio" "$@"
+EOF
+    chmod 755 "$I/fio"
+    echo "fio ${VER[$BENCH_ROOT_PKG]} (Debian), $n libraries" >"$I/VERSION"
+    log "building $BENCH_TAR (fio ${VER[$BENCH_ROOT_PKG]}, $n libraries, $(du -sk "$I" | cut -f1) KiB)"
+    tar -C "$I" --owner=0 --group=0 --numeric-owner --sort=name -cf "$tmp" . || { rm -f "$tmp"; die "tar failed"; }
+    mv "$tmp" "$BENCH_TAR"
+    echo "$BENCH_KEY" >"$BENCH_TAR.key"
+    rm -rf "$R" "$I"
+}
+
 [ $need_plain = 1 ] && build_plain
 [ $need_sb = 1 ] && build_secureboot
+[ $need_bench = 1 ] && build_bench
 
-[ $want_plain = 1 ] && echo "$PLAIN_ISO"
-[ $want_sb = 1 ] && echo "$SB_ISO"
+print_paths
 exit 0
