@@ -285,20 +285,45 @@ async function main() {
   });
 }
 
-async function cleanup() {
-  await browser?.close().catch(() => {});
-  // whatever a failed case left running
-  try {
-    execFileSync(bvm, ['--library', library, 'kill', 'demo, one'], { env, stdio: 'ignore' });
-  } catch {
-    /* not running */
-  }
-  if (server) {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-  }
-  rmSync(root, { recursive: true, force: true });
+let cleaning = null;
+function cleanup() {
+  cleaning ??= (async () => {
+    await browser?.close().catch(() => {});
+    if (server && server.exitCode === null) {
+      const gone = new Promise((r) => server.once('exit', r));
+      server.kill('SIGTERM');
+      const t = setTimeout(() => server.kill('SIGKILL'), 3000);
+      await gone;
+      clearTimeout(t);
+    }
+    // Whatever a failed or interrupted case left running (the monitor owns
+    // a VM, not serve). A start still under way ends first: retry.
+    for (let i = 0; i < 20; i++) {
+      const st = (() => {
+        try {
+          return execFileSync(bvm, ['--library', library, 'status', 'demo, one'], { env, encoding: 'utf8' });
+        } catch {
+          return 'gone';
+        }
+      })();
+      if (/stopped|crashed|gone/.test(st)) break;
+      try {
+        execFileSync(bvm, ['--library', library, 'kill', 'demo, one'], { env, stdio: 'ignore' });
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    rmSync(root, { recursive: true, force: true });
+  })();
+  return cleaning;
 }
+
+// Interrupted (Ctrl-C, a test timeout's SIGTERM): clean up all the same.
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.once(sig, () => {
+    console.log(`# ${sig}: cleaning up`);
+    cleanup().finally(() => process.exit(1));
+  });
 
 try {
   await main();
