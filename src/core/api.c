@@ -519,6 +519,12 @@ static JsonNode *op_host_info(BvmApi *api, JsonObject *p, GError **error)
 {
   BvmHostInfo h;
   bvm_host_info_probe(&h);
+  if (h.kvm) {
+    /* /dev/kvm is not enough: the (cached) caps say whether QEMU ran a
+     * vCPU with it */
+    g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, NULL);
+    h.kvm = caps != NULL && bvm_host_caps_kvm_usable(caps, caps->qemu[h.arch]);
+  }
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "os");
