@@ -178,20 +178,10 @@ static gboolean send_progress(gpointer data)
 static void on_progress(const char *step, gpointer data)
 {
   Call *c = data;
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "progress");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "step");
-  json_builder_add_string_value(b, step);
-  json_builder_end_object(b);
-  json_builder_end_object(b);
-  g_autoptr(JsonNode) node = json_builder_get_root(b);
-  g_autofree char *text = json_to_string(node, FALSE);
   ProgressLine *p = g_new0(ProgressLine, 1);
   g_atomic_int_inc(&c->ref);
   p->call = c;
-  p->line = g_strconcat(text, "\n", NULL);
+  p->line = bvm_api_progress_line(step);
   g_idle_add(send_progress, p);
 }
 
@@ -205,15 +195,7 @@ static void call_thread(GTask *task, gpointer source, gpointer data, GCancellabl
 /* The last line of a streamed call: {"result": ...} or {"error": {...}}. */
 static void finish_stream(Call *c)
 {
-  g_autoptr(JsonNode) node = NULL;
-  if (c->result != NULL) {
-    node = json_node_init_object(json_node_alloc(), json_object_new());
-    json_object_set_member(json_node_get_object(node), "result", json_node_ref(c->result));
-  } else {
-    node = bvm_api_error_to_json(c->error);
-  }
-  g_autofree char *text = json_to_string(node, FALSE);
-  g_autofree char *line = g_strconcat(text, "\n", NULL);
+  g_autofree char *line = bvm_api_final_line(c->result, c->error);
   bvm_stream_write(c->stream, line);
   bvm_stream_finish(g_steal_pointer(&c->stream));
 }

@@ -35,6 +35,29 @@ static void report(const char *step, gpointer unused)
     progress_sink.func(step, progress_sink.data);
 }
 
+char *bvm_api_progress_line(const char *step)
+{
+  g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), json_object_new());
+  JsonObject *progress = json_object_new();
+  json_object_set_string_member(progress, "step", step);
+  json_object_set_object_member(json_node_get_object(node), "progress", progress);
+  g_autofree char *text = json_to_string(node, FALSE);
+  return g_strconcat(text, "\n", NULL);
+}
+
+char *bvm_api_final_line(JsonNode *result, const GError *error)
+{
+  g_autoptr(JsonNode) node = NULL;
+  if (result != NULL) {
+    node = json_node_init_object(json_node_alloc(), json_object_new());
+    json_object_set_member(json_node_get_object(node), "result", json_node_ref(result));
+  } else {
+    node = bvm_api_error_to_json(error);
+  }
+  g_autofree char *text = json_to_string(node, FALSE);
+  return g_strconcat(text, "\n", NULL);
+}
+
 BvmApi *bvm_api_new(const char *library, const char *monitor_binary)
 {
   BvmApi *api = g_new0(BvmApi, 1);

@@ -30,6 +30,12 @@ typedef void (*BvmApiProgressFunc)(const char *step, gpointer user_data);
 JsonNode *bvm_api_call_progress(BvmApi *api, const char *op, JsonNode *params,
                                 BvmApiProgressFunc progress, gpointer user_data, GError **error);
 
+/* The NDJSON lines of a streamed call (docs/api.md), each ending in '\n':
+ * {"progress": {"step": "..."}} for a step, then {"result": ...} or the
+ * error object once it has ended (@result NULL: @error). */
+char *bvm_api_progress_line(const char *step);
+char *bvm_api_final_line(JsonNode *result, const GError *error);
+
 /* {"error": {"code": "notFound", "message": "..."}} */
 JsonNode *bvm_api_error_to_json(const GError *error);
 

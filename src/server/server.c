@@ -202,22 +202,11 @@ static gboolean flush_progress(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Worker thread: one progress line, {"progress": {"step": "..."}}. */
+/* Worker thread: one progress line, sent from the main loop. */
 static void on_progress(const char *step, gpointer data)
 {
   Call *c = data;
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "progress");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "step");
-  json_builder_add_string_value(b, step);
-  json_builder_end_object(b);
-  json_builder_end_object(b);
-  g_autoptr(JsonNode) node = json_builder_get_root(b);
-  char *text = json_to_string(node, FALSE);
-  char *line = g_strconcat(text, "\n", NULL);
-  g_free(text);
+  char *line = bvm_api_progress_line(step);
   g_mutex_lock(&c->lock);
   g_ptr_array_add(c->pending, line);
   gboolean queue = !c->flush_queued;
@@ -240,17 +229,9 @@ static void call_thread(GTask *task, gpointer source, gpointer data, GCancellabl
 static void finish_stream(Call *c)
 {
   flush_progress(c);
-  g_autoptr(JsonNode) node = NULL;
-  if (c->result != NULL) {
-    node = json_node_init_object(json_node_alloc(), json_object_new());
-    json_object_set_member(json_node_get_object(node), "result", json_node_ref(c->result));
-  } else {
-    node = bvm_api_error_to_json(c->error);
-  }
-  g_autofree char *text = json_to_string(node, FALSE);
+  char *line = bvm_api_final_line(c->result, c->error);
   SoupMessageBody *body = soup_server_message_get_response_body(c->msg);
-  soup_message_body_append(body, SOUP_MEMORY_COPY, text, strlen(text));
-  soup_message_body_append(body, SOUP_MEMORY_STATIC, "\n", 1);
+  soup_message_body_append(body, SOUP_MEMORY_TAKE, line, strlen(line));
   soup_message_body_complete(body);
 }
 
