@@ -22,25 +22,18 @@ export const LastExitSchema = object({
   at: nullable(str),
 });
 
-export const StatusSchema = object({
+const statusShape = {
   state: oneOf(...vmStates),
   pid: nullable(num),
   monitorPid: nullable(num),
   uptimeSeconds: nullable(num),
   display: nullable(str),
   lastExit: nullable(LastExitSchema),
-});
+};
+export const StatusSchema = object(statusShape);
 
-export const VmStatusSchema = object({
-  state: oneOf(...vmStates),
-  pid: nullable(num),
-  monitorPid: nullable(num),
-  uptimeSeconds: nullable(num),
-  display: nullable(str),
-  lastExit: nullable(LastExitSchema),
-  name: str,
-  id: str,
-});
+/** vmStatus and the state events: the status with the VM's name and id. */
+export const VmStatusSchema = object({ ...statusShape, name: str, id: str });
 
 const configShape = {
   schemaVersion: num,
