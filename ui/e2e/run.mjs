@@ -185,6 +185,22 @@ async function main() {
       return { status: res.status, body: await res.text() };
     }, iso);
     expect(r.status === 403 && /License/.test(r.body), `server: ${r.status} ${r.body}`);
+    expect(!(await raw('POST', '/api/listVms', { Authorization: `Bearer ${token}` })).body.includes('"w"'), 'nothing made');
+  });
+
+  await test('Windows 11 with the licence accepted: TPM and Secure Boot in the command and the VM', async () => {
+    await byRole('checkbox', /accept Microsoft's licence terms/).check();
+    await byRole('button', 'Next').click();
+    await byRole('heading', 'The QEMU command, and why each flag is there').waitFor();
+    await page.getByText(/tpm-crb/).first().waitFor();
+    await page.getByText(/secure=on|OVMF_CODE_4M\.ms|secboot/).first().waitFor();
+    await byRole('button', 'Create VM').click();
+    await byRole('heading', 'Windows 11').waitFor({ timeout: 60000 });
+    await page.getByText(/Windows 11 · x86_64 · 2 vCPUs · 4 GiB · 64 GiB disk .*TPM 2\.0 · Secure Boot/).waitFor();
+    await shot('vm-windows');
+    await byRole('button', 'Move to Trash…').click();
+    await byRole('button', 'Move to Trash').click();
+    await byRole('heading', 'No virtual machines yet').waitFor();
   });
 
   await test('create a Linux VM through the wizard, with progress', async () => {
@@ -301,7 +317,11 @@ function cleanup() {
     for (let i = 0; i < 20; i++) {
       const st = (() => {
         try {
-          return execFileSync(bvm, ['--library', library, 'status', 'demo, one'], { env, encoding: 'utf8' });
+          return execFileSync(bvm, ['--library', library, 'status', 'demo, one'], {
+            env,
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'ignore'],
+          });
         } catch {
           return 'gone';
         }
