@@ -44,6 +44,9 @@ export function VmDetail({ name }: { name: string }) {
           state: (s) => {
             setState(s.state);
             setDisplay(s.display);
+            // the record changes when a run ends (lastExit)
+            if (s.state === 'stopped' || s.state === 'crashed')
+              api.showVm(name).then(setVm, () => {});
           },
           gone: () => setError(`VM '${name}' is gone`),
         },
