@@ -1,9 +1,9 @@
 /* bridgevm-app under Xvfb, as a person would use it: launch on a temp
  * library, create and start a real VM (the test guest, TCG) through the
  * page's own fetch() calls, close the window (the VM keeps running),
- * launch again (the VM shows), kill it from the app (a notification), and
- * leave no QEMU behind. The app runs each step's script through its test
- * hook (BRIDGEVM_APP_TEST_SCRIPT) and prints the result. */
+ * launch again (the VM shows), kill it from the app (a notification), see
+ * a crash under the app (a notification), and leave no QEMU behind. The app runs each step's script
+ * through its test hook (BRIDGEVM_APP_TEST_SCRIPT) and prints the result. */
 #include "cli-harness.h"
 
 #include <gio/gio.h>
@@ -81,8 +81,10 @@ static const char *report_line(const char *out, const char *tag, char **out_owne
 }
 
 /* Launch the app with @script_name (tests/app) under a fresh X server, wait
- * for it to close its window and exit. */
-static void run_app(AppRun *out_run, const char *script_name, const char *screenshot)
+ * for it to close its window and exit. @on_loaded (optional) runs once the
+ * app reports its page loaded (BVM-LOADED), while the script goes on. */
+static void run_app_hooked(AppRun *out_run, const char *script_name, const char *screenshot,
+                           void (*on_loaded)(void))
 {
   const char *src = g_getenv("BVM_SOURCE_ROOT");
   g_autofree char *common_path = g_build_filename(src, "tests", "app", "common.js", NULL);
@@ -95,8 +97,11 @@ static void run_app(AppRun *out_run, const char *script_name, const char *screen
   g_autofree char *script_file = g_build_filename(root, script_name, NULL);
   g_assert_true(g_file_set_contents(script_file, script, -1, NULL));
 
-  g_autoptr(GSubprocessLauncher) l =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *err_file = g_build_filename(root, "app-stderr.txt", NULL);
+  g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | (on_loaded ? 0 : G_SUBPROCESS_FLAGS_STDERR_PIPE));
+  if (on_loaded != NULL)
+    g_subprocess_launcher_set_stderr_file_path(l, err_file);
   g_subprocess_launcher_setenv(l, "BRIDGEVM_APP_TEST_SCRIPT", script_file, TRUE);
   if (screenshot != NULL)
     g_subprocess_launcher_setenv(l, "BRIDGEVM_APP_SCREENSHOT", screenshot, TRUE);
@@ -123,8 +128,28 @@ static void run_app(AppRun *out_run, const char *script_name, const char *screen
   g_autoptr(GSubprocess) p =
       g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, &error);
   g_assert_no_error(error);
-  g_assert_true(g_subprocess_communicate_utf8(p, NULL, NULL, &out_run->out, &out_run->err, &error));
-  g_assert_no_error(error);
+  if (on_loaded == NULL) {
+    g_assert_true(
+        g_subprocess_communicate_utf8(p, NULL, NULL, &out_run->out, &out_run->err, &error));
+    g_assert_no_error(error);
+  } else {
+    /* line by line, to catch the moment the page is up */
+    g_autoptr(GDataInputStream) in = g_data_input_stream_new(g_subprocess_get_stdout_pipe(p));
+    GString *all = g_string_new(NULL);
+    gboolean fired = FALSE;
+    char *line;
+    while ((line = g_data_input_stream_read_line_utf8(in, NULL, NULL, NULL)) != NULL) {
+      g_string_append_printf(all, "%s\n", line);
+      if (!fired && g_str_has_prefix(line, "BVM-LOADED ")) {
+        fired = TRUE;
+        on_loaded();
+      }
+      g_free(line);
+    }
+    g_assert_true(g_subprocess_wait(p, NULL, &error));
+    out_run->out = g_string_free(all, FALSE);
+    (void)g_file_get_contents(err_file, &out_run->err, NULL, NULL);
+  }
   out_run->status = g_subprocess_get_exit_status(p);
   g_test_message("%s: exit %d\n%s%s", script_name, out_run->status, out_run->out, out_run->err);
   g_autofree char *json = NULL;
@@ -134,6 +159,11 @@ static void run_app(AppRun *out_run, const char *script_name, const char *screen
   g_autoptr(JsonParser) parser = json_parser_new();
   g_assert_true(json_parser_load_from_data(parser, json, -1, NULL));
   out_run->result = json_node_copy(json_parser_get_root(parser));
+}
+
+static void run_app(AppRun *out_run, const char *script_name, const char *screenshot)
+{
+  run_app_hooked(out_run, script_name, screenshot, NULL);
 }
 
 static JsonObject *member(JsonObject *o, const char *name)
@@ -261,6 +291,51 @@ static void test_relaunch_and_kill(void)
   g_assert_null(left);
 }
 
+static int qemu_pid;
+
+/* A few of the notifier's 2 s rounds after the page is up, QEMU dies. */
+static gpointer kill_qemu_later(gpointer unused)
+{
+  g_usleep(5 * G_USEC_PER_SEC);
+  kill(qemu_pid, SIGKILL);
+  return NULL;
+}
+
+static void on_loaded_kill_qemu(void)
+{
+  g_thread_unref(g_thread_new("kill-qemu", kill_qemu_later, NULL));
+}
+
+/* QEMU killed under the app: the VM shows crashed and the notifier says so,
+ * with the reason from lastExit. */
+static void test_crash_notifies(void)
+{
+  const char *start[] = {"start", VM, "--display", "none", NULL};
+  g_auto(BvmRun) st = {0};
+  harness_run(&st, library, start);
+  g_assert_cmpint(st.status, ==, 0);
+  g_auto(BvmRun) r = {0};
+  const char *status[] = {"status", VM, "--json", NULL};
+  harness_run(&r, library, status);
+  g_autoptr(JsonParser) jp = json_parser_new();
+  g_assert_true(json_parser_load_from_data(jp, r.out, -1, NULL));
+  qemu_pid = (int)json_object_get_int_member(json_node_get_object(json_parser_get_root(jp)), "pid");
+  g_assert_cmpint(qemu_pid, >, 1);
+
+  g_auto(AppRun) run = {0};
+  run_app_hooked(&run, "crash.js", NULL, on_loaded_kill_qemu);
+  g_assert_cmpint(run.status, ==, 0);
+  JsonObject *o = json_node_get_object(run.result);
+  g_assert_cmpstr(json_object_get_string_member(o, "before"), ==, "running");
+  g_assert_cmpstr(json_object_get_string_member(o, "after"), ==, "crashed");
+  assert_contains(run.out, "BVM-NOTIFY");
+  assert_contains(run.out, VM " crashed");
+  assert_contains(run.out, "signal 9");
+  g_assert_cmpstr(cli_state(), ==, "crashed");
+  g_autofree char *left = harness_process_mentioning(library);
+  g_assert_null(left);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -291,6 +366,7 @@ int main(int argc, char **argv)
   /* In order: each step starts from where the last one left the library. */
   g_test_add_func("/app/first-launch-creates-and-starts", test_first_launch);
   g_test_add_func("/app/relaunch-shows-running-vm-then-kill-notifies", test_relaunch_and_kill);
+  g_test_add_func("/app/crash-notifies", test_crash_notifies);
   int status = g_test_run();
 
   /* Whatever failed: no VM left running. */
