@@ -115,6 +115,11 @@ static void run_app_hooked(AppRun *out_run, const char *script_name, const char 
   g_ptr_array_add(argv, "240");
   g_ptr_array_add(argv, "xvfb-run");
   g_ptr_array_add(argv, "-a");
+  /* -a takes the first free display from -n on: start from one of our own,
+   * so two runs at once do not race for the same number */
+  g_autofree char *servernum = g_strdup_printf("%d", 100 + (int)(getpid() % 800));
+  g_ptr_array_add(argv, "-n");
+  g_ptr_array_add(argv, servernum);
   g_ptr_array_add(argv, "-s");
   g_ptr_array_add(argv, "-screen 0 1280x800x24");
   g_autofree char *dbus = g_find_program_in_path("dbus-run-session");
