@@ -392,7 +392,8 @@ static void record_exit(Monitor *m, gboolean ran)
     reason = g_strdup_printf("QEMU killed by signal %d", sig);
   } else if (status != 0) {
     kind = BVM_EXIT_KIND_CRASH;
-    reason = g_strdup_printf("QEMU exited with status %d: %s", status, last ? last : "");
+    reason = g_strdup_printf("QEMU exited with status %d%s%s", status, last && *last ? ": " : "",
+                             last ? last : "");
   } else if (m->shutdown_guest) {
     kind = BVM_EXIT_KIND_GUEST;
     reason = g_strdup("guest powered off");
@@ -486,6 +487,9 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
    * `bridgevm start` must not reach the VM. */
   (void)setsid();
   signal(SIGPIPE, SIG_IGN);
+  /* What the VM's processes create (QEMU's serial.log, swtpm's state and
+   * sockets) is this user's alone, whatever the caller's umask. */
+  umask(0077);
 
   m->config = bvm_config_load(bundle_dir, &error);
   if (m->config == NULL) {

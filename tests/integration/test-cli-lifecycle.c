@@ -77,6 +77,13 @@ static void test_failure_paths(void)
     g_usleep(100 * 1000);
   }
   assert_contains(mlog, "pressed Enter for the installer's boot prompt");
+  /* what QEMU creates in the bundle is private too, whatever our umask */
+  {
+    g_autofree char *serial_log = g_build_filename(bundle, "logs", "serial.log", NULL);
+    GStatBuf sb;
+    g_assert_cmpint(g_stat(serial_log, &sb), ==, 0);
+    g_assert_cmpint(sb.st_mode & 0777, ==, 0600);
+  }
   /* a second start is a conflict (4); kill ends it */
   run_expect(start, 4, "already running");
   const char *delete[] = {"delete", "idle", "--permanently", NULL};
