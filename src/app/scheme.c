@@ -306,10 +306,6 @@ static void on_event(const char *event, const char *data, gpointer user_data)
 
 static void handle_events(BvmScheme *s, WebKitURISchemeRequest *request, GHashTable *query)
 {
-  const char *vm = query ? g_hash_table_lookup(query, "vm") : NULL;
-  const char *source = query ? g_hash_table_lookup(query, "source") : NULL;
-  BvmLogSource log;
-  gboolean follow_log = source != NULL && bvm_log_source_from_string(source, &log);
   g_autoptr(GInputStream) body = NULL;
   g_autoptr(GError) error = NULL;
   EventsPipe *p = g_new0(EventsPipe, 1);
@@ -322,7 +318,7 @@ static void handle_events(BvmScheme *s, WebKitURISchemeRequest *request, GHashTa
   /* Until the page lets go of the stream. */
   bvm_stream_set_closed_func(p->stream, events_pipe_free, p);
   finish(request, 200, "text/event-stream", body, -1);
-  p->events = bvm_events_new(s->library, vm, follow_log ? &log : NULL, on_event, p);
+  p->events = bvm_events_new_for_query(s->library, query, on_event, p);
 }
 
 /* Dispatch ---------------------------------------------------------------- */

@@ -483,8 +483,9 @@ static JsonNode *op_vm_logs(BvmApi *api, JsonObject *p, GError **error)
     return NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   g_autoptr(GError) local = NULL;
+  goffset end = 0;
   g_autofree char *text =
-      bvm_log_tail(bvm_log_path(paths, (BvmLogSource)source), (guint)lines, &local);
+      bvm_log_tail_lines(bvm_log_path(paths, (BvmLogSource)source), (guint)lines, &end, &local);
   if (text == NULL && !g_error_matches(local, BVM_ERROR, BVM_ERROR_NOT_FOUND)) {
     g_propagate_error(error, g_steal_pointer(&local));
     return NULL;
@@ -497,6 +498,8 @@ static JsonNode *op_vm_logs(BvmApi *api, JsonObject *p, GError **error)
   /* logs may hold any bytes a guest printed: only valid UTF-8 goes out */
   g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
   json_builder_add_string_value(b, valid);
+  json_builder_set_member_name(b, "end");
+  json_builder_add_int_value(b, text != NULL ? end : 0);
   json_builder_end_object(b);
   return json_builder_get_root(b);
 }

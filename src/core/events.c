@@ -105,7 +105,7 @@ static gboolean poll_events(gpointer data)
 }
 
 BvmEvents *bvm_events_new(const char *library, const char *vm, const BvmLogSource *source,
-                          BvmEventsFunc func, gpointer user_data)
+                          goffset from, BvmEventsFunc func, gpointer user_data)
 {
   g_return_val_if_fail(library != NULL && func != NULL, NULL);
   BvmEvents *ev = g_new0(BvmEvents, 1);
@@ -116,8 +116,11 @@ BvmEvents *bvm_events_new(const char *library, const char *vm, const BvmLogSourc
   ev->follow_log = source != NULL;
   if (source != NULL)
     ev->source = *source;
-  /* A live log starts at its end: history is what vmLogs is for. */
-  if (ev->follow_log) {
+  /* A live log starts where vmLogs ended, else at its end (history is
+   * what vmLogs is for). A rotated log is shorter: poll_log starts over. */
+  if (ev->follow_log && from >= 0) {
+    ev->log_offset = from;
+  } else if (ev->follow_log) {
     g_autoptr(BvmVmEntry) e = bvm_registry_find(library, ev->vm, NULL);
     if (e != NULL) {
       g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
@@ -129,4 +132,18 @@ BvmEvents *bvm_events_new(const char *library, const char *vm, const BvmLogSourc
   ev->timer = g_timeout_add(POLL_MS, poll_events, ev);
   poll_events(ev);
   return ev;
+}
+
+BvmEvents *bvm_events_new_for_query(const char *library, GHashTable *query, BvmEventsFunc func,
+                                    gpointer user_data)
+{
+  const char *vm = query ? g_hash_table_lookup(query, "vm") : NULL;
+  const char *source = query ? g_hash_table_lookup(query, "source") : NULL;
+  const char *from = query ? g_hash_table_lookup(query, "from") : NULL;
+  BvmLogSource log;
+  gboolean follow_log = source != NULL && bvm_log_source_from_string(source, &log);
+  gint64 offset = -1;
+  if (from == NULL || !g_ascii_string_to_signed(from, 10, 0, G_MAXINT64, &offset, NULL))
+    offset = -1;
+  return bvm_events_new(library, vm, follow_log ? &log : NULL, (goffset)offset, func, user_data);
 }

@@ -17,9 +17,16 @@ typedef void (*BvmEventsFunc)(const char *event, const char *data, gpointer user
 
 /* Poll @vm in @library on the thread-default main context (every 500 ms,
  * and once now: @func may run before this returns). With @source, new lines
- * of that log from its current end. Stop with bvm_events_free. */
+ * of that log from byte @from (where a vmLogs answer ended: no line lost
+ * between the two), or from its current end when @from < 0. Stop with
+ * bvm_events_free. */
 BvmEvents *bvm_events_new(const char *library, const char *vm, const BvmLogSource *source,
-                          BvmEventsFunc func, gpointer user_data);
+                          goffset from, BvmEventsFunc func, gpointer user_data);
+
+/* The same from a request's query: vm, source (qemu|swtpm|monitor|serial;
+ * another value follows no log) and from. */
+BvmEvents *bvm_events_new_for_query(const char *library, GHashTable *query, BvmEventsFunc func,
+                                    gpointer user_data);
 void bvm_events_free(BvmEvents *events);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmEvents, bvm_events_free)
 

@@ -78,7 +78,9 @@ int bvm_log_open_append(const char *path, GError **error)
 
 #define TAIL_WINDOW (1024 * 1024)
 
-static char *read_tail_window(const char *path, GError **error)
+/* The last TAIL_WINDOW bytes of @path as it is now (bytes written while
+ * reading are left for next time); *out_end: the offset after them. */
+static char *read_tail_window(const char *path, goffset *out_end, GError **error)
 {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -88,30 +90,28 @@ static char *read_tail_window(const char *path, GError **error)
     return NULL;
   }
   struct stat st;
-  off_t start = 0;
-  if (fstat(fd, &st) == 0 && st.st_size > TAIL_WINDOW)
-    start = st.st_size - TAIL_WINDOW;
+  off_t size = fstat(fd, &st) == 0 ? st.st_size : 0;
+  off_t start = size > TAIL_WINDOW ? size - TAIL_WINDOW : 0;
   GString *out = g_string_new(NULL);
   char buf[65536];
   ssize_t n;
   off_t off = start;
-  while ((n = pread(fd, buf, sizeof buf, off)) > 0 && out->len < TAIL_WINDOW) {
+  while (off < size && (n = pread(fd, buf, (size_t)MIN((off_t)sizeof buf, size - off), off)) > 0) {
     g_string_append_len(out, buf, n);
     off += n;
   }
   close(fd);
+  if (out_end != NULL)
+    *out_end = (goffset)off;
   return g_string_free(out, FALSE);
 }
 
-char *bvm_log_tail(const char *path, guint lines, GError **error)
+/* The start of the last @lines lines of @data (a trailing newline does not
+ * count). */
+static const char *last_lines(const char *data, gsize len, guint lines)
 {
-  g_autofree char *data = read_tail_window(path, error);
-  if (data == NULL)
-    return NULL;
-  gsize len = strlen(data);
   if (lines == 0)
-    return g_strdup("");
-  /* Walk back over @lines newlines (a trailing one does not count). */
+    return data + len;
   gssize i = (gssize)len - 1;
   if (i >= 0 && data[i] == '\n')
     i--;
@@ -120,7 +120,30 @@ char *bvm_log_tail(const char *path, guint lines, GError **error)
     if (data[i] == '\n' && ++seen == lines)
       break;
   }
-  return g_strdup(data + i + 1);
+  return data + i + 1;
+}
+
+char *bvm_log_tail(const char *path, guint lines, GError **error)
+{
+  g_autofree char *data = read_tail_window(path, NULL, error);
+  if (data == NULL)
+    return NULL;
+  return g_strdup(last_lines(data, strlen(data), lines));
+}
+
+char *bvm_log_tail_lines(const char *path, guint lines, goffset *out_end, GError **error)
+{
+  goffset end = 0;
+  g_autofree char *data = read_tail_window(path, &end, error);
+  if (data == NULL)
+    return NULL;
+  /* whole lines only: a line still being written is the follower's */
+  gsize len = strlen(data);
+  char *nl = g_strrstr_len(data, (gssize)len, "\n");
+  gsize whole = nl != NULL ? (gsize)(nl - data) + 1 : 0;
+  *out_end = end - (goffset)(len - whole);
+  data[whole] = '\0';
+  return g_strdup(last_lines(data, whole, lines));
 }
 
 char *bvm_log_last_line(const char *path)

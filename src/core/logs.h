@@ -35,6 +35,11 @@ int bvm_log_open_append(const char *path, GError **error);
 /* The last @lines lines of @path (at most the file's last 1 MiB). */
 char *bvm_log_tail(const char *path, guint lines, GError **error);
 
+/* The last @lines complete lines of @path as it is now, and *out_end, the
+ * byte offset just after them: where following the log (events' `from`)
+ * goes on without losing or repeating a line. */
+char *bvm_log_tail_lines(const char *path, guint lines, goffset *out_end, GError **error);
+
 /* The last non-empty line of @path, or NULL. */
 char *bvm_log_last_line(const char *path);
 

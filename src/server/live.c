@@ -33,10 +33,6 @@ static void on_stream_finished(SoupServerMessage *msg, gpointer data)
 
 void bvm_live_start_events(SoupServerMessage *msg, const char *library, GHashTable *query)
 {
-  const char *vm = query ? g_hash_table_lookup(query, "vm") : NULL;
-  const char *source = query ? g_hash_table_lookup(query, "source") : NULL;
-  BvmLogSource log;
-  gboolean follow_log = source != NULL && bvm_log_source_from_string(source, &log);
   EventStream *es = g_new0(EventStream, 1);
   es->msg = g_object_ref(msg);
   SoupMessageHeaders *h = soup_server_message_get_response_headers(msg);
@@ -45,7 +41,7 @@ void bvm_live_start_events(SoupServerMessage *msg, const char *library, GHashTab
   soup_message_headers_replace(h, "Cache-Control", "no-store");
   soup_server_message_set_status(msg, 200, NULL);
   g_signal_connect(msg, "finished", G_CALLBACK(on_stream_finished), es);
-  es->events = bvm_events_new(library, vm, follow_log ? &log : NULL, on_event, es);
+  es->events = bvm_events_new_for_query(library, query, on_event, es);
 }
 
 /* VNC over WebSocket ---------------------------------------------------------- */

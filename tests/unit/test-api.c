@@ -2,6 +2,7 @@
  * parameter checking, and real operations on a temp library. */
 #include "api.h"
 #include "error.h"
+#include "events.h"
 #include "util.h"
 
 #include <glib/gstdio.h>
@@ -267,6 +268,10 @@ static void test_fixtures_match_the_dispatcher(void)
     g_assert_no_error(error);
     check_fixture(*op, r);
   }
+  g_autoptr(JsonNode) lp = params("{\"vm\": \"fixture\", \"source\": \"serial\"}");
+  g_autoptr(JsonNode) lg = bvm_api_call(api, "vmLogs", lp, &error);
+  g_assert_no_error(error);
+  check_fixture("vmLogs", lg);
   g_autoptr(JsonNode) ip = params("{\"path\": \"/etc/hostname\"}");
   g_autoptr(JsonNode) vi = bvm_api_call(api, "validateIso", ip, &error);
   check_fixture("validateIso", vi);
@@ -276,6 +281,53 @@ static void test_fixtures_match_the_dispatcher(void)
   check_fixture("error", ej);
   g_clear_error(&error);
   g_autoptr(JsonNode) dp = params("{\"vm\": \"fixture\", \"permanently\": true}");
+  g_autoptr(JsonNode) del = bvm_api_call(api, "deleteVm", dp, &error);
+  g_assert_no_error(error);
+}
+
+static void collect_log(const char *event, const char *data, gpointer user_data)
+{
+  if (g_str_equal(event, "log"))
+    g_string_append_printf(user_data, "%s\n", data);
+}
+
+/* vmLogs then events from its `end`: every line once, none lost between
+ * the two, a line still being written given whole by the follower. */
+static void test_logs_then_follow(void)
+{
+  g_autoptr(BvmApi) api = bvm_api_new(library, "/nonexistent/bridgevm");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *create_json = g_strdup_printf(
+      "{\"name\": \"logs\", \"isoPath\": \"%s\", \"preset\": \"light\", \"memoryMiB\": 1024, "
+      "\"diskGiB\": 1, \"tpm\": false}",
+      iso);
+  g_autoptr(JsonNode) cp = params(create_json);
+  g_autoptr(JsonNode) vm = bvm_api_call(api, "createVm", cp, &error);
+  g_assert_no_error(error);
+  g_autofree char *serial = g_build_filename(library, "logs.bridgevm", "logs", "serial.log", NULL);
+  g_assert_true(g_file_set_contents(serial, "one\ntwo\nthr", -1, NULL));
+
+  g_autoptr(JsonNode) lp = params("{\"vm\": \"logs\", \"source\": \"serial\", \"lines\": 1}");
+  g_autoptr(JsonNode) logs = bvm_api_call(api, "vmLogs", lp, &error);
+  g_assert_no_error(error);
+  JsonObject *o = json_node_get_object(logs);
+  g_assert_cmpstr(json_object_get_string_member(o, "text"), ==, "two\n");
+  gint64 end = json_object_get_int_member(o, "end");
+  g_assert_cmpint(end, ==, 8);
+
+  /* the rest of the line, and one more, arrive after the answer */
+  FILE *f = fopen(serial, "a");
+  g_assert_nonnull(f);
+  fputs("ee\nfour\n", f);
+  fclose(f);
+  g_autoptr(GString) seen = g_string_new(NULL);
+  BvmLogSource source = BVM_LOG_SERIAL;
+  g_autoptr(BvmEvents) ev = bvm_events_new(library, "logs", &source, end, collect_log, seen);
+  for (int i = 0; i < 100 && seen->len == 0; i++)
+    g_main_context_iteration(NULL, TRUE);
+  g_assert_cmpstr(seen->str, ==, "three\nfour\n");
+
+  g_autoptr(JsonNode) dp = params("{\"vm\": \"logs\", \"permanently\": true}");
   g_autoptr(JsonNode) del = bvm_api_call(api, "deleteVm", dp, &error);
   g_assert_no_error(error);
 }
@@ -297,6 +349,7 @@ int main(int argc, char **argv)
   g_test_add_func("/api/errors-are-objects-with-codes", test_errors_are_objects_with_codes);
   g_test_add_func("/api/operations-on-a-library", test_operations_on_a_library);
   g_test_add_func("/api/fixtures-match-the-dispatcher", test_fixtures_match_the_dispatcher);
+  g_test_add_func("/api/logs-then-follow", test_logs_then_follow);
   int rc = g_test_run();
   bvm_remove_tree(root, NULL);
   return rc;

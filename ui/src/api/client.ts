@@ -143,15 +143,18 @@ export async function readEvents(
   }
 }
 
-/** Follow a VM's state and (with @source) a log, until @signal aborts. */
+/** Follow a VM's state and (with @source) a log from byte @from (where a
+ * vmLogs answer ended), until @signal aborts. */
 export async function followVm(
   vm: string,
   source: LogSource | null,
   handlers: EventHandlers,
   signal: AbortSignal,
+  from?: number,
 ): Promise<void> {
   const q = new URLSearchParams({ vm });
   if (source) q.set('source', source);
+  if (source && from !== undefined) q.set('from', String(from));
   const res = await fetchImpl(`/events?${q}`, { signal });
   if (!res.ok || !res.body) throw new ApiError('failed', `events: ${res.status}`, res.status);
   await readEvents(res.body, handlers);

@@ -118,7 +118,8 @@ export const PlanSchema = object({ vm: ConfigSchema, command: CommandSchema, not
 
 export const ErrorSchema = object({ error: object({ code: str, message: str }) });
 
-export const LogsSchema = object({ source: str, text: str });
+/** A log's last lines; `end` is where following it (events' `from`) goes on. */
+export const LogsSchema = object({ source: str, text: str, end: num });
 
 export const DoctorSchema = object({
   ok: bool,

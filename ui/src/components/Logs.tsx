@@ -26,6 +26,7 @@ export function Logs({ vm }: { vm: string }) {
           source,
           { log: (line) => setText((t) => (t + (t && !t.endsWith('\n') ? '\n' : '') + line + '\n').slice(-MAX_CHARS)) },
           abort.signal,
+          l.end,
         );
       })
       .catch((e: Error) => {

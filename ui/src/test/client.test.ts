@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { api, ApiError, call, callWithProgress, readEvents, setFetch } from '../api/client';
+import { api, ApiError, call, callWithProgress, followVm, readEvents, setFetch } from '../api/client';
 
 function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
@@ -96,6 +96,16 @@ describe('callWithProgress', () => {
     fake(() => new Response(streamOf(['{"progress":{"step":"x"}}\n'])));
     const e = await callWithProgress('startVm', {}, () => {}).then(noError, (x: ApiError) => x);
     expect(e.message).toMatch(/without a result/);
+  });
+});
+
+describe('followVm', () => {
+  it('asks for the log from where vmLogs ended', async () => {
+    const seen = fake(() => new Response(streamOf(['event: log\ndata: three\n\n'])));
+    const lines: string[] = [];
+    await followVm('my vm', 'serial', { log: (t) => lines.push(t) }, new AbortController().signal, 8);
+    expect(seen[0].url).toBe('/events?vm=my+vm&source=serial&from=8');
+    expect(lines).toEqual(['three']);
   });
 });
 
