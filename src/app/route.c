@@ -91,27 +91,3 @@ gboolean bvm_route_is_external_link(const char *uri)
   return uri != NULL && (g_str_has_prefix(uri, "https://") || g_str_has_prefix(uri, "http://") ||
                          g_str_has_prefix(uri, "mailto:"));
 }
-
-const char *bvm_route_content_type(const char *path)
-{
-  static const struct {
-    const char *suffix, *type;
-  } types[] = {
-      {".html", "text/html; charset=utf-8"},
-      {".js", "text/javascript"},
-      {".mjs", "text/javascript"},
-      {".css", "text/css"},
-      {".svg", "image/svg+xml"},
-      {".png", "image/png"},
-      {".ico", "image/x-icon"},
-      {".json", "application/json"},
-      {".map", "application/json"},
-      {".woff2", "font/woff2"},
-      {".woff", "font/woff"},
-      {".wasm", "application/wasm"},
-  };
-  for (gsize i = 0; i < G_N_ELEMENTS(types); i++)
-    if (g_str_has_suffix(path, types[i].suffix))
-      return types[i].type;
-  return "application/octet-stream";
-}

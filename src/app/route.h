@@ -41,7 +41,4 @@ void bvm_route_request(const char *uri, const char *method, const char *origin,
 gboolean bvm_route_is_app_uri(const char *uri);
 gboolean bvm_route_is_external_link(const char *uri);
 
-/* The Content-Type of a UI file, from its name. */
-const char *bvm_route_content_type(const char *path);
-
 G_END_DECLS

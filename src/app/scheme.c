@@ -3,6 +3,7 @@
  * with the same bytes. */
 #include "scheme.h"
 #include "api.h"
+#include "util.h"
 #include "error.h"
 #include "events.h"
 #include "route.h"
@@ -127,7 +128,7 @@ static void handle_file(BvmScheme *s, WebKitURISchemeRequest *request, const cha
     reply_error(request, 404, BVM_ERROR_NOT_FOUND, "the UI is not in this build");
     return;
   }
-  reply_bytes(request, 200, bvm_route_content_type(name), bytes);
+  reply_bytes(request, 200, bvm_content_type_for_path(name), bytes);
 }
 
 /* API calls --------------------------------------------------------------- */

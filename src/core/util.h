@@ -25,6 +25,10 @@ char *bvm_now_iso8601(void);
 /* Human text for a size in MiB: "8 GiB", "512 MiB". */
 char *bvm_format_mib(guint64 mib);
 
+/* The Content-Type of a web UI file by its name (serve and the app), or
+ * application/octet-stream. */
+const char *bvm_content_type_for_path(const char *path);
+
 #define BVM_MIB G_GUINT64_CONSTANT(1048576)
 #define BVM_GIB (BVM_MIB * 1024)
 

@@ -356,27 +356,6 @@ static void handle_vnc(SoupServer *soup, SoupServerMessage *msg, const char *pat
   bvm_live_bridge_vnc(ws, paths->vnc_sock);
 }
 
-static const char *content_type_for(const char *path)
-{
-  if (g_str_has_suffix(path, ".html"))
-    return "text/html; charset=utf-8";
-  if (g_str_has_suffix(path, ".js"))
-    return "text/javascript";
-  if (g_str_has_suffix(path, ".css"))
-    return "text/css";
-  if (g_str_has_suffix(path, ".svg"))
-    return "image/svg+xml";
-  if (g_str_has_suffix(path, ".png"))
-    return "image/png";
-  if (g_str_has_suffix(path, ".json") || g_str_has_suffix(path, ".map"))
-    return "application/json";
-  if (g_str_has_suffix(path, ".woff2"))
-    return "font/woff2";
-  if (g_str_has_suffix(path, ".ico"))
-    return "image/x-icon";
-  return "application/octet-stream";
-}
-
 /* GET /?token=T trades the token for the session cookie; other paths are
  * the built UI's files (index.html for anything else: a single-page app). */
 static void handle_root(SoupServer *soup, SoupServerMessage *msg, const char *path,
@@ -427,7 +406,7 @@ static void handle_root(SoupServer *soup, SoupServerMessage *msg, const char *pa
     return;
   }
   soup_server_message_set_status(msg, 200, NULL);
-  soup_server_message_set_response(msg, content_type_for(file), SOUP_MEMORY_TAKE,
+  soup_server_message_set_response(msg, bvm_content_type_for_path(file), SOUP_MEMORY_TAKE,
                                    g_steal_pointer(&contents), len);
 }
 

@@ -2,6 +2,7 @@
  * is a UI file, and what is refused (foreign origins, other hosts, wrong
  * methods, paths out of the UI). Pure: no WebKit. */
 #include "route.h"
+#include "util.h"
 
 #include <string.h>
 
@@ -77,8 +78,8 @@ static void test_files_and_events(void)
   bvm_route_clear(&r);
   route(&r, "bridgevm://other/index.html", "GET", NULL);
   g_assert_cmpint(r.kind, ==, BVM_ROUTE_REFUSED);
-  g_assert_cmpstr(bvm_route_content_type("/assets/a.css"), ==, "text/css");
-  g_assert_cmpstr(bvm_route_content_type("/index.html"), ==, "text/html; charset=utf-8");
+  g_assert_cmpstr(bvm_content_type_for_path("/assets/a.css"), ==, "text/css");
+  g_assert_cmpstr(bvm_content_type_for_path("/index.html"), ==, "text/html; charset=utf-8");
 }
 
 static void test_navigation(void)
