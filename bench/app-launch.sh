@@ -16,17 +16,8 @@ command -v Xvfb >/dev/null || { echo "install Xvfb: apt-get install -y xvfb" >&2
 tmp=$(mktemp -d /tmp/bvm-bench-app-XXXXXX)
 lib=$tmp/VMs
 mkdir -p "$lib"
-for i in $(seq 1 10); do
-  d="$lib/vm-$i.bridgevm"; mkdir -p "$d"
-  cat > "$d/config.json" <<JSON
-{"schemaVersion":1,"id":"$(cat /proc/sys/kernel/random/uuid)","name":"vm-$i","os":"linux",
- "arch":"x86_64","cpus":2,"memoryMiB":4096,"diskGiB":64,"preset":"light",
- "display":{"width":1920,"height":1080},"firmware":{"secureBoot":false,"enrolledKeys":false,
- "requiresSmm":false,"code":"/a","varsTemplate":"/b"},"tpm":{"enabled":true},"isoPath":null,
- "licenseAcceptedAt":null,"createdAt":"2026-11-24T00:00:00Z","startedAt":null,
- "commandVersion":2,"pressKeyOnBoot":false,"lastExit":null}
-JSON
-done
+. bench/fake-library.sh
+fake_library "$lib" 10
 # Painted: the library's heading and its table (or the empty state) are in
 # the page, then two frames so the one holding them was presented.
 cat > "$tmp/painted.js" <<'JS'

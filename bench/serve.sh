@@ -10,17 +10,8 @@ command -v wrk >/dev/null || { echo "install wrk: apt-get install -y wrk" >&2; e
 lib=$(mktemp -d /tmp/bvm-bench-serve-XXXXXX)
 export XDG_RUNTIME_DIR=$lib/run
 mkdir -p "$XDG_RUNTIME_DIR"
-for i in $(seq 1 100); do
-  d="$lib/vm-$i.bridgevm"; mkdir -p "$d"
-  cat > "$d/config.json" <<JSON
-{"schemaVersion":1,"id":"$(cat /proc/sys/kernel/random/uuid)","name":"vm-$i","os":"linux",
- "arch":"x86_64","cpus":2,"memoryMiB":4096,"diskGiB":64,"preset":"light",
- "display":{"width":1920,"height":1080},"firmware":{"secureBoot":false,"enrolledKeys":false,
- "requiresSmm":false,"code":"/a","varsTemplate":"/b"},"tpm":{"enabled":true},"isoPath":null,
- "licenseAcceptedAt":null,"createdAt":"2026-11-24T00:00:00Z","startedAt":null,
- "commandVersion":2,"pressKeyOnBoot":false,"lastExit":null}
-JSON
-done
+. bench/fake-library.sh
+fake_library "$lib" 100
 "$bvm" --library "$lib" serve > "$lib/url" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$lib"' EXIT
