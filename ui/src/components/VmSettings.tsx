@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api } from '../api/client';
 import type { Vm } from '../api/types';
-import { resolutions } from '../pages/wizardRules';
+import { ResolutionField } from './ResolutionField';
 
 /** A stopped VM's resources, resolution and ISO (disabled while it runs). */
 export function VmSettings({ vm, running, onSaved }: { vm: Vm; running: boolean; onSaved: (v: Vm) => void }) {
@@ -11,9 +11,6 @@ export function VmSettings({ vm, running, onSaved }: { vm: Vm; running: boolean;
   const [resolution, setResolution] = useState(`${vm.display.width}x${vm.display.height}`);
   const [isoPath, setIsoPath] = useState(vm.isoPath ?? '');
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const options: string[] = (resolutions as readonly string[]).includes(resolution)
-    ? [...resolutions]
-    : [resolution, ...resolutions];
 
   async function save(eject = false) {
     const [w, h] = resolution.split('x').map(Number);
@@ -65,16 +62,7 @@ export function VmSettings({ vm, running, onSaved }: { vm: Vm; running: boolean;
           Disk (GiB, grow only)
           <input type="number" min={vm.diskGiB} value={diskGiB} onChange={(e) => setDiskGiB(e.target.valueAsNumber)} />
         </label>
-        <label className="field">
-          Resolution
-          <select value={resolution} onChange={(e) => setResolution(e.target.value)}>
-            {options.map((r) => (
-              <option key={r} value={r}>
-                {r.replace('x', ' × ')}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ResolutionField value={resolution} onChange={setResolution} />
         <label className="field">
           ISO path
           <input type="text" value={isoPath} onChange={(e) => setIsoPath(e.target.value)} spellCheck={false} />

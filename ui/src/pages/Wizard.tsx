@@ -2,8 +2,9 @@ import { cloneElement, useEffect, useMemo, useState } from 'react';
 import { api, ApiError, inDesktopApp } from '../api/client';
 import type { CreateRequest, HostInfo, Plan, Preset, ValidateIso } from '../api/types';
 import { CommandView } from '../components/CommandView';
+import { ResolutionField } from '../components/ResolutionField';
 import { gib, osNames, vmHref } from '../format';
-import { checkResources, resolutions, type Resources } from './wizardRules';
+import { checkResources, type Resources } from './wizardRules';
 
 type Os = CreateRequest['os'];
 type StepId = 'os' | 'iso' | 'preset' | 'resources' | 'licence' | 'review';
@@ -82,10 +83,6 @@ export function Wizard() {
       memoryGiB: Math.min(p.effective.memoryMiB, host?.limits.maxMemoryMiB ?? p.effective.memoryMiB) / 1024,
       diskGiB: p.diskGiB,
     }));
-  }
-
-  function chooseOs(o: Os) {
-    setOs(o);
   }
 
   const resourceErrors = host ? checkResources(res, host, windows) : {};
@@ -171,7 +168,7 @@ export function Wizard() {
             <div className="cards" role="radiogroup" aria-label="Operating system">
               {(Object.keys(osNames) as Os[]).map((o) => (
                 <label key={o} className={`card ${os === o ? 'selected' : ''}`}>
-                  <input type="radio" name="os" value={o} checked={os === o} onChange={() => chooseOs(o)} />
+                  <input type="radio" name="os" value={o} checked={os === o} onChange={() => setOs(o)} />
                   <span className="card-title">{osNames[o]}</span>
                   <span className="muted">{osHints[o]}</span>
                 </label>
@@ -280,16 +277,7 @@ export function Wizard() {
                 onChange={(e) => setRes({ ...res, diskGiB: e.target.valueAsNumber })}
               />
             </Field>
-            <label className="field">
-              Resolution
-              <select value={resolution} onChange={(e) => setResolution(e.target.value)}>
-                {resolutions.map((r) => (
-                  <option key={r} value={r}>
-                    {r.replace('x', ' × ')}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <ResolutionField value={resolution} onChange={setResolution} />
           </fieldset>
         )}
 
@@ -403,9 +391,11 @@ function Field({
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <Child id={id} error={error}>
-        {children}
-      </Child>
+      {cloneElement(children, {
+        id,
+        'aria-invalid': error ? true : undefined,
+        'aria-describedby': error ? `${id}-error` : undefined,
+      })}
       {error ? (
         <p id={`${id}-error`} className="error" role="alert">
           {error}
@@ -415,12 +405,4 @@ function Field({
       )}
     </div>
   );
-}
-
-function Child({ id, error, children }: { id: string; error?: string; children: React.ReactElement<Record<string, unknown>> }) {
-  return cloneElement(children, {
-    id,
-    'aria-invalid': error ? true : undefined,
-    'aria-describedby': error ? `${id}-error` : undefined,
-  });
 }
