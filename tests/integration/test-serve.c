@@ -142,6 +142,14 @@ static void test_api_errors_carry_status(void)
   g_assert_cmpuint(missing.status, ==, 404);
 }
 
+/* A createVm body for a small light VM without a TPM. */
+static char *create_body(const char *name, const char *iso)
+{
+  return g_strdup_printf("{\"name\": \"%s\", \"isoPath\": \"%s\", \"preset\": \"light\", "
+                         "\"memoryMiB\": 1024, \"diskGiB\": 1, \"tpm\": false}",
+                         name, iso);
+}
+
 /* listVms is served from a short-lived copy: a change made through the
  * API shows at once, one made elsewhere (the CLI) within a moment. */
 static void test_list_copy_stays_true(void)
@@ -151,10 +159,7 @@ static void test_list_copy_stays_true(void)
   http(&before, "POST", "/api/listVms", auth, NULL);
   g_assert_cmpuint(before.status, ==, 200);
   g_autofree char *iso = harness_make_iso(root, "list.iso");
-  g_autofree char *body = g_strdup_printf("{\"name\": \"via-api\", \"isoPath\": \"%s\", "
-                                          "\"preset\": \"light\", \"memoryMiB\": 1024, "
-                                          "\"diskGiB\": 1, \"tpm\": false}",
-                                          iso);
+  g_autofree char *body = create_body("via-api", iso);
   g_auto(Reply) created = {0};
   http(&created, "POST", "/api/createVm", auth, body);
   g_assert_cmpuint(created.status, ==, 200);
@@ -186,10 +191,7 @@ static void test_create_reports_progress(void)
                                           "Accept: application/x-ndjson\r\n",
                                           token);
   g_autofree char *iso = harness_make_iso(root, "progress.iso");
-  g_autofree char *body = g_strdup_printf("{\"name\": \"progress\", \"isoPath\": \"%s\", "
-                                          "\"preset\": \"light\", \"memoryMiB\": 1024, "
-                                          "\"diskGiB\": 1, \"tpm\": false}",
-                                          iso);
+  g_autofree char *body = create_body("progress", iso);
   g_auto(Reply) r = {0};
   http(&r, "POST", "/api/createVm", auth, body);
   g_assert_cmpuint(r.status, ==, 200);
@@ -255,10 +257,7 @@ static guint count_status(const char *op, const char *body, guint want)
 static void test_concurrent_calls_for_one_vm(void)
 {
   g_autofree char *iso = harness_make_iso(root, "conc.iso");
-  g_autofree char *create = g_strdup_printf("{\"name\": \"conc\", \"isoPath\": \"%s\", "
-                                            "\"preset\": \"light\", \"memoryMiB\": 1024, "
-                                            "\"diskGiB\": 1, \"tpm\": false}",
-                                            iso);
+  g_autofree char *create = create_body("conc", iso);
   g_assert_cmpuint(count_status("createVm", create, 200), ==, 1);
   g_assert_cmpuint(count_status("startVm", "{\"vm\": \"conc\", \"display\": \"none\"}", 200), ==,
                    1);

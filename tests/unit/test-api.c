@@ -68,15 +68,21 @@ static void test_errors_are_objects_with_codes(void)
   g_assert_error(error, BVM_ERROR, BVM_ERROR_NOT_FOUND);
 }
 
+/* createVm / planVm parameters for a small light VM from the test ISO
+ * (tpm FALSE: none; TRUE: the default, a TPM). */
+static JsonNode *create_params(const char *name, guint disk_gib, gboolean tpm)
+{
+  g_autofree char *json = g_strdup_printf("{\"name\": \"%s\", \"isoPath\": \"%s\", \"preset\": "
+                                          "\"light\", \"memoryMiB\": 1024, \"diskGiB\": %u%s}",
+                                          name, iso, disk_gib, tpm ? "" : ", \"tpm\": false");
+  return params(json);
+}
+
 static void test_operations_on_a_library(void)
 {
   g_autoptr(BvmApi) api = bvm_api_new(library, "/nonexistent/bridgevm");
   g_autoptr(GError) error = NULL;
-  g_autofree char *create_json = g_strdup_printf(
-      "{\"name\": \"api vm\", \"isoPath\": \"%s\", \"preset\": \"light\", \"memoryMiB\": 1024, "
-      "\"diskGiB\": 2, \"tpm\": false}",
-      iso);
-  g_autoptr(JsonNode) cp = params(create_json);
+  g_autoptr(JsonNode) cp = create_params("api vm", 2, FALSE);
   g_autoptr(JsonNode) vm = bvm_api_call(api, "createVm", cp, &error);
   g_assert_no_error(error);
   JsonObject *o = json_node_get_object(vm);
@@ -88,11 +94,7 @@ static void test_operations_on_a_library(void)
   g_assert_null(bvm_api_call(api, "planVm", cp, &error));
   g_assert_error(error, BVM_ERROR, BVM_ERROR_ALREADY_EXISTS);
   g_clear_error(&error);
-  g_autofree char *plan_json =
-      g_strdup_printf("{\"name\": \"planned\", \"isoPath\": \"%s\", \"preset\": \"light\", "
-                      "\"memoryMiB\": 1024, \"diskGiB\": 2, \"tpm\": false}",
-                      iso);
-  g_autoptr(JsonNode) pp = params(plan_json);
+  g_autoptr(JsonNode) pp = create_params("planned", 2, FALSE);
   g_autoptr(JsonNode) plan = bvm_api_call(api, "planVm", pp, &error);
   g_assert_no_error(error);
   JsonObject *po = json_node_get_object(plan);
@@ -249,11 +251,7 @@ static void test_fixtures_match_the_dispatcher(void)
 {
   g_autoptr(BvmApi) api = bvm_api_new(library, "/nonexistent/bridgevm");
   g_autoptr(GError) error = NULL;
-  g_autofree char *create_json =
-      g_strdup_printf("{\"name\": \"fixture\", \"isoPath\": \"%s\", \"preset\": \"light\", "
-                      "\"memoryMiB\": 1024, \"diskGiB\": 2}",
-                      iso);
-  g_autoptr(JsonNode) cp = params(create_json);
+  g_autoptr(JsonNode) cp = create_params("fixture", 2, TRUE);
   g_autoptr(JsonNode) plan = bvm_api_call(api, "planVm", cp, &error);
   g_assert_no_error(error);
   check_fixture("planVm", plan);
@@ -297,11 +295,7 @@ static void test_logs_then_follow(void)
 {
   g_autoptr(BvmApi) api = bvm_api_new(library, "/nonexistent/bridgevm");
   g_autoptr(GError) error = NULL;
-  g_autofree char *create_json = g_strdup_printf(
-      "{\"name\": \"logs\", \"isoPath\": \"%s\", \"preset\": \"light\", \"memoryMiB\": 1024, "
-      "\"diskGiB\": 1, \"tpm\": false}",
-      iso);
-  g_autoptr(JsonNode) cp = params(create_json);
+  g_autoptr(JsonNode) cp = create_params("logs", 1, FALSE);
   g_autoptr(JsonNode) vm = bvm_api_call(api, "createVm", cp, &error);
   g_assert_no_error(error);
   g_autofree char *serial = g_build_filename(library, "logs.bridgevm", "logs", "serial.log", NULL);
