@@ -8,7 +8,6 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -337,11 +336,6 @@ static void test_secure_boot(void)
   run_ok(killv);
 }
 
-static void die_with_parent(gpointer unused)
-{
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
 /* On a desktop session the VM's screen is a GTK window: a real X server
  * (Xvfb), and QEMU must stay up with it (seccomp and GTK agree). */
 static void test_window_display_on_a_desktop(void)
@@ -354,10 +348,8 @@ static void test_window_display_on_a_desktop(void)
   const char *xargv[] = {xvfb, ":93", "-screen", "0", "1280x800x24", "-nolisten", "tcp", NULL};
   g_autoptr(GError) error = NULL;
   /* Xvfb ends with this test even when an assertion aborts it. */
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
-      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-  g_autoptr(GSubprocess) x = g_subprocess_launcher_spawnv(launcher, xargv, &error);
+  g_autoptr(GSubprocess) x = harness_spawn_tied(
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, xargv, &error);
   g_assert_no_error(error);
   for (int i = 0; i < 100 && !g_file_test("/tmp/.X11-unix/X93", G_FILE_TEST_EXISTS); i++)
     g_usleep(50 * 1000);

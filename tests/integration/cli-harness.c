@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <signal.h>
 
 void bvm_run_clear(BvmRun *run)
 {
@@ -109,4 +111,16 @@ char *harness_process_mentioning(const char *needle)
       return g_strdup_printf("%s: %s", name, data);
   }
   return NULL;
+}
+
+static void die_with_parent(gpointer unused)
+{
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+GSubprocess *harness_spawn_tied(GSubprocessFlags flags, const char *const *argv, GError **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(flags);
+  g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
+  return g_subprocess_launcher_spawnv(launcher, argv, error);
 }

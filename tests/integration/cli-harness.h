@@ -1,7 +1,7 @@
 /* Running the real bridgevm binary from tests, on a temp library. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 typedef struct {
   int status; /* exit status, or 128 + signal */
@@ -26,6 +26,10 @@ char *harness_list_dir(const char *dir);
 /* The command line (spaces for NULs) of a process other than this one that
  * contains @needle, or NULL: proof that nothing of a VM was left running. */
 char *harness_process_mentioning(const char *needle);
+/* Spawn @argv as a child that is sent SIGTERM when this test process ends,
+ * even by an aborted assertion (PR_SET_PDEATHSIG): no server or X server
+ * outlives a failed test and holds meson's pipes. */
+GSubprocess *harness_spawn_tied(GSubprocessFlags flags, const char *const *argv, GError **error);
 /* Assert @haystack contains @needle, printing both when not. */
 #define assert_contains(haystack, needle)                                                          \
   do {                                                                                             \

@@ -8,7 +8,6 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <stdio.h>
 
 static char *root, *library;
@@ -345,11 +344,6 @@ static void test_events_and_console(void)
   run_cli(killv);
 }
 
-static void die_with_parent(gpointer unused)
-{
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -361,10 +355,7 @@ int main(int argc, char **argv)
   const char *argv_serve[] = {harness_binary(), "--library", library, "serve", NULL};
   g_autoptr(GError) error = NULL;
   /* The server ends with this test even when an assertion aborts it. */
-  g_autoptr(GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
-  server = g_subprocess_launcher_spawnv(launcher, argv_serve, &error);
+  server = harness_spawn_tied(G_SUBPROCESS_FLAGS_STDOUT_PIPE, argv_serve, &error);
   g_assert_no_error(error);
   g_autoptr(GDataInputStream) out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(server));
   g_autofree char *url = g_data_input_stream_read_line(out, NULL, NULL, &error);
