@@ -10,11 +10,13 @@ export function Library() {
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
 
-  async function act(vm: Vm, what: 'start' | 'stop') {
+  async function act(vm: Vm, what: 'start' | 'pause' | 'resume' | 'stop') {
     setBusy(vm.name);
     setActionError(null);
     try {
       if (what === 'start') await api.startVm(vm.name, displayForHere(inDesktopApp()), () => {});
+      else if (what === 'pause') await api.pauseVm(vm.name);
+      else if (what === 'resume') await api.resumeVm(vm.name);
       else await api.stopVm(vm.name);
     } catch (e) {
       setActionError(`${vm.name}: ${(e as Error).message}`);
@@ -69,7 +71,8 @@ export function Library() {
                   <a href={vmHref(vm.name)}>{vm.name}</a>
                 </th>
                 <td>
-                  <StateBadge state={vm.state} label={`${vm.name} is ${vm.state}`} />
+                  <StateBadge state={vm.state} label={`${vm.name} is ${vm.state}`} reason={vm.status.reason} />
+                  {vm.status.reason && <span className="state-reason">{vm.status.reason}</span>}
                 </td>
                 <td>
                   {osNames[vm.os]} <span className="muted">{vm.arch}</span>
@@ -79,14 +82,35 @@ export function Library() {
                 <td>{vm.diskGiB} GiB</td>
                 <td className="row-actions">
                   {isActive(vm.state) ? (
-                    <button
-                      type="button"
-                      aria-label={`Stop ${vm.name}`}
-                      disabled={busy === vm.name || vm.state !== 'running'}
-                      onClick={() => void act(vm, 'stop')}
-                    >
-                      Stop
-                    </button>
+                    <>
+                      {vm.state === 'paused' ? (
+                        <button
+                          type="button"
+                          aria-label={`Resume ${vm.name}`}
+                          disabled={busy === vm.name}
+                          onClick={() => void act(vm, 'resume')}
+                        >
+                          Resume
+                        </button>
+                      ) : (
+                        <button
+                          type="button"
+                          aria-label={`Pause ${vm.name}`}
+                          disabled={busy === vm.name || vm.state !== 'running'}
+                          onClick={() => void act(vm, 'pause')}
+                        >
+                          Pause
+                        </button>
+                      )}
+                      <button
+                        type="button"
+                        aria-label={`Stop ${vm.name}`}
+                        disabled={busy === vm.name}
+                        onClick={() => void act(vm, 'stop')}
+                      >
+                        Stop
+                      </button>
+                    </>
                   ) : (
                     <button
                       type="button"
