@@ -151,7 +151,7 @@ describe('VM page', () => {
   it('shows why a crashed VM ended', async () => {
     const reason = 'KVM internal error: emulation failure (set VM --accel tcg)';
     const vm = vmIn('crashed', 'fixture', {
-      lastExit: { kind: 'crashed', reason, status: 1, signal: 0, at: '2026-11-30T18:00:00Z' },
+      lastExit: { kind: 'crash', reason, status: 1, signal: 0, at: '2026-11-30T18:00:00Z' },
     });
     page(vm);
     await screen.findByRole('status', { name: 'State: Crashed' });
