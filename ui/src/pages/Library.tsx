@@ -7,11 +7,12 @@ import { usePoll } from '../usePoll';
 
 export function Library() {
   const { data: vms, error, reload } = usePoll(api.listVms, 2000);
-  const [busy, setBusy] = useState<string | null>(null);
+  // what is under way for each VM (by name)
+  const [busy, setBusy] = useState<Record<string, string>>({});
   const [actionError, setActionError] = useState<string | null>(null);
 
   async function act(vm: Vm, what: 'start' | 'pause' | 'resume' | 'stop') {
-    setBusy(vm.name);
+    setBusy((b) => ({ ...b, [vm.name]: what }));
     setActionError(null);
     try {
       if (what === 'start') await api.startVm(vm.name, displayForHere(inDesktopApp()), () => {});
@@ -21,7 +22,8 @@ export function Library() {
     } catch (e) {
       setActionError(`${vm.name}: ${(e as Error).message}`);
     } finally {
-      setBusy(null);
+      // a Stop may have taken over from a start
+      setBusy(({ [vm.name]: mine, ...rest }) => (mine === what ? rest : { ...rest, [vm.name]: mine }));
       await reload();
     }
   }
@@ -87,7 +89,7 @@ export function Library() {
                         <button
                           type="button"
                           aria-label={`Resume ${vm.name}`}
-                          disabled={busy === vm.name}
+                          disabled={vm.name in busy}
                           onClick={() => void act(vm, 'resume')}
                         >
                           Resume
@@ -96,7 +98,7 @@ export function Library() {
                         <button
                           type="button"
                           aria-label={`Pause ${vm.name}`}
-                          disabled={busy === vm.name || vm.state !== 'running'}
+                          disabled={vm.name in busy || vm.state !== 'running'}
                           onClick={() => void act(vm, 'pause')}
                         >
                           Pause
@@ -105,7 +107,7 @@ export function Library() {
                       <button
                         type="button"
                         aria-label={`Stop ${vm.name}`}
-                        disabled={busy === vm.name}
+                        disabled={busy[vm.name] === 'stop'}
                         onClick={() => void act(vm, 'stop')}
                       >
                         Stop
@@ -116,7 +118,7 @@ export function Library() {
                       type="button"
                       className="primary"
                       aria-label={`Start ${vm.name}`}
-                      disabled={busy === vm.name}
+                      disabled={vm.name in busy}
                       onClick={() => void act(vm, 'start')}
                     >
                       Start

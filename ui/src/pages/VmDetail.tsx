@@ -100,7 +100,8 @@ export function VmDetail({ name }: { name: string }) {
     } catch (e) {
       setError((e as Error).message);
     } finally {
-      setBusy(null);
+      // a Stop or Force stop may have taken over from a start or a stop
+      setBusy((b) => (b === label ? null : b));
     }
   }
 
@@ -114,6 +115,10 @@ export function VmDetail({ name }: { name: string }) {
   const whyTcg = tcgWhy(command, host);
   const act = (label: string, op: (vm: string) => Promise<Status>) =>
     void run(label, async () => applyStatus(await op(vm.name)));
+  // Stop and Force stop work in every live state, also while a start or a
+  // (graceful) stop is still under way.
+  const canStop = active && (busy === null || busy === 'start');
+  const canKill = active && busy !== 'kill';
 
   return (
     <section aria-labelledby="vm-title" className="detail">
@@ -167,10 +172,10 @@ export function VmDetail({ name }: { name: string }) {
             {busy === 'pause' ? busyLabels.pause : 'Pause'}
           </button>
         )}
-        <button type="button" disabled={!active || busy !== null} onClick={() => act('stop', api.stopVm)}>
+        <button type="button" disabled={!canStop} onClick={() => act('stop', api.stopVm)}>
           {busy === 'stop' ? busyLabels.stop : 'Stop'}
         </button>
-        <button type="button" disabled={!active || busy !== null} onClick={() => act('kill', api.killVm)}>
+        <button type="button" disabled={!canKill} onClick={() => act('kill', api.killVm)}>
           Force stop
         </button>
         <button type="button" disabled={active || busy !== null} onClick={() => setConfirm('reset')}>

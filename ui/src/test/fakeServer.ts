@@ -10,17 +10,34 @@ export const fixture = (name: string) =>
 
 export type Call = { op: string; body: Record<string, unknown> };
 
-/** Answer POST /api/OP from @answers (404 for the rest); /events ends at once. */
-export function serve(answers: Record<string, (body: Record<string, unknown>) => unknown>): Call[] {
+/** A stream that stays open until the test ends: for a call that never
+ * answers, or for server-sent events the test sends with push(). */
+export function openStream() {
+  let ctl!: ReadableStreamDefaultController<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>({ start: (c) => void (ctl = c) });
+  return {
+    response: () => new Response(stream, { status: 200 }),
+    pushState: (s: Status) =>
+      ctl.enqueue(new TextEncoder().encode(`event: state\ndata: ${JSON.stringify(s)}\n\n`)),
+  };
+}
+
+/** Answer POST /api/OP from @answers (404 for the rest; a Response is sent
+ * as it is); /events from @events, else it ends at once. */
+export function serve(
+  answers: Record<string, (body: Record<string, unknown>) => unknown>,
+  events?: ReturnType<typeof openStream>,
+): Call[] {
   const calls: Call[] = [];
   setFetch(async (url, init) => {
-    if (String(url).startsWith('/events')) return new Response('', { status: 200 });
+    if (String(url).startsWith('/events')) return events ? events.response() : new Response('', { status: 200 });
     const op = String(url).replace('/api/', '');
     const body = init?.body ? JSON.parse(String(init.body)) : {};
     calls.push({ op, body });
     const answer = answers[op];
     if (!answer) return new Response('{"error":{"code":"notFound","message":"no such op"}}', { status: 404 });
-    return new Response(JSON.stringify(answer(body)), { status: 200 });
+    const a = answer(body);
+    return a instanceof Response ? a : new Response(JSON.stringify(a), { status: 200 });
   });
   return calls;
 }

@@ -7,7 +7,7 @@ import type { Command, HostInfo, Vm } from '../api/types';
 import { Library } from '../pages/Library';
 import { tcgWhy, VmDetail } from '../pages/VmDetail';
 import { Wizard } from '../pages/Wizard';
-import { fixture, serve, statusIn, vmIn } from './fakeServer';
+import { fixture, openStream, serve, statusIn, vmIn } from './fakeServer';
 
 afterEach(() => {
   cleanup();
@@ -71,14 +71,21 @@ describe('Library row actions', () => {
   });
 });
 
-/** The VM page of @vm, with @more answers. */
-function page(vm: Vm, more: Record<string, (body: Record<string, unknown>) => unknown> = {}) {
-  const calls = serve({
-    showVm: () => vm,
-    hostInfo: () => host(['kvm', 'tcg']),
-    vmCommand: () => command('kvm'),
-    ...more,
-  });
+/** The VM page of @vm, with @more answers and @events. */
+function page(
+  vm: Vm,
+  more: Record<string, (body: Record<string, unknown>) => unknown> = {},
+  events?: ReturnType<typeof openStream>,
+) {
+  const calls = serve(
+    {
+      showVm: () => vm,
+      hostInfo: () => host(['kvm', 'tcg']),
+      vmCommand: () => command('kvm'),
+      ...more,
+    },
+    events,
+  );
   render(<VmDetail name={vm.name} />);
   return calls;
 }
@@ -130,6 +137,40 @@ describe('VM page', () => {
     fireEvent.click(button('Force stop'));
     await screen.findByRole('status', { name: 'State: Stopped' });
     expect(calls2.find((c) => c.op === 'killVm')?.body).toEqual({ vm: starting.name });
+  });
+
+  it('Stop and Force stop work while a start is still under way', async () => {
+    const vm = vmIn('stopped');
+    const events = openStream();
+    const calls = page(
+      vm,
+      {
+        startVm: () => openStream().response(), // still starting
+        stopVm: () => openStream().response(), // the guest takes its time
+        killVm: () => ({ ...statusIn('stopped'), name: vm.name, id: vm.id }),
+      },
+      events,
+    );
+    await screen.findByRole('status', { name: 'State: Stopped' });
+    fireEvent.click(button('Start'));
+    await screen.findByText('Starting…');
+    events.pushState(statusIn('starting'));
+    await screen.findByRole('status', { name: 'State: Starting' });
+    await waitFor(() => expect(button('Stop').disabled).toBe(false));
+    fireEvent.click(button('Stop'));
+    events.pushState(statusIn('stopping'));
+    await screen.findByRole('status', { name: 'State: Stopping' });
+    // a graceful stop under way: Force stop still pulls the plug
+    expect(button('Stopping…').disabled).toBe(true);
+    fireEvent.click(button('Force stop'));
+    await screen.findByRole('status', { name: 'State: Stopped' });
+    expect(calls.map((c) => c.op).filter((op) => op.endsWith('Vm'))).toEqual([
+      'showVm',
+      'startVm',
+      'stopVm',
+      'killVm',
+      'showVm',
+    ]);
   });
 
   it('says why a VM runs under TCG on a host with /dev/kvm', async () => {
