@@ -303,7 +303,7 @@ async function main() {
     await shot('vm-command-settings');
   });
 
-  await test('pause and resume from the VM page; a paused VM can be stopped', async () => {
+  await test('pause and resume from the VM page; Stop and Force stop usable while paused', async () => {
     await byRole('tab', 'Console').click();
     await byRole('button', 'Pause').click();
     await byRole('status', 'State: Paused').waitFor();
