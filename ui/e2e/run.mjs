@@ -352,6 +352,16 @@ async function main() {
     await page.getByText('Saved.').waitFor();
     expect((await apiCall('showVm', { vm: 'demo, one' })).accel === 'auto', 'saved as auto');
     expect((await page.getByText(/· TCG \(emulation, slow\)/).count()) === 0, 'the summary follows');
+    // Automatic: where it still comes to TCG (a /dev/kvm that cannot boot
+    // the firmware), the page says why, in the command's words.
+    const cmd = await apiCall('vmCommand', { vm: 'demo, one' });
+    const hw = cmd.dropped.find((d) => d.what === 'hardware acceleration');
+    if (cmd.accel === 'tcg' && hw) await page.getByText(`Runs under TCG emulation: ${hw.why}`).waitFor();
+    else
+      await page.waitForFunction(() => !document.body.innerText.includes('under TCG emulation'), null, {
+        timeout: 5000,
+      });
+    await shot('vm-stopped-auto');
   });
 
   await test('reset NVRAM and move to the Trash, each confirmed', async () => {

@@ -1,18 +1,21 @@
 import { useId } from 'react';
-import type { Accel } from '../api/types';
+import type { Accel, HostInfo } from '../api/types';
 import { accelChoices, accelNames } from '../format';
 
-/** The accelerator a VM asks for: Automatic, or one this host has (hostInfo.accels). */
+/** The accelerator a VM asks for: Automatic, or one this host offers
+ * (hostInfo.accels); when KVM is chosen on a host where it fails, why. */
 export function AccelField({
   value,
-  hostAccels,
+  host,
   onChange,
 }: {
   value: Accel;
-  hostAccels: readonly Accel[];
+  host: Pick<HostInfo, 'accels' | 'kvmError'> | null;
   onChange: (v: Accel) => void;
 }) {
   const id = useId();
+  const offered = host?.accels ?? [];
+  const kvmFails = value === 'kvm' && host?.kvmError;
   return (
     <div className="field">
       <label htmlFor={id}>Accelerator</label>
@@ -22,15 +25,17 @@ export function AccelField({
         aria-describedby={`${id}-hint`}
         onChange={(e) => onChange(e.target.value as Accel)}
       >
-        {accelChoices(hostAccels, value).map((a) => (
+        {accelChoices(offered, value).map((a) => (
           <option key={a} value={a}>
             {accelNames[a]}
-            {a !== 'auto' && !hostAccels.includes(a) ? ' (not available on this host)' : ''}
+            {a !== 'auto' && host && !offered.includes(a) ? ' (not available on this host)' : ''}
           </option>
         ))}
       </select>
-      <p id={`${id}-hint`} className="muted">
-        Automatic uses hardware acceleration when it works here, else TCG emulation.
+      <p id={`${id}-hint`} className={kvmFails ? 'notice' : 'muted'}>
+        {kvmFails
+          ? `KVM does not work on this host: ${host.kvmError}`
+          : 'Automatic uses hardware acceleration when it works here, else TCG emulation.'}
       </p>
     </div>
   );

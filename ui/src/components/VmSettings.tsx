@@ -1,20 +1,20 @@
 import { useState } from 'react';
 import { api } from '../api/client';
-import type { Accel, Vm } from '../api/types';
+import type { Accel, HostInfo, Vm } from '../api/types';
 import { AccelField } from './AccelField';
 import { ResolutionField } from './ResolutionField';
 
 /** A stopped VM's resources, resolution, ISO and accelerator (disabled while it runs).
- * @hostAccels: what this host offers besides auto (hostInfo.accels). */
+ * @host: what it offers (hostInfo), null while it loads. */
 export function VmSettings({
   vm,
   running,
-  hostAccels,
+  host,
   onSaved,
 }: {
   vm: Vm;
   running: boolean;
-  hostAccels: readonly Accel[];
+  host: HostInfo | null;
   onSaved: (v: Vm) => void;
 }) {
   const [cpus, setCpus] = useState(vm.cpus);
@@ -81,7 +81,7 @@ export function VmSettings({
           ISO path
           <input type="text" value={isoPath} onChange={(e) => setIsoPath(e.target.value)} spellCheck={false} />
         </label>
-        <AccelField value={accel} hostAccels={hostAccels} onChange={setAccel} />
+        <AccelField value={accel} host={host} onChange={setAccel} />
         <div className="actions">
           <button type="submit" className="primary">
             Save settings

@@ -224,7 +224,7 @@ export function VmDetail({ name }: { name: string }) {
             key={vm.id + String(active)}
             vm={vm}
             running={active}
-            hostAccels={host?.accels ?? []}
+            host={host}
             onSaved={setVm}
           />
         )}

@@ -288,7 +288,7 @@ export function Wizard() {
               onToggle={(e) => setAdvancedOpen(e.currentTarget.open)}
             >
               <summary>Advanced</summary>
-              <AccelField value={accel} hostAccels={host.accels} onChange={setAccel} />
+              <AccelField value={accel} host={host} onChange={setAccel} />
             </details>
           </fieldset>
         )}

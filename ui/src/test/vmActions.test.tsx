@@ -243,6 +243,15 @@ describe('VM settings: the accelerator', () => {
     expect(calls.find((c) => c.op === 'updateVm')?.body).not.toHaveProperty('accel');
   });
 
+  it('says why KVM fails here when it is chosen', async () => {
+    page(vmIn('stopped'), { hostInfo: () => host(['kvm', 'tcg'], 'failed to set MSR 0x10a') });
+    fireEvent.click(await screen.findByRole('tab', { name: 'Settings' }));
+    await waitFor(() => expect(accel().options.length).toBe(3));
+    expect(screen.queryByText(/KVM does not work/)).toBeNull();
+    fireEvent.change(accel(), { target: { value: 'kvm' } });
+    expect(screen.getByText('KVM does not work on this host: failed to set MSR 0x10a')).toBeTruthy();
+  });
+
   it('keeps a choice this host lacks, marked so', async () => {
     page(vmIn('stopped', 'fixture', { accel: 'hvf' }));
     fireEvent.click(await screen.findByRole('tab', { name: 'Settings' }));
