@@ -208,14 +208,13 @@ char *bvm_probe_kvm(const char *binary, BvmArch arch, const char *code, const ch
   g_autofree char *vars = NULL;
   if (code != NULL && vars_template != NULL) {
     /* The firmware writes its variables: a throwaway copy, never the
-     * template. */
-    g_autofree char *data = NULL;
-    gsize len = 0;
+     * template (64 MiB on aarch64: copied by GIO, not read into memory). */
     int fd = g_file_open_tmp("bridgevm-probe-vars-XXXXXX.fd", &vars, NULL);
     if (fd >= 0)
       close(fd);
-    if (fd < 0 || !g_file_get_contents(vars_template, &data, &len, NULL) ||
-        !g_file_set_contents(vars, data, (gssize)len, NULL)) {
+    g_autoptr(GFile) from = g_file_new_for_path(vars_template);
+    g_autoptr(GFile) to = vars ? g_file_new_for_path(vars) : NULL;
+    if (fd < 0 || !g_file_copy(from, to, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, NULL)) {
       if (vars != NULL)
         g_unlink(vars);
       g_clear_pointer(&vars, g_free);
