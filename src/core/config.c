@@ -21,6 +21,7 @@ static const char *const arch_aliases[] = {"amd64", "x86_64",  "x64", "x86_64",
 const BvmJsonWords bvm_os_words = {os_names, BVM_OS_N, NULL};
 const BvmJsonWords bvm_arch_words = {arch_names, BVM_ARCH_N, arch_aliases};
 const BvmJsonWords bvm_preset_words = {preset_names, BVM_PRESET_N, NULL};
+const BvmJsonWords bvm_preset_choice_words = {preset_names, BVM_PRESET_CUSTOM, NULL};
 const BvmJsonWords bvm_accel_words = {accel_names, BVM_ACCEL_N, NULL};
 const BvmJsonWords bvm_exit_kind_words = {exit_kind_names, BVM_EXIT_KIND_N, NULL};
 

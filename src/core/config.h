@@ -41,6 +41,8 @@ gboolean bvm_preset_from_string(const char *s, BvmPreset *out_preset);
 extern const BvmJsonWords bvm_os_words;
 extern const BvmJsonWords bvm_arch_words; /* with the aliases amd64, x64, arm64 */
 extern const BvmJsonWords bvm_preset_words;
+/* The presets one can ask for: all but custom (what a VM has without one). */
+extern const BvmJsonWords bvm_preset_choice_words;
 extern const BvmJsonWords bvm_accel_words;
 
 /* The firmware chosen at create time (see firmware.h). Paths are absolute. */
