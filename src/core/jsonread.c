@@ -79,58 +79,74 @@ static gboolean of_kind(JsonNode *n, BvmJsonKind kind)
   return FALSE;
 }
 
-/* The member @f->name of @obj in *out, of the JSON type @f->kind asks for;
- * *out NULL when it is absent and not @required. */
-static gboolean read_node(const BvmJsonReader *r, JsonObject *obj, gboolean required,
-                          BvmJsonFault *f, JsonNode **out, GError **error)
+/* The member @f->name of @obj, of the JSON type @f->kind asks for; NULL
+ * with *out_ok TRUE when it is absent and not @required, NULL with *out_ok
+ * FALSE (reported) when it is faulty. */
+static JsonNode *read_node(const BvmJsonReader *r, JsonObject *obj, gboolean required,
+                           BvmJsonFault *f, gboolean *out_ok, GError **error)
 {
   JsonNode *n = obj != NULL ? json_object_get_member(obj, f->name) : NULL;
-  *out = NULL;
-  if (is_absent(r, n))
-    return required ? fail(r, f, BVM_JSON_MISSING, error) : TRUE;
-  if (!of_kind(n, f->kind))
-    return fail(r, f, BVM_JSON_MISTYPED, error);
-  *out = n;
+  *out_ok = TRUE;
+  if (is_absent(r, n)) {
+    if (required)
+      *out_ok = fail(r, f, BVM_JSON_MISSING, error);
+    return NULL;
+  }
+  if (!of_kind(n, f->kind)) {
+    *out_ok = fail(r, f, BVM_JSON_MISTYPED, error);
+    return NULL;
+  }
+  return n;
+}
+
+/* A string, a bool or an object: the member's value as it is. */
+static gboolean read_plain(const BvmJsonReader *r, JsonObject *obj, const char *key,
+                           gboolean required, BvmJsonKind kind, gpointer out, GError **error)
+{
+  BvmJsonFault f = {.kind = kind, .name = key};
+  gboolean ok;
+  JsonNode *n = read_node(r, obj, required, &f, &ok, error);
+  if (n == NULL)
+    return ok;
+  if (kind == BVM_JSON_STRING)
+    *(const char **)out = json_node_get_string(n);
+  else if (kind == BVM_JSON_BOOL)
+    *(gboolean *)out = json_node_get_boolean(n);
+  else
+    *(JsonObject **)out = json_node_get_object(n);
   return TRUE;
 }
 
 gboolean bvm_jsonread_string(const BvmJsonReader *r, JsonObject *obj, const char *key,
                              gboolean required, const char **out, GError **error)
 {
-  BvmJsonFault f = {.kind = BVM_JSON_STRING, .name = key};
-  JsonNode *n;
-  if (!read_node(r, obj, required, &f, &n, error))
-    return FALSE;
-  if (n != NULL)
-    *out = json_node_get_string(n);
-  return TRUE;
+  return read_plain(r, obj, key, required, BVM_JSON_STRING, out, error);
+}
+
+gboolean bvm_jsonread_bool(const BvmJsonReader *r, JsonObject *obj, const char *key,
+                           gboolean required, gboolean *out, GError **error)
+{
+  return read_plain(r, obj, key, required, BVM_JSON_BOOL, out, error);
+}
+
+gboolean bvm_jsonread_object(const BvmJsonReader *r, JsonObject *obj, const char *key,
+                             gboolean required, JsonObject **out, GError **error)
+{
+  return read_plain(r, obj, key, required, BVM_JSON_OBJECT, out, error);
 }
 
 gboolean bvm_jsonread_int(const BvmJsonReader *r, JsonObject *obj, const char *key,
                           gboolean required, gint64 min, gint64 max, gint64 *out, GError **error)
 {
   BvmJsonFault f = {.kind = BVM_JSON_INT, .name = key, .min = min, .max = max};
-  JsonNode *n;
-  if (!read_node(r, obj, required, &f, &n, error))
-    return FALSE;
+  gboolean ok;
+  JsonNode *n = read_node(r, obj, required, &f, &ok, error);
   if (n == NULL)
-    return TRUE;
+    return ok;
   f.value = json_node_get_int(n);
   if (f.value < min || f.value > max)
     return fail(r, &f, BVM_JSON_OUT_OF_RANGE, error);
   *out = f.value;
-  return TRUE;
-}
-
-gboolean bvm_jsonread_bool(const BvmJsonReader *r, JsonObject *obj, const char *key,
-                           gboolean required, gboolean *out, GError **error)
-{
-  BvmJsonFault f = {.kind = BVM_JSON_BOOL, .name = key};
-  JsonNode *n;
-  if (!read_node(r, obj, required, &f, &n, error))
-    return FALSE;
-  if (n != NULL)
-    *out = json_node_get_boolean(n);
   return TRUE;
 }
 
@@ -139,11 +155,10 @@ gboolean bvm_jsonread_word(const BvmJsonReader *r, JsonObject *obj, const char *
                            GError **error)
 {
   BvmJsonFault f = {.kind = BVM_JSON_WORD, .name = key, .words = words};
-  JsonNode *n;
-  if (!read_node(r, obj, required, &f, &n, error))
-    return FALSE;
+  gboolean ok;
+  JsonNode *n = read_node(r, obj, required, &f, &ok, error);
   if (n == NULL)
-    return TRUE;
+    return ok;
   f.word = json_node_get_string(n);
   if (bvm_jsonread_words_lookup(words, f.word, out_index))
     return TRUE;
@@ -153,27 +168,14 @@ gboolean bvm_jsonread_word(const BvmJsonReader *r, JsonObject *obj, const char *
   return fail(r, &f, BVM_JSON_UNKNOWN_WORD, error);
 }
 
-gboolean bvm_jsonread_object(const BvmJsonReader *r, JsonObject *obj, const char *key,
-                             gboolean required, JsonObject **out, GError **error)
-{
-  BvmJsonFault f = {.kind = BVM_JSON_OBJECT, .name = key};
-  JsonNode *n;
-  if (!read_node(r, obj, required, &f, &n, error))
-    return FALSE;
-  if (n != NULL)
-    *out = json_node_get_object(n);
-  return TRUE;
-}
-
 gboolean bvm_jsonread_strv(const BvmJsonReader *r, JsonObject *obj, const char *key,
                            gboolean required, GStrv *out, GError **error)
 {
   BvmJsonFault f = {.kind = BVM_JSON_STRV, .name = key};
-  JsonNode *n;
-  if (!read_node(r, obj, required, &f, &n, error))
-    return FALSE;
+  gboolean ok;
+  JsonNode *n = read_node(r, obj, required, &f, &ok, error);
   if (n == NULL)
-    return TRUE;
+    return ok;
   JsonArray *a = json_node_get_array(n);
   g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
   for (guint i = 0; i < json_array_get_length(a); i++) {

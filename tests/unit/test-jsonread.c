@@ -52,31 +52,37 @@ static void expect_fault(gboolean ok, GError **error, BvmJsonProblem problem, Bv
   g_clear_error(error);
 }
 
+/* Where each reader puts what it read. */
+typedef struct {
+  const char *s;
+  gint64 i;
+  gboolean b;
+  guint w;
+  JsonObject *sub;
+  GStrv v;
+} Read;
+
 static void test_reader_reads_each_kind(void)
 {
   g_autoptr(JsonObject) o = object_of("{\"s\":\"text\",\"i\":42,\"b\":true,\"w\":\"grey\","
                                       "\"o\":{\"x\":1},\"v\":[\"a\",\"b\"],\"n\":null}");
   g_autoptr(GError) error = NULL;
-  const char *s = NULL;
-  gint64 i = 0;
-  gboolean b = FALSE;
-  guint w = 0;
-  JsonObject *sub = NULL;
-  g_auto(GStrv) v = NULL;
-  g_assert_true(bvm_jsonread_string(&keeper, o, "s", TRUE, &s, &error));
-  g_assert_cmpstr(s, ==, "text");
-  g_assert_true(bvm_jsonread_int(&keeper, o, "i", TRUE, 0, 100, &i, &error));
-  g_assert_cmpint(i, ==, 42);
-  g_assert_true(bvm_jsonread_bool(&keeper, o, "b", TRUE, &b, &error));
-  g_assert_true(b);
+  Read r = {0};
+  g_assert_true(bvm_jsonread_string(&keeper, o, "s", TRUE, &r.s, &error));
+  g_assert_cmpstr(r.s, ==, "text");
+  g_assert_true(bvm_jsonread_int(&keeper, o, "i", TRUE, 0, 100, &r.i, &error));
+  g_assert_cmpint(r.i, ==, 42);
+  g_assert_true(bvm_jsonread_bool(&keeper, o, "b", TRUE, &r.b, &error));
+  g_assert_true(r.b);
   /* an alias reads as its word */
-  g_assert_true(bvm_jsonread_word(&keeper, o, "w", TRUE, &colour_words, &w, &error));
-  g_assert_cmpuint(w, ==, 2);
-  g_assert_true(bvm_jsonread_object(&keeper, o, "o", TRUE, &sub, &error));
-  g_assert_true(json_object_has_member(sub, "x"));
-  g_assert_true(bvm_jsonread_strv(&keeper, o, "v", TRUE, &v, &error));
-  g_assert_cmpuint(g_strv_length(v), ==, 2);
+  g_assert_true(bvm_jsonread_word(&keeper, o, "w", TRUE, &colour_words, &r.w, &error));
+  g_assert_cmpuint(r.w, ==, 2);
+  g_assert_true(bvm_jsonread_object(&keeper, o, "o", TRUE, &r.sub, &error));
+  g_assert_true(json_object_has_member(r.sub, "x"));
+  g_assert_true(bvm_jsonread_strv(&keeper, o, "v", TRUE, &r.v, &error));
+  g_assert_cmpuint(g_strv_length(r.v), ==, 2);
   g_assert_no_error(error);
+  g_strfreev(r.v);
 }
 
 static void test_reader_leaves_absent_members_alone(void)
@@ -104,42 +110,37 @@ static void test_reader_reports_each_fault(void)
 {
   g_autoptr(JsonObject) o = object_of("{\"num\":5,\"str\":\"x\",\"arr\":[1],\"big\":300}");
   g_autoptr(GError) error = NULL;
-  const char *s = NULL;
-  gint64 i = 0;
-  gboolean b = FALSE;
-  guint w = 0;
-  JsonObject *sub = NULL;
-  GStrv v = NULL;
-  expect_fault(bvm_jsonread_string(&keeper, o, "gone", TRUE, &s, &error), &error, BVM_JSON_MISSING,
-               BVM_JSON_STRING, "gone");
-  expect_fault(bvm_jsonread_string(&keeper, o, "num", TRUE, &s, &error), &error, BVM_JSON_MISTYPED,
-               BVM_JSON_STRING, "num");
-  expect_fault(bvm_jsonread_int(&keeper, o, "str", TRUE, 0, 9, &i, &error), &error,
+  Read r = {0};
+  expect_fault(bvm_jsonread_string(&keeper, o, "gone", TRUE, &r.s, &error), &error,
+               BVM_JSON_MISSING, BVM_JSON_STRING, "gone");
+  expect_fault(bvm_jsonread_string(&keeper, o, "num", TRUE, &r.s, &error), &error,
+               BVM_JSON_MISTYPED, BVM_JSON_STRING, "num");
+  expect_fault(bvm_jsonread_int(&keeper, o, "str", TRUE, 0, 9, &r.i, &error), &error,
                BVM_JSON_MISTYPED, BVM_JSON_INT, "str");
-  expect_fault(bvm_jsonread_int(&keeper, o, "big", TRUE, 1, 255, &i, &error), &error,
+  expect_fault(bvm_jsonread_int(&keeper, o, "big", TRUE, 1, 255, &r.i, &error), &error,
                BVM_JSON_OUT_OF_RANGE, BVM_JSON_INT, "big");
   g_assert_cmpint(last_fault.value, ==, 300);
   g_assert_cmpint(last_fault.min, ==, 1);
   g_assert_cmpint(last_fault.max, ==, 255);
-  expect_fault(bvm_jsonread_bool(&keeper, o, "num", TRUE, &b, &error), &error, BVM_JSON_MISTYPED,
+  expect_fault(bvm_jsonread_bool(&keeper, o, "num", TRUE, &r.b, &error), &error, BVM_JSON_MISTYPED,
                BVM_JSON_BOOL, "num");
-  expect_fault(bvm_jsonread_word(&keeper, o, "num", TRUE, &colour_words, &w, &error), &error,
+  expect_fault(bvm_jsonread_word(&keeper, o, "num", TRUE, &colour_words, &r.w, &error), &error,
                BVM_JSON_MISTYPED, BVM_JSON_WORD, "num");
-  expect_fault(bvm_jsonread_object(&keeper, o, "arr", TRUE, &sub, &error), &error,
+  expect_fault(bvm_jsonread_object(&keeper, o, "arr", TRUE, &r.sub, &error), &error,
                BVM_JSON_MISTYPED, BVM_JSON_OBJECT, "arr");
-  expect_fault(bvm_jsonread_strv(&keeper, o, "str", TRUE, &v, &error), &error, BVM_JSON_MISTYPED,
+  expect_fault(bvm_jsonread_strv(&keeper, o, "str", TRUE, &r.v, &error), &error, BVM_JSON_MISTYPED,
                BVM_JSON_STRV, "str");
   /* an element that is no string */
-  expect_fault(bvm_jsonread_strv(&keeper, o, "arr", TRUE, &v, &error), &error, BVM_JSON_MISTYPED,
+  expect_fault(bvm_jsonread_strv(&keeper, o, "arr", TRUE, &r.v, &error), &error, BVM_JSON_MISTYPED,
                BVM_JSON_STRV, "arr");
-  g_assert_null(v);
+  g_assert_null(r.v);
   /* an unknown word is named by its path in the record */
   BvmJsonReader nested = keeper;
   nested.path = "paint";
-  expect_fault(bvm_jsonread_word(&nested, o, "str", TRUE, &colour_words, &w, &error), &error,
+  expect_fault(bvm_jsonread_word(&nested, o, "str", TRUE, &colour_words, &r.w, &error), &error,
                BVM_JSON_UNKNOWN_WORD, BVM_JSON_WORD, "paint.str");
   g_assert_true(last_fault.words == &colour_words);
-  g_assert_cmpint(i, ==, 0);
+  g_assert_cmpint(r.i, ==, 0);
 }
 
 static void test_words(void)
@@ -166,36 +167,50 @@ static const char *config_json =
     "\"os\":\"linux\",\"arch\":\"x86_64\",\"cpus\":2,\"memoryMiB\":4096,\"diskGiB\":64,"
     "\"display\":{\"width\":1024,\"height\":768},\"lastExit\":{\"kind\":\"user\"}}";
 
+/* @result is NULL and @error is INVALID_ARGUMENT saying exactly @message. */
+static void expect_refused(gconstpointer result, const GError *error, const char *message)
+{
+  g_assert_null(result);
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpstr(error->message, ==, message);
+}
+
 static void expect_config_error(const char *from, const char *to, const char *message)
 {
   g_autoptr(GString) json = g_string_new(config_json);
   g_assert_cmpuint(g_string_replace(json, from, to, 1), ==, 1);
   g_autoptr(GError) error = NULL;
   g_autoptr(BvmConfig) c = bvm_config_from_data(json->str, -1, &error);
-  g_assert_null(c);
-  g_assert_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT);
-  g_assert_cmpstr(error->message, ==, message);
+  expect_refused(c, error, message);
 }
+
+static const struct {
+  const char *from;
+  const char *to;
+  const char *message;
+} config_faults[] = {
+    {"\"name\":\"v\",", "", "config: 'name' is missing"},
+    {"\"name\":\"v\"", "\"name\":null", "config: 'name' is missing"},
+    {"\"name\":\"v\"", "\"name\":1", "config: 'name' must be a string"},
+    {"\"cpus\":2", "\"cpus\":\"2\"", "config: 'cpus' must be an integer"},
+    {"\"cpus\":2", "\"cpus\":2000", "config: 'cpus' is 2000, outside 1..1024"},
+    {"\"width\":1024", "\"width\":10", "config: 'width' is 10, outside 320..16384"},
+    {"\"display\":{", "\"tpm\":{\"enabled\":1},\"display\":{",
+     "config: 'enabled' must be true or false"},
+    {"\"os\":\"linux\"", "\"os\":\"beos\"",
+     "config: 'os' is 'beos'; it must be one of windows11, linux, other"},
+    {"\"os\":\"linux\"", "\"os\":3", "config: 'os' must be a string"},
+    {"\"kind\":\"user\"", "\"kind\":\"nap\"",
+     "config: 'lastExit.kind' is 'nap'; it must be one of guest, user, crash, "
+     "failed"},
+    {"\"display\":{\"width\":1024,\"height\":768}", "\"display\":[]",
+     "config: 'display' must be an object"},
+};
 
 static void test_config_words_each_fault(void)
 {
-  expect_config_error("\"name\":\"v\",", "", "config: 'name' is missing");
-  expect_config_error("\"name\":\"v\"", "\"name\":null", "config: 'name' is missing");
-  expect_config_error("\"name\":\"v\"", "\"name\":1", "config: 'name' must be a string");
-  expect_config_error("\"cpus\":2", "\"cpus\":\"2\"", "config: 'cpus' must be an integer");
-  expect_config_error("\"cpus\":2", "\"cpus\":2000", "config: 'cpus' is 2000, outside 1..1024");
-  expect_config_error("\"width\":1024", "\"width\":10",
-                      "config: 'width' is 10, outside 320..16384");
-  expect_config_error("\"display\":{", "\"tpm\":{\"enabled\":1},\"display\":{",
-                      "config: 'enabled' must be true or false");
-  expect_config_error("\"os\":\"linux\"", "\"os\":\"beos\"",
-                      "config: 'os' is 'beos'; it must be one of windows11, linux, other");
-  expect_config_error("\"os\":\"linux\"", "\"os\":3", "config: 'os' must be a string");
-  expect_config_error("\"kind\":\"user\"", "\"kind\":\"nap\"",
-                      "config: 'lastExit.kind' is 'nap'; it must be one of guest, user, crash, "
-                      "failed");
-  expect_config_error("\"display\":{\"width\":1024,\"height\":768}", "\"display\":[]",
-                      "config: 'display' must be an object");
+  for (guint i = 0; i < G_N_ELEMENTS(config_faults); i++)
+    expect_config_error(config_faults[i].from, config_faults[i].to, config_faults[i].message);
 }
 
 /* ... in the caps record's words. */
@@ -204,9 +219,7 @@ static void expect_caps_error(const char *json, const char *message)
   g_autoptr(JsonNode) node = json_from_string(json, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(BvmHostCaps) c = bvm_host_caps_from_json(node, &error);
-  g_assert_null(c);
-  g_assert_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT);
-  g_assert_cmpstr(error->message, ==, message);
+  expect_refused(c, error, message);
 }
 
 #define CAPS_HOST                                                                                  \
@@ -270,29 +283,35 @@ static void expect_api_error(const char *op, const char *json, const char *messa
   g_autoptr(JsonNode) p = json_from_string(json, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) r = bvm_api_call(api, op, p, &error);
-  g_assert_null(r);
-  g_assert_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT);
-  g_assert_cmpstr(error->message, ==, message);
+  expect_refused(r, error, message);
 }
+
+static const struct {
+  const char *op;
+  const char *params;
+  const char *message;
+} api_faults[] = {
+    {"showVm", "{}", "parameter 'vm' must be given (a string)"},
+    {"showVm", "{\"vm\":1}", "parameter 'vm' must be a string"},
+    {"stopVm", "{\"vm\":\"v\",\"timeoutSeconds\":0}",
+     "parameter 'timeoutSeconds' must be a whole number from 1 to 3600"},
+    {"stopVm", "{\"vm\":\"v\",\"timeoutSeconds\":\"9\"}",
+     "parameter 'timeoutSeconds' must be a whole number from 1 to 3600"},
+    {"stopVm", "{\"vm\":\"v\",\"force\":\"yes\"}", "parameter 'force' must be true or false"},
+    {"vmLogs", "{\"vm\":\"v\",\"source\":\"dmesg\"}",
+     "parameter 'source' must be qemu, swtpm, monitor or serial"},
+    {"vmLogs", "{\"vm\":\"v\",\"source\":2}", "parameter 'source' must be a string"},
+    {"createVm", "{\"name\":\"v\",\"isoPath\":\"/x.iso\",\"preset\":\"custom\"}",
+     "parameter 'preset' must be light, recommended or pro"},
+    {"agent", "{\"vm\":\"v\",\"call\":\"reboot\"}",
+     "parameter 'call' must be ping, info, osinfo, hostname or network"},
+    {"agent", "{\"vm\":\"v\"}", "parameter 'call' must be given (a string)"},
+};
 
 static void test_api_words_each_fault(void)
 {
-  expect_api_error("showVm", "{}", "parameter 'vm' must be given (a string)");
-  expect_api_error("showVm", "{\"vm\":1}", "parameter 'vm' must be a string");
-  expect_api_error("stopVm", "{\"vm\":\"v\",\"timeoutSeconds\":0}",
-                   "parameter 'timeoutSeconds' must be a whole number from 1 to 3600");
-  expect_api_error("stopVm", "{\"vm\":\"v\",\"timeoutSeconds\":\"9\"}",
-                   "parameter 'timeoutSeconds' must be a whole number from 1 to 3600");
-  expect_api_error("stopVm", "{\"vm\":\"v\",\"force\":\"yes\"}",
-                   "parameter 'force' must be true or false");
-  expect_api_error("vmLogs", "{\"vm\":\"v\",\"source\":\"dmesg\"}",
-                   "parameter 'source' must be qemu, swtpm, monitor or serial");
-  expect_api_error("vmLogs", "{\"vm\":\"v\",\"source\":2}", "parameter 'source' must be a string");
-  expect_api_error("createVm", "{\"name\":\"v\",\"isoPath\":\"/x.iso\",\"preset\":\"custom\"}",
-                   "parameter 'preset' must be light, recommended or pro");
-  expect_api_error("agent", "{\"vm\":\"v\",\"call\":\"reboot\"}",
-                   "parameter 'call' must be ping, info, osinfo, hostname or network");
-  expect_api_error("agent", "{\"vm\":\"v\"}", "parameter 'call' must be given (a string)");
+  for (guint i = 0; i < G_N_ELEMENTS(api_faults); i++)
+    expect_api_error(api_faults[i].op, api_faults[i].params, api_faults[i].message);
 }
 
 /* Every member of the config table is written, and nothing else is. */
