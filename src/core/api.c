@@ -5,6 +5,7 @@
 #include "doctor.h"
 #include "error.h"
 #include "guest_agent.h"
+#include "jsonread.h"
 #include "logs.h"
 #include "presets.h"
 #include "qemu_cmd.h"
@@ -93,48 +94,75 @@ JsonNode *bvm_api_error_to_json(const GError *error)
 
 /* Parameters ------------------------------------------------------------ */
 
-static gboolean bad_param(GError **error, const char *key, const char *want)
+/* What a parameter must be, for its error: "parameter 'cpus' must be a
+ * whole number from 1 to 1024". */
+static char *param_want(const BvmJsonFault *f)
 {
-  g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "parameter '%s' must be %s", key, want);
-  return FALSE;
+  switch (f->kind) {
+  case BVM_JSON_INT:
+    return g_strdup_printf("a whole number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, f->min,
+                           f->max);
+  case BVM_JSON_BOOL:
+    return g_strdup("true or false");
+  case BVM_JSON_OBJECT:
+    return g_strdup("an object");
+  case BVM_JSON_STRV:
+    return g_strdup("a list of strings");
+  case BVM_JSON_WORD:
+    if (f->problem == BVM_JSON_UNKNOWN_WORD)
+      return bvm_jsonread_words_join(f->words, " or ");
+    break;
+  case BVM_JSON_STRING:
+    break;
+  }
+  return g_strdup("a string");
 }
 
-/* @out untouched when the parameter is absent (or null) and not required. */
+static void param_fault(const BvmJsonFault *f, GError **error)
+{
+  g_autofree char *want = param_want(f);
+  if (f->problem == BVM_JSON_MISSING)
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "parameter '%s' must be given (%s)",
+                f->name, want);
+  else
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "parameter '%s' must be %s", f->name,
+                want);
+}
+
+/* A null parameter is one not given. */
+static const BvmJsonReader param_reader = {.report = param_fault, .null_is_absent = TRUE};
+
+/* Each: @out untouched when the parameter is absent (or null) and not
+ * required. */
 static gboolean param_string(JsonObject *p, const char *key, gboolean required, const char **out,
                              GError **error)
 {
-  JsonNode *n = p ? json_object_get_member(p, key) : NULL;
-  if (n == NULL || JSON_NODE_HOLDS_NULL(n))
-    return required ? bad_param(error, key, "given (a string)") : TRUE;
-  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-    return bad_param(error, key, "a string");
-  *out = json_node_get_string(n);
-  return TRUE;
+  return bvm_jsonread_string(&param_reader, p, key, required, out, error);
 }
 
 static gboolean param_uint(JsonObject *p, const char *key, guint64 max, guint64 *out,
                            GError **error)
 {
-  JsonNode *n = p ? json_object_get_member(p, key) : NULL;
-  if (n == NULL || JSON_NODE_HOLDS_NULL(n))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
-      json_node_get_int(n) < 1 || (guint64)json_node_get_int(n) > max) {
-    g_autofree char *want = g_strdup_printf("a whole number from 1 to %" G_GUINT64_FORMAT, max);
-    return bad_param(error, key, want);
-  }
-  *out = (guint64)json_node_get_int(n);
+  gint64 v = (gint64)*out;
+  if (!bvm_jsonread_int(&param_reader, p, key, FALSE, 1, (gint64)max, &v, error))
+    return FALSE;
+  *out = (guint64)v;
   return TRUE;
 }
 
 static gboolean param_bool(JsonObject *p, const char *key, gboolean *out, GError **error)
 {
-  JsonNode *n = p ? json_object_get_member(p, key) : NULL;
-  if (n == NULL || JSON_NODE_HOLDS_NULL(n))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
-    return bad_param(error, key, "true or false");
-  *out = json_node_get_boolean(n);
+  return bvm_jsonread_bool(&param_reader, p, key, FALSE, out, error);
+}
+
+/* An enum's word; *out_set (optional) TRUE when given. */
+static gboolean param_word(JsonObject *p, const char *key, const BvmJsonWords *words, guint *out,
+                           gboolean *out_set, GError **error)
+{
+  if (!bvm_jsonread_word(&param_reader, p, key, FALSE, words, out, error))
+    return FALSE;
+  if (out_set != NULL && bvm_jsonread_has(&param_reader, p, key))
+    *out_set = TRUE;
   return TRUE;
 }
 
@@ -189,75 +217,18 @@ static JsonNode *op_show_vm(BvmApi *api, JsonObject *p, GError **error)
   return e ? bvm_vm_entry_to_json(e) : NULL;
 }
 
-static gboolean parse_enum_param(JsonObject *p, const char *key,
-                                 gboolean (*parse)(const char *, int *), int *out,
-                                 gboolean *out_set, const char *choices, GError **error)
-{
-  const char *word = NULL;
-  if (!param_string(p, key, FALSE, &word, error))
-    return FALSE;
-  if (word == NULL)
-    return TRUE;
-  if (!parse(word, out))
-    return bad_param(error, key, choices);
-  if (out_set != NULL)
-    *out_set = TRUE;
-  return TRUE;
-}
-
-static gboolean parse_os(const char *s, int *out)
-{
-  BvmOs v;
-  gboolean ok = bvm_os_from_string(s, &v);
-  *out = (int)v;
-  return ok;
-}
-
-static gboolean parse_arch(const char *s, int *out)
-{
-  BvmArch v;
-  gboolean ok = bvm_arch_from_string(s, &v);
-  *out = (int)v;
-  return ok;
-}
-
-static gboolean parse_preset(const char *s, int *out)
-{
-  BvmPreset v;
-  gboolean ok = bvm_preset_from_string(s, &v) && v != BVM_PRESET_CUSTOM;
-  *out = (int)v;
-  return ok;
-}
-
-static gboolean parse_display(const char *s, int *out)
-{
-  BvmDisplayMode v;
-  gboolean ok = bvm_display_mode_from_string(s, &v);
-  *out = (int)v;
-  return ok;
-}
-
-static gboolean parse_accel(const char *s, int *out)
-{
-  BvmAccel v;
-  gboolean ok = bvm_accel_from_string(s, &v);
-  *out = (int)v;
-  return ok;
-}
-
 /* The create request from API params: the same fields as the CLI flags. */
 static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **error)
 {
-  int os = BVM_OS_LINUX, arch = 0, preset = 0, accel = BVM_ACCEL_AUTO;
+  guint os = BVM_OS_LINUX, arch = 0, preset = 0, accel = BVM_ACCEL_AUTO;
   guint64 cpus = 0, mem = 0, disk = 0, w = 0, h = 0;
   gboolean tpm = TRUE;
   if (!param_string(p, "name", TRUE, &req->name, error) ||
       !param_string(p, "isoPath", TRUE, &req->iso_path, error) ||
-      !parse_enum_param(p, "os", parse_os, &os, NULL, "windows11, linux or other", error) ||
-      !parse_enum_param(p, "arch", parse_arch, &arch, &req->arch_set, "x86_64 or aarch64", error) ||
-      !parse_enum_param(p, "preset", parse_preset, &preset, &req->preset_set,
-                        "light, recommended or pro", error) ||
-      !parse_enum_param(p, "accel", parse_accel, &accel, NULL, "auto, kvm, hvf or tcg", error) ||
+      !param_word(p, "os", &bvm_os_words, &os, NULL, error) ||
+      !param_word(p, "arch", &bvm_arch_words, &arch, &req->arch_set, error) ||
+      !param_word(p, "preset", &bvm_preset_choice_words, &preset, &req->preset_set, error) ||
+      !param_word(p, "accel", &bvm_accel_words, &accel, NULL, error) ||
       !param_uint(p, "cpus", 1024, &cpus, error) ||
       !param_uint(p, "memoryMiB", G_GUINT64_CONSTANT(1) << 32, &mem, error) ||
       !param_uint(p, "diskGiB", G_GUINT64_CONSTANT(1) << 24, &disk, error) ||
@@ -306,11 +277,10 @@ static JsonNode *op_create_vm(BvmApi *api, JsonObject *p, GError **error)
  * QEMU command with its reasons (the wizard's review step). */
 static JsonNode *op_plan_vm(BvmApi *api, JsonObject *p, GError **error)
 {
-  int display = BVM_DISPLAY_VNC;
+  guint display = BVM_DISPLAY_VNC;
   BvmCreateRequest req = {0};
   if (!create_request(p, &req, error) ||
-      !parse_enum_param(p, "display", parse_display, &display, NULL, "auto, window, none or vnc",
-                        error))
+      !param_word(p, "display", &bvm_display_mode_words, &display, NULL, error))
     return NULL;
   BvmHostInfo host;
   bvm_host_info_probe(&host);
@@ -353,15 +323,14 @@ static JsonNode *op_update_vm(BvmApi *api, JsonObject *p, GError **error)
   BvmUpdateRequest req = {.press_key_on_boot = -1};
   guint64 cpus = 0, w = 0, h = 0;
   gboolean press = FALSE;
-  int accel = BVM_ACCEL_AUTO;
+  guint accel = BVM_ACCEL_AUTO;
   if (!param_uint(p, "cpus", 1024, &cpus, error) ||
       !param_uint(p, "memoryMiB", G_GUINT64_CONSTANT(1) << 32, &req.memory_mib, error) ||
       !param_uint(p, "diskGiB", G_GUINT64_CONSTANT(1) << 24, &req.disk_gib, error) ||
       !param_uint(p, "width", 16384, &w, error) || !param_uint(p, "height", 16384, &h, error) ||
       !param_string(p, "isoPath", FALSE, &req.iso_path, error) ||
       !param_bool(p, "eject", &req.eject, error) ||
-      !parse_enum_param(p, "accel", parse_accel, &accel, &req.accel_set, "auto, kvm, hvf or tcg",
-                        error))
+      !param_word(p, "accel", &bvm_accel_words, &accel, &req.accel_set, error))
     return NULL;
   req.accel = (BvmAccel)accel;
   if (p != NULL && json_object_has_member(p, "pressKeyOnBoot")) {
@@ -403,10 +372,9 @@ static JsonNode *op_delete_vm(BvmApi *api, JsonObject *p, GError **error)
 
 static JsonNode *op_start_vm(BvmApi *api, JsonObject *p, GError **error)
 {
-  int display = BVM_DISPLAY_AUTO;
+  guint display = BVM_DISPLAY_AUTO;
   guint64 wait = 0;
-  if (!parse_enum_param(p, "display", parse_display, &display, NULL, "auto, window, none or vnc",
-                        error) ||
+  if (!param_word(p, "display", &bvm_display_mode_words, &display, NULL, error) ||
       !param_uint(p, "waitAgentSeconds", 3600, &wait, error))
     return NULL;
   g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
@@ -478,10 +446,9 @@ static JsonNode *op_vm_status(BvmApi *api, JsonObject *p, GError **error)
 
 static JsonNode *op_vm_command(BvmApi *api, JsonObject *p, GError **error)
 {
-  int display = BVM_DISPLAY_AUTO;
+  guint display = BVM_DISPLAY_AUTO;
   gboolean paused = FALSE;
-  if (!parse_enum_param(p, "display", parse_display, &display, NULL, "auto, window, none or vnc",
-                        error) ||
+  if (!param_word(p, "display", &bvm_display_mode_words, &display, NULL, error) ||
       !param_bool(p, "paused", &paused, error))
     return NULL;
   g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
@@ -498,20 +465,11 @@ static JsonNode *op_vm_command(BvmApi *api, JsonObject *p, GError **error)
   return cmd ? bvm_command_to_json(cmd) : NULL;
 }
 
-static gboolean parse_source(const char *s, int *out)
-{
-  BvmLogSource v;
-  gboolean ok = bvm_log_source_from_string(s, &v);
-  *out = (int)v;
-  return ok;
-}
-
 static JsonNode *op_vm_logs(BvmApi *api, JsonObject *p, GError **error)
 {
-  int source = BVM_LOG_QEMU;
+  guint source = BVM_LOG_QEMU;
   guint64 lines = 200;
-  if (!parse_enum_param(p, "source", parse_source, &source, NULL, "qemu, swtpm, monitor or serial",
-                        error) ||
+  if (!param_word(p, "source", &bvm_log_source_words, &source, NULL, error) ||
       !param_uint(p, "lines", 100000, &lines, error))
     return NULL;
   g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
@@ -640,18 +598,17 @@ static JsonNode *op_host_info(BvmApi *api, JsonObject *p, GError **error)
   return json_builder_get_root(b);
 }
 
+static const char *const agent_calls[] = {"ping", "info", "osinfo", "hostname", "network"};
+static const BvmJsonWords agent_call_words = {agent_calls, G_N_ELEMENTS(agent_calls), NULL};
+
 static JsonNode *op_agent(BvmApi *api, JsonObject *p, GError **error)
 {
-  const char *call = NULL;
+  guint index = 0;
   guint64 timeout = 5;
-  if (!param_string(p, "call", TRUE, &call, error) ||
+  if (!bvm_jsonread_word(&param_reader, p, "call", TRUE, &agent_call_words, &index, error) ||
       !param_uint(p, "timeoutSeconds", 600, &timeout, error))
     return NULL;
-  static const char *const calls[] = {"ping", "info", "osinfo", "hostname", "network", NULL};
-  if (!g_strv_contains(calls, call)) {
-    bad_param(error, "call", "ping, info, osinfo, hostname or network");
-    return NULL;
-  }
+  const char *call = agent_calls[index];
   g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
   if (e == NULL)
     return NULL;

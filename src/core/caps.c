@@ -1,11 +1,13 @@
 #include "caps.h"
 #include "error.h"
 #include "firmware.h"
+#include "jsonfields.h"
 #include "probe.h"
 #include "util.h"
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -96,49 +98,23 @@ static guint version_code(const char *version)
 
 /* JSON ---------------------------------------------------------------- */
 
-static void add_strv(JsonBuilder *b, const char *key, GStrv v)
+static void caps_fault(const BvmJsonFault *fault, GError **error)
 {
-  json_builder_set_member_name(b, key);
-  json_builder_begin_array(b);
-  for (char **p = v; p && *p; p++)
-    json_builder_add_string_value(b, *p);
-  json_builder_end_array(b);
+  g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "caps: '%s' is missing or mistyped",
+              fault->name);
 }
+
+static const BvmJsonReader caps_reader = {.report = caps_fault};
 
 static int compare_strings(gconstpointer a, gconstpointer b)
 {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void add_qemu(JsonBuilder *b, const BvmQemuCaps *c)
+/* device name -> its properties, an object of string arrays */
+static void devices_write(JsonBuilder *b, gconstpointer base)
 {
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "binary");
-  json_builder_add_string_value(b, c->binary);
-  json_builder_set_member_name(b, "version");
-  json_builder_add_string_value(b, c->version);
-  add_strv(b, "accels", c->accels);
-  add_strv(b, "machines", c->machines);
-  add_strv(b, "displays", c->displays);
-  json_builder_set_member_name(b, "sandbox");
-  json_builder_add_boolean_value(b, c->sandbox);
-  if (c->kvm_checked) {
-    json_builder_set_member_name(b, "kvmChecked");
-    json_builder_add_boolean_value(b, TRUE);
-  }
-  if (c->kvm_error != NULL) {
-    json_builder_set_member_name(b, "kvmError");
-    json_builder_add_string_value(b, c->kvm_error);
-  }
-  if (c->gpu_blob_checked) {
-    json_builder_set_member_name(b, "gpuBlob");
-    json_builder_add_boolean_value(b, c->gpu_blob);
-  }
-  if (c->gpu_blob_error != NULL) {
-    json_builder_set_member_name(b, "gpuBlobError");
-    json_builder_add_string_value(b, c->gpu_blob_error);
-  }
-  json_builder_set_member_name(b, "devices");
+  const BvmQemuCaps *c = base;
   json_builder_begin_object(b);
   /* Sorted, so a recorded fixture diffs cleanly. */
   g_autoptr(GPtrArray) names = g_ptr_array_new();
@@ -148,140 +124,130 @@ static void add_qemu(JsonBuilder *b, const BvmQemuCaps *c)
   while (g_hash_table_iter_next(&it, &key, NULL))
     g_ptr_array_add(names, key);
   g_ptr_array_sort(names, compare_strings);
-  for (guint i = 0; i < names->len; i++)
-    add_strv(b, names->pdata[i], g_hash_table_lookup(c->devices, names->pdata[i]));
-  json_builder_end_object(b);
-  json_builder_end_object(b);
-}
-
-JsonNode *bvm_host_caps_to_json(const BvmHostCaps *c)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "host");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "os");
-  json_builder_add_string_value(b, bvm_host_os_to_string(c->host.os));
-  json_builder_set_member_name(b, "arch");
-  json_builder_add_string_value(b, bvm_arch_to_string(c->host.arch));
-  json_builder_set_member_name(b, "cores");
-  json_builder_add_int_value(b, c->host.cores);
-  json_builder_set_member_name(b, "memoryMiB");
-  json_builder_add_int_value(b, (gint64)c->host.memory_mib);
-  json_builder_set_member_name(b, "kvm");
-  json_builder_add_boolean_value(b, c->host.kvm);
-  json_builder_set_member_name(b, "hvf");
-  json_builder_add_boolean_value(b, c->host.hvf);
-  json_builder_set_member_name(b, "udmabuf");
-  json_builder_add_boolean_value(b, c->host.udmabuf);
-  json_builder_set_member_name(b, "desktop");
-  json_builder_add_boolean_value(b, c->host.desktop);
-  json_builder_end_object(b);
-  json_builder_set_member_name(b, "qemu");
-  json_builder_begin_object(b);
-  for (int i = 0; i < BVM_ARCH_N; i++) {
-    json_builder_set_member_name(b, bvm_arch_to_string((BvmArch)i));
-    if (c->qemu[i] != NULL)
-      add_qemu(b, c->qemu[i]);
-    else
-      json_builder_add_null_value(b);
+  for (guint i = 0; i < names->len; i++) {
+    json_builder_set_member_name(b, names->pdata[i]);
+    json_builder_begin_array(b);
+    for (char **p = g_hash_table_lookup(c->devices, names->pdata[i]); p && *p; p++)
+      json_builder_add_string_value(b, *p);
+    json_builder_end_array(b);
   }
   json_builder_end_object(b);
-  json_builder_end_object(b);
-  return json_builder_get_root(b);
 }
 
-static gboolean bad(GError **error, const char *field)
+static gboolean devices_read(const BvmJsonReader *r, JsonObject *o, const char *key, gpointer base,
+                             GError **error)
 {
-  g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "caps: '%s' is missing or mistyped",
-              field);
-  return FALSE;
-}
-
-static gboolean get_strv(JsonObject *o, const char *key, GStrv *out, GError **error)
-{
-  JsonNode *n = json_object_get_member(o, key);
-  if (n == NULL || !JSON_NODE_HOLDS_ARRAY(n))
-    return bad(error, key);
-  JsonArray *a = json_node_get_array(n);
-  g_autoptr(GStrvBuilder) sb = g_strv_builder_new();
-  for (guint i = 0; i < json_array_get_length(a); i++) {
-    JsonNode *e = json_array_get_element(a, i);
-    if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
-      return bad(error, key);
-    g_strv_builder_add(sb, json_node_get_string(e));
+  BvmQemuCaps *c = base;
+  JsonObject *devs = NULL;
+  if (!bvm_jsonread_object(r, o, key, TRUE, &devs, error))
+    return FALSE;
+  g_autoptr(GList) names = json_object_get_members(devs);
+  for (GList *l = names; l; l = l->next) {
+    GStrv props = NULL;
+    if (!bvm_jsonread_strv(r, devs, l->data, TRUE, &props, error))
+      return FALSE;
+    g_hash_table_insert(c->devices, g_strdup(l->data), props);
   }
-  *out = g_strv_builder_end(sb);
   return TRUE;
 }
 
-static gboolean get_bool(JsonObject *o, const char *key, gboolean *out, GError **error)
-{
-  JsonNode *n = json_object_get_member(o, key);
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
-    return bad(error, key);
-  *out = json_node_get_boolean(n);
-  return TRUE;
-}
+#define QEMU(member) offsetof(BvmQemuCaps, member)
 
-static gboolean get_string(JsonObject *o, const char *key, char **out, GError **error)
-{
-  JsonNode *n = json_object_get_member(o, key);
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
-    return bad(error, key);
-  *out = g_strdup(json_node_get_string(n));
-  return TRUE;
-}
-
-static gboolean get_uint(JsonObject *o, const char *key, guint64 *out, GError **error)
-{
-  JsonNode *n = json_object_get_member(o, key);
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64 ||
-      json_node_get_int(n) < 0)
-    return bad(error, key);
-  *out = (guint64)json_node_get_int(n);
-  return TRUE;
-}
+/* One QEMU binary's caps, in the order they are written. */
+static const BvmJsonField qemu_fields[] = {
+    {"binary", BVM_FIELD_STRING, QEMU(binary), BVM_FIELD_REQUIRED},
+    {"version", BVM_FIELD_STRING, QEMU(version), BVM_FIELD_REQUIRED},
+    {"accels", BVM_FIELD_STRV, QEMU(accels), BVM_FIELD_REQUIRED},
+    {"machines", BVM_FIELD_STRV, QEMU(machines), BVM_FIELD_REQUIRED},
+    {"displays", BVM_FIELD_STRV, QEMU(displays), BVM_FIELD_REQUIRED},
+    {"sandbox", BVM_FIELD_BOOL, QEMU(sandbox), BVM_FIELD_REQUIRED},
+    /* optional: absent in caps recorded before the KVM check */
+    {"kvmChecked", BVM_FIELD_BOOL, QEMU(kvm_checked), BVM_FIELD_OMIT_UNSET},
+    {"kvmError", BVM_FIELD_STRING, QEMU(kvm_error), BVM_FIELD_OMIT_UNSET},
+    /* optional: absent in caps recorded before the blob probe */
+    {"gpuBlob", BVM_FIELD_BOOL, QEMU(gpu_blob), BVM_FIELD_SEEN, .seen = QEMU(gpu_blob_checked)},
+    {"gpuBlobError", BVM_FIELD_STRING, QEMU(gpu_blob_error), BVM_FIELD_OMIT_UNSET},
+    {"devices", BVM_FIELD_CUSTOM, .write = devices_write, .read = devices_read},
+    {NULL},
+};
 
 static BvmQemuCaps *qemu_from_json(JsonObject *o, BvmArch arch, GError **error)
 {
   g_autoptr(BvmQemuCaps) c = g_new0(BvmQemuCaps, 1);
   c->arch = arch;
   c->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_strfreev);
-  if (!get_string(o, "binary", &c->binary, error) ||
-      !get_string(o, "version", &c->version, error) || !get_strv(o, "accels", &c->accels, error) ||
-      !get_strv(o, "machines", &c->machines, error) ||
-      !get_strv(o, "displays", &c->displays, error) || !get_bool(o, "sandbox", &c->sandbox, error))
-    return NULL;
-  /* optional: absent in caps recorded before the KVM check */
-  if ((json_object_has_member(o, "kvmChecked") &&
-       !get_bool(o, "kvmChecked", &c->kvm_checked, error)) ||
-      (json_object_has_member(o, "kvmError") && !get_string(o, "kvmError", &c->kvm_error, error)))
-    return NULL;
-  /* optional: absent in caps recorded before the blob probe */
-  if (json_object_has_member(o, "gpuBlob")) {
-    if (!get_bool(o, "gpuBlob", &c->gpu_blob, error))
-      return NULL;
-    c->gpu_blob_checked = TRUE;
-  }
-  if (json_object_has_member(o, "gpuBlobError") &&
-      !get_string(o, "gpuBlobError", &c->gpu_blob_error, error))
+  if (!bvm_jsonfields_read(qemu_fields, &caps_reader, o, c, error))
     return NULL;
   c->version_code = version_code(c->version);
-  JsonNode *dn = json_object_get_member(o, "devices");
-  if (dn == NULL || !JSON_NODE_HOLDS_OBJECT(dn)) {
-    bad(error, "devices");
-    return NULL;
-  }
-  JsonObject *devs = json_node_get_object(dn);
-  g_autoptr(GList) names = json_object_get_members(devs);
-  for (GList *l = names; l; l = l->next) {
-    GStrv props = NULL;
-    if (!get_strv(devs, l->data, &props, error))
-      return NULL;
-    g_hash_table_insert(c->devices, g_strdup(l->data), props);
-  }
   return g_steal_pointer(&c);
+}
+
+/* arch -> the caps of its QEMU, null where none is installed */
+static void qemus_write(JsonBuilder *b, gconstpointer base)
+{
+  const BvmHostCaps *c = base;
+  json_builder_begin_object(b);
+  for (int i = 0; i < BVM_ARCH_N; i++) {
+    json_builder_set_member_name(b, bvm_arch_to_string((BvmArch)i));
+    if (c->qemu[i] != NULL)
+      bvm_jsonfields_write(qemu_fields, c->qemu[i], b);
+    else
+      json_builder_add_null_value(b);
+  }
+  json_builder_end_object(b);
+}
+
+static gboolean qemus_read(const BvmJsonReader *r, JsonObject *o, const char *key, gpointer base,
+                           GError **error)
+{
+  BvmHostCaps *c = base;
+  JsonNode *qn = json_object_get_member(o, key);
+  if (qn == NULL || !JSON_NODE_HOLDS_OBJECT(qn))
+    return TRUE;
+  JsonObject *q = json_node_get_object(qn);
+  for (int i = 0; i < BVM_ARCH_N; i++) {
+    const char *arch = bvm_arch_to_string((BvmArch)i);
+    JsonNode *an = json_object_get_member(q, arch);
+    JsonObject *ao = NULL;
+    if (an == NULL || JSON_NODE_HOLDS_NULL(an))
+      continue;
+    if (!bvm_jsonread_object(r, q, arch, TRUE, &ao, error))
+      return FALSE;
+    c->qemu[i] = qemu_from_json(ao, (BvmArch)i, error);
+    if (c->qemu[i] == NULL) {
+      g_prefix_error(error, "qemu.%s: ", arch);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+#define HOST(member) offsetof(BvmHostCaps, host.member)
+G_STATIC_ASSERT(sizeof(BvmHostOs) == sizeof(guint));
+
+static const BvmJsonField host_fields[] = {
+    {"os", BVM_FIELD_WORD, HOST(os), BVM_FIELD_REQUIRED, .words = &bvm_host_os_words},
+    {"arch", BVM_FIELD_WORD, HOST(arch), BVM_FIELD_REQUIRED, .words = &bvm_arch_words},
+    {"cores", BVM_FIELD_UINT, HOST(cores), BVM_FIELD_REQUIRED, 0, G_MAXINT64},
+    {"memoryMiB", BVM_FIELD_UINT64, HOST(memory_mib), BVM_FIELD_REQUIRED, 0, G_MAXINT64},
+    {"kvm", BVM_FIELD_BOOL, HOST(kvm), BVM_FIELD_REQUIRED},
+    {"hvf", BVM_FIELD_BOOL, HOST(hvf), BVM_FIELD_REQUIRED},
+    {"udmabuf", BVM_FIELD_BOOL, HOST(udmabuf), BVM_FIELD_REQUIRED},
+    {"desktop", BVM_FIELD_BOOL, HOST(desktop), BVM_FIELD_REQUIRED},
+    {NULL},
+};
+
+static const BvmJsonField host_caps_fields[] = {
+    {"host", BVM_FIELD_OBJECT, .flags = BVM_FIELD_REQUIRED, .fields = host_fields},
+    {"qemu", BVM_FIELD_CUSTOM, .write = qemus_write, .read = qemus_read},
+    {NULL},
+};
+
+JsonNode *bvm_host_caps_to_json(const BvmHostCaps *c)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  bvm_jsonfields_write(host_caps_fields, c, b);
+  return json_builder_get_root(b);
 }
 
 BvmHostCaps *bvm_host_caps_from_json(JsonNode *node, GError **error)
@@ -290,50 +256,9 @@ BvmHostCaps *bvm_host_caps_from_json(JsonNode *node, GError **error)
     g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "caps: not a JSON object");
     return NULL;
   }
-  JsonObject *root = json_node_get_object(node);
-  JsonNode *hn = json_object_get_member(root, "host");
-  if (hn == NULL || !JSON_NODE_HOLDS_OBJECT(hn)) {
-    bad(error, "host");
-    return NULL;
-  }
-  JsonObject *h = json_node_get_object(hn);
   g_autoptr(BvmHostCaps) c = g_new0(BvmHostCaps, 1);
-  g_autofree char *os = NULL, *arch = NULL;
-  guint64 cores = 0;
-  if (!get_string(h, "os", &os, error) || !get_string(h, "arch", &arch, error) ||
-      !get_uint(h, "cores", &cores, error) ||
-      !get_uint(h, "memoryMiB", &c->host.memory_mib, error) ||
-      !get_bool(h, "kvm", &c->host.kvm, error) || !get_bool(h, "hvf", &c->host.hvf, error) ||
-      !get_bool(h, "udmabuf", &c->host.udmabuf, error) ||
-      !get_bool(h, "desktop", &c->host.desktop, error))
+  if (!bvm_jsonfields_read(host_caps_fields, &caps_reader, json_node_get_object(node), c, error))
     return NULL;
-  c->host.cores = (guint)cores;
-  if (!bvm_host_os_from_string(os, &c->host.os)) {
-    bad(error, "host.os");
-    return NULL;
-  }
-  if (!bvm_arch_from_string(arch, &c->host.arch)) {
-    bad(error, "host.arch");
-    return NULL;
-  }
-  JsonNode *qn = json_object_get_member(root, "qemu");
-  if (qn != NULL && JSON_NODE_HOLDS_OBJECT(qn)) {
-    JsonObject *q = json_node_get_object(qn);
-    for (int i = 0; i < BVM_ARCH_N; i++) {
-      JsonNode *an = json_object_get_member(q, bvm_arch_to_string((BvmArch)i));
-      if (an == NULL || JSON_NODE_HOLDS_NULL(an))
-        continue;
-      if (!JSON_NODE_HOLDS_OBJECT(an)) {
-        bad(error, bvm_arch_to_string((BvmArch)i));
-        return NULL;
-      }
-      c->qemu[i] = qemu_from_json(json_node_get_object(an), (BvmArch)i, error);
-      if (c->qemu[i] == NULL) {
-        g_prefix_error(error, "qemu.%s: ", bvm_arch_to_string((BvmArch)i));
-        return NULL;
-      }
-    }
-  }
   return g_steal_pointer(&c);
 }
 
@@ -600,7 +525,7 @@ static void cache_save(const char *path, const char *key, const BvmQemuCaps *c)
   json_builder_set_member_name(b, "key");
   json_builder_add_string_value(b, key);
   json_builder_set_member_name(b, "caps");
-  add_qemu(b, c);
+  bvm_jsonfields_write(qemu_fields, c, b);
   json_builder_end_object(b);
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   g_autofree char *text = json_to_string(root, FALSE);

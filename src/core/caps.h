@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 typedef enum { BVM_HOST_OS_LINUX, BVM_HOST_OS_MACOS, BVM_HOST_OS_OTHER, BVM_HOST_OS_N } BvmHostOs;
 const char *bvm_host_os_to_string(BvmHostOs os);
 gboolean bvm_host_os_from_string(const char *s, BvmHostOs *out_os);
+extern const BvmJsonWords bvm_host_os_words;
 
 typedef struct {
   BvmHostOs os;

@@ -1,9 +1,11 @@
 #include "config.h"
 #include "error.h"
+#include "jsonfields.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +14,21 @@ static const char *const arch_names[BVM_ARCH_N] = {"x86_64", "aarch64"};
 static const char *const preset_names[BVM_PRESET_N] = {"light", "recommended", "pro", "custom"};
 static const char *const accel_names[BVM_ACCEL_N] = {"auto", "kvm", "hvf", "tcg"};
 static const char *const exit_kind_names[BVM_EXIT_KIND_N] = {"guest", "user", "crash", "failed"};
+/* Other common spellings of the two architectures. */
+static const char *const arch_aliases[] = {"amd64", "x86_64",  "x64", "x86_64",
+                                           "arm64", "aarch64", NULL};
+
+const BvmJsonWords bvm_os_words = {os_names, BVM_OS_N, NULL};
+const BvmJsonWords bvm_arch_words = {arch_names, BVM_ARCH_N, arch_aliases};
+const BvmJsonWords bvm_preset_words = {preset_names, BVM_PRESET_N, NULL};
+const BvmJsonWords bvm_preset_choice_words = {preset_names, BVM_PRESET_CUSTOM, NULL};
+const BvmJsonWords bvm_accel_words = {accel_names, BVM_ACCEL_N, NULL};
+const BvmJsonWords bvm_exit_kind_words = {exit_kind_names, BVM_EXIT_KIND_N, NULL};
+
+/* The JSON field tables store enums as guint. */
+G_STATIC_ASSERT(sizeof(BvmOs) == sizeof(guint) && sizeof(BvmArch) == sizeof(guint) &&
+                sizeof(BvmPreset) == sizeof(guint) && sizeof(BvmAccel) == sizeof(guint) &&
+                sizeof(BvmExitKind) == sizeof(guint));
 
 const char *bvm_os_to_string(BvmOs os)
 {
@@ -35,12 +52,7 @@ const char *bvm_arch_to_string(BvmArch arch)
 gboolean bvm_arch_from_string(const char *s, BvmArch *out_arch)
 {
   guint i;
-  /* Accept the other common spellings of the two architectures. */
-  if (g_strcmp0(s, "amd64") == 0 || g_strcmp0(s, "x64") == 0)
-    s = "x86_64";
-  else if (g_strcmp0(s, "arm64") == 0)
-    s = "aarch64";
-  if (!bvm_enum_from_string(arch_names, BVM_ARCH_N, s, &i))
+  if (!bvm_jsonread_words_lookup(&bvm_arch_words, s, &i))
     return FALSE;
   *out_arch = (BvmArch)i;
   return TRUE;
@@ -104,6 +116,16 @@ BvmConfig *bvm_config_new(void)
   c->firmware.secure_boot = TRUE;
   c->command_version = BVM_COMMAND_VERSION;
   return c;
+}
+
+/* A lastExit record before its members are read: one that says nothing
+ * more is a guest's exit with no status. */
+static gpointer last_exit_new(void)
+{
+  BvmLastExit *e = g_new0(BvmLastExit, 1);
+  e->kind = BVM_EXIT_KIND_GUEST;
+  e->status = -1;
+  return e;
 }
 
 static BvmLastExit *last_exit_copy(const BvmLastExit *e)
@@ -174,90 +196,76 @@ void bvm_config_free(BvmConfig *config)
   g_free(config);
 }
 
-static void add_string_or_null(JsonBuilder *b, const char *key, const char *value)
+/* The JSON form, in the order it is written. Members absent on reading keep
+ * bvm_config_new's defaults. */
+#define CFG(member) offsetof(BvmConfig, member)
+#define LAST_EXIT(member) offsetof(BvmLastExit, member)
+
+static const BvmJsonField display_fields[] = {
+    {"width", BVM_FIELD_UINT, CFG(display_width), 0, 320, 16384},
+    {"height", BVM_FIELD_UINT, CFG(display_height), 0, 200, 16384},
+    {NULL},
+};
+
+static const BvmJsonField firmware_fields[] = {
+    {"secureBoot", BVM_FIELD_BOOL, CFG(firmware.secure_boot)},
+    {"enrolledKeys", BVM_FIELD_BOOL, CFG(firmware.enrolled_keys)},
+    {"requiresSmm", BVM_FIELD_BOOL, CFG(firmware.requires_smm)},
+    {"code", BVM_FIELD_STRING, CFG(firmware.code)},
+    {"varsTemplate", BVM_FIELD_STRING, CFG(firmware.vars_template)},
+    {NULL},
+};
+
+static const BvmJsonField tpm_fields[] = {
+    {"enabled", BVM_FIELD_BOOL, CFG(tpm_enabled)},
+    {NULL},
+};
+
+static const BvmJsonField last_exit_fields[] = {
+    {"kind", BVM_FIELD_WORD, LAST_EXIT(kind), .words = &bvm_exit_kind_words},
+    {"reason", BVM_FIELD_STRING, LAST_EXIT(reason)},
+    {"status", BVM_FIELD_INT, LAST_EXIT(status), 0, -1, 255},
+    {"signal", BVM_FIELD_INT, LAST_EXIT(signal), 0, 0, 128},
+    {"at", BVM_FIELD_STRING, LAST_EXIT(at)},
+    {NULL},
+};
+
+static const BvmJsonField config_fields[] = {
+    {"schemaVersion", BVM_FIELD_INT, CFG(schema_version), BVM_FIELD_REQUIRED, 0, G_MAXINT32},
+    {"id", BVM_FIELD_STRING, CFG(id), BVM_FIELD_REQUIRED},
+    {"name", BVM_FIELD_STRING, CFG(name), BVM_FIELD_REQUIRED},
+    {"os", BVM_FIELD_WORD, CFG(os), BVM_FIELD_REQUIRED, .words = &bvm_os_words},
+    {"arch", BVM_FIELD_WORD, CFG(arch), BVM_FIELD_REQUIRED, .words = &bvm_arch_words},
+    {"cpus", BVM_FIELD_UINT, CFG(cpus), BVM_FIELD_REQUIRED, 1, 1024},
+    {"memoryMiB", BVM_FIELD_UINT64, CFG(memory_mib), BVM_FIELD_REQUIRED, 1,
+     G_GINT64_CONSTANT(1) << 32},
+    {"diskGiB", BVM_FIELD_UINT64, CFG(disk_gib), BVM_FIELD_REQUIRED, 1, G_GINT64_CONSTANT(1) << 24},
+    {"preset", BVM_FIELD_WORD, CFG(preset), .words = &bvm_preset_words},
+    {"display", BVM_FIELD_OBJECT, .fields = display_fields},
+    {"firmware", BVM_FIELD_OBJECT, .fields = firmware_fields},
+    {"tpm", BVM_FIELD_OBJECT, .fields = tpm_fields},
+    {"isoPath", BVM_FIELD_STRING, CFG(iso_path)},
+    {"licenseAcceptedAt", BVM_FIELD_STRING, CFG(license_accepted_at)},
+    {"createdAt", BVM_FIELD_STRING, CFG(created_at)},
+    {"startedAt", BVM_FIELD_STRING, CFG(started_at)},
+    {"commandVersion", BVM_FIELD_UINT, CFG(command_version), 0, 0, G_MAXINT32},
+    {"pressKeyOnBoot", BVM_FIELD_BOOL, CFG(press_key_on_boot)},
+    {"accel", BVM_FIELD_WORD, CFG(accel), .words = &bvm_accel_words},
+    {"lastExit", BVM_FIELD_OBJECT, CFG(last_exit), .fields = last_exit_fields,
+     .object_new = last_exit_new},
+    {NULL},
+};
+
+const BvmJsonField *bvm_config_json_fields(void)
 {
-  json_builder_set_member_name(b, key);
-  if (value != NULL)
-    json_builder_add_string_value(b, value);
-  else
-    json_builder_add_null_value(b);
+  return config_fields;
 }
 
 JsonNode *bvm_config_to_json(const BvmConfig *c)
 {
   g_return_val_if_fail(c != NULL, NULL);
   g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "schemaVersion");
-  json_builder_add_int_value(b, c->schema_version);
-  add_string_or_null(b, "id", c->id);
-  add_string_or_null(b, "name", c->name);
-  json_builder_set_member_name(b, "os");
-  json_builder_add_string_value(b, bvm_os_to_string(c->os));
-  json_builder_set_member_name(b, "arch");
-  json_builder_add_string_value(b, bvm_arch_to_string(c->arch));
-  json_builder_set_member_name(b, "cpus");
-  json_builder_add_int_value(b, c->cpus);
-  json_builder_set_member_name(b, "memoryMiB");
-  json_builder_add_int_value(b, (gint64)c->memory_mib);
-  json_builder_set_member_name(b, "diskGiB");
-  json_builder_add_int_value(b, (gint64)c->disk_gib);
-  json_builder_set_member_name(b, "preset");
-  json_builder_add_string_value(b, bvm_preset_to_string(c->preset));
-
-  json_builder_set_member_name(b, "display");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "width");
-  json_builder_add_int_value(b, c->display_width);
-  json_builder_set_member_name(b, "height");
-  json_builder_add_int_value(b, c->display_height);
-  json_builder_end_object(b);
-
-  json_builder_set_member_name(b, "firmware");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "secureBoot");
-  json_builder_add_boolean_value(b, c->firmware.secure_boot);
-  json_builder_set_member_name(b, "enrolledKeys");
-  json_builder_add_boolean_value(b, c->firmware.enrolled_keys);
-  json_builder_set_member_name(b, "requiresSmm");
-  json_builder_add_boolean_value(b, c->firmware.requires_smm);
-  add_string_or_null(b, "code", c->firmware.code);
-  add_string_or_null(b, "varsTemplate", c->firmware.vars_template);
-  json_builder_end_object(b);
-
-  json_builder_set_member_name(b, "tpm");
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "enabled");
-  json_builder_add_boolean_value(b, c->tpm_enabled);
-  json_builder_end_object(b);
-
-  add_string_or_null(b, "isoPath", c->iso_path);
-  add_string_or_null(b, "licenseAcceptedAt", c->license_accepted_at);
-  add_string_or_null(b, "createdAt", c->created_at);
-  add_string_or_null(b, "startedAt", c->started_at);
-  json_builder_set_member_name(b, "commandVersion");
-  json_builder_add_int_value(b, c->command_version);
-  json_builder_set_member_name(b, "pressKeyOnBoot");
-  json_builder_add_boolean_value(b, c->press_key_on_boot);
-  json_builder_set_member_name(b, "accel");
-  json_builder_add_string_value(b, bvm_accel_to_string(c->accel));
-
-  json_builder_set_member_name(b, "lastExit");
-  if (c->last_exit != NULL) {
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "kind");
-    json_builder_add_string_value(b, bvm_exit_kind_to_string(c->last_exit->kind));
-    add_string_or_null(b, "reason", c->last_exit->reason);
-    json_builder_set_member_name(b, "status");
-    json_builder_add_int_value(b, c->last_exit->status);
-    json_builder_set_member_name(b, "signal");
-    json_builder_add_int_value(b, c->last_exit->signal);
-    add_string_or_null(b, "at", c->last_exit->at);
-    json_builder_end_object(b);
-  } else {
-    json_builder_add_null_value(b);
-  }
-  json_builder_end_object(b);
+  bvm_jsonfields_write(config_fields, c, b);
   return json_builder_get_root(b);
 }
 
@@ -275,107 +283,38 @@ char *bvm_config_to_data(const BvmConfig *config, gsize *out_len)
   return data;
 }
 
-/* Typed field readers. Each reports the field by its JSON name, so a broken
- * config.json says exactly which key to fix. */
-
-static gboolean get_member(JsonObject *obj, const char *key, gboolean required, JsonNode **out,
-                           GError **error)
+/* A broken config.json says exactly which key to fix, by its JSON name. */
+static void config_fault(const BvmJsonFault *f, GError **error)
 {
-  JsonNode *n = json_object_get_member(obj, key);
-  if (n == NULL || JSON_NODE_HOLDS_NULL(n)) {
-    if (required) {
-      g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "config: '%s' is missing", key);
-      return FALSE;
-    }
-    *out = NULL;
-    return TRUE;
-  }
-  *out = n;
-  return TRUE;
-}
-
-static gboolean read_string(JsonObject *obj, const char *key, gboolean required, char **out,
-                            GError **error)
-{
-  JsonNode *n;
-  if (!get_member(obj, key, required, &n, error))
-    return FALSE;
-  if (n == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "config: '%s' must be a string", key);
-    return FALSE;
-  }
-  g_free(*out);
-  *out = g_strdup(json_node_get_string(n));
-  return TRUE;
-}
-
-static gboolean read_int(JsonObject *obj, const char *key, gboolean required, gint64 min,
-                         gint64 max, gint64 *out, GError **error)
-{
-  JsonNode *n;
-  if (!get_member(obj, key, required, &n, error))
-    return FALSE;
-  if (n == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "config: '%s' must be an integer",
-                key);
-    return FALSE;
-  }
-  gint64 v = json_node_get_int(n);
-  if (v < min || v > max) {
+  static const char *const mistyped[] = {
+      [BVM_JSON_STRING] = "a string",    [BVM_JSON_INT] = "an integer",
+      [BVM_JSON_BOOL] = "true or false", [BVM_JSON_WORD] = "a string",
+      [BVM_JSON_OBJECT] = "an object",   [BVM_JSON_STRV] = "a list of strings",
+  };
+  g_autofree char *choices = NULL;
+  switch (f->problem) {
+  case BVM_JSON_MISSING:
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "config: '%s' is missing", f->name);
+    break;
+  case BVM_JSON_MISTYPED:
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "config: '%s' must be %s", f->name,
+                mistyped[f->kind]);
+    break;
+  case BVM_JSON_OUT_OF_RANGE:
     g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
                 "config: '%s' is %" G_GINT64_FORMAT ", outside %" G_GINT64_FORMAT
                 "..%" G_GINT64_FORMAT,
-                key, v, min, max);
-    return FALSE;
+                f->name, f->value, f->min, f->max);
+    break;
+  case BVM_JSON_UNKNOWN_WORD:
+    choices = bvm_jsonread_words_join(f->words, ", ");
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "config: '%s' is '%s'; it must be one of %s", f->name, f->word, choices);
+    break;
   }
-  *out = v;
-  return TRUE;
 }
 
-static gboolean read_bool(JsonObject *obj, const char *key, gboolean *out, GError **error)
-{
-  JsonNode *n;
-  if (!get_member(obj, key, FALSE, &n, error))
-    return FALSE;
-  if (n == NULL)
-    return TRUE;
-  if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "config: '%s' must be true or false",
-                key);
-    return FALSE;
-  }
-  *out = json_node_get_boolean(n);
-  return TRUE;
-}
-
-static gboolean read_object(JsonObject *obj, const char *key, JsonObject **out, GError **error)
-{
-  JsonNode *n;
-  if (!get_member(obj, key, FALSE, &n, error))
-    return FALSE;
-  if (n == NULL) {
-    *out = NULL;
-    return TRUE;
-  }
-  if (!JSON_NODE_HOLDS_OBJECT(n)) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "config: '%s' must be an object",
-                key);
-    return FALSE;
-  }
-  *out = json_node_get_object(n);
-  return TRUE;
-}
-
-static gboolean bad_enum(const char *key, const char *value, const char *choices, GError **error)
-{
-  g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
-              "config: '%s' is '%s'; it must be one of %s", key, value ? value : "", choices);
-  return FALSE;
-}
+static const BvmJsonReader config_reader = {.report = config_fault, .null_is_absent = TRUE};
 
 gboolean bvm_config_migrate(JsonObject *obj, int from_version, GError **error)
 {
@@ -404,7 +343,7 @@ BvmConfig *bvm_config_from_json(JsonNode *node, GError **error)
   g_autoptr(BvmConfig) c = bvm_config_new();
 
   gint64 v = 0;
-  if (!read_int(obj, "schemaVersion", TRUE, 0, G_MAXINT32, &v, error))
+  if (!bvm_jsonread_int(&config_reader, obj, "schemaVersion", TRUE, 0, G_MAXINT32, &v, error))
     return NULL;
   if (v < BVM_CONFIG_SCHEMA_VERSION) {
     /* Migration edits the object in place: work on a copy. */
@@ -420,136 +359,22 @@ BvmConfig *bvm_config_from_json(JsonNode *node, GError **error)
   }
   if (v < BVM_CONFIG_SCHEMA_VERSION && !bvm_config_migrate(obj, (int)v, error))
     return NULL;
-  c->schema_version = BVM_CONFIG_SCHEMA_VERSION;
-
-  if (!read_string(obj, "id", TRUE, &c->id, error) ||
-      !read_string(obj, "name", TRUE, &c->name, error))
+  /* a record without a preset was made by hand */
+  c->preset = BVM_PRESET_CUSTOM;
+  if (!bvm_jsonfields_read(config_fields, &config_reader, obj, c, error))
     return NULL;
   if (!g_uuid_string_is_valid(c->id)) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "config: 'id' is not a UUID");
     return NULL;
   }
-  g_autofree char *word = NULL;
-  if (!read_string(obj, "os", TRUE, &word, error))
-    return NULL;
-  if (!bvm_os_from_string(word, &c->os)) {
-    bad_enum("os", word, "windows11, linux, other", error);
-    return NULL;
-  }
-  if (!read_string(obj, "arch", TRUE, &word, error))
-    return NULL;
-  if (!bvm_arch_from_string(word, &c->arch)) {
-    bad_enum("arch", word, "x86_64, aarch64", error);
-    return NULL;
-  }
-  if (!read_int(obj, "cpus", TRUE, 1, 1024, &v, error))
-    return NULL;
-  c->cpus = (guint)v;
-  if (!read_int(obj, "memoryMiB", TRUE, 1, G_GINT64_CONSTANT(1) << 32, &v, error))
-    return NULL;
-  c->memory_mib = (guint64)v;
-  if (!read_int(obj, "diskGiB", TRUE, 1, G_GINT64_CONSTANT(1) << 24, &v, error))
-    return NULL;
-  c->disk_gib = (guint64)v;
-  c->preset = BVM_PRESET_CUSTOM;
-  g_clear_pointer(&word, g_free);
-  if (!read_string(obj, "preset", FALSE, &word, error))
-    return NULL;
-  if (word != NULL && !bvm_preset_from_string(word, &c->preset)) {
-    bad_enum("preset", word, "light, recommended, pro, custom", error);
-    return NULL;
-  }
-
-  JsonObject *sub = NULL;
-  if (!read_object(obj, "display", &sub, error))
-    return NULL;
-  if (sub != NULL) {
-    v = c->display_width;
-    if (!read_int(sub, "width", FALSE, 320, 16384, &v, error))
-      return NULL;
-    c->display_width = (guint)v;
-    v = c->display_height;
-    if (!read_int(sub, "height", FALSE, 200, 16384, &v, error))
-      return NULL;
-    c->display_height = (guint)v;
-  }
-  if (!read_object(obj, "firmware", &sub, error))
-    return NULL;
-  if (sub != NULL) {
-    if (!read_bool(sub, "secureBoot", &c->firmware.secure_boot, error) ||
-        !read_bool(sub, "enrolledKeys", &c->firmware.enrolled_keys, error) ||
-        !read_bool(sub, "requiresSmm", &c->firmware.requires_smm, error) ||
-        !read_string(sub, "code", FALSE, &c->firmware.code, error) ||
-        !read_string(sub, "varsTemplate", FALSE, &c->firmware.vars_template, error))
-      return NULL;
-  }
-  if (!read_object(obj, "tpm", &sub, error))
-    return NULL;
-  if (sub != NULL && !read_bool(sub, "enabled", &c->tpm_enabled, error))
-    return NULL;
-
-  if (!read_string(obj, "isoPath", FALSE, &c->iso_path, error) ||
-      !read_string(obj, "licenseAcceptedAt", FALSE, &c->license_accepted_at, error) ||
-      !read_string(obj, "createdAt", FALSE, &c->created_at, error) ||
-      !read_string(obj, "startedAt", FALSE, &c->started_at, error) ||
-      !read_bool(obj, "pressKeyOnBoot", &c->press_key_on_boot, error))
-    return NULL;
-  g_clear_pointer(&word, g_free);
-  if (!read_string(obj, "accel", FALSE, &word, error))
-    return NULL;
-  if (word != NULL && !bvm_accel_from_string(word, &c->accel)) {
-    bad_enum("accel", word, "auto, kvm, hvf, tcg", error);
-    return NULL;
-  }
-  v = BVM_COMMAND_VERSION;
-  if (!read_int(obj, "commandVersion", FALSE, 0, G_MAXINT32, &v, error))
-    return NULL;
-  c->command_version = (guint)v;
-
-  if (!read_object(obj, "lastExit", &sub, error))
-    return NULL;
-  if (sub != NULL) {
-    BvmLastExit *e = g_new0(BvmLastExit, 1);
-    c->last_exit = e;
-    gint64 status = -1, sig = 0;
-    e->kind = BVM_EXIT_KIND_GUEST;
-    g_clear_pointer(&word, g_free);
-    if (!read_string(sub, "kind", FALSE, &word, error))
-      return NULL;
-    if (word != NULL && !bvm_exit_kind_from_string(word, &e->kind)) {
-      bad_enum("lastExit.kind", word, "guest, user, crash, failed", error);
-      return NULL;
-    }
-    if (!read_string(sub, "reason", FALSE, &e->reason, error) ||
-        !read_int(sub, "status", FALSE, -1, 255, &status, error) ||
-        !read_int(sub, "signal", FALSE, 0, 128, &sig, error) ||
-        !read_string(sub, "at", FALSE, &e->at, error))
-      return NULL;
-    e->status = (int)status;
-    e->signal = (int)sig;
-  }
   return g_steal_pointer(&c);
-}
-
-/* The members bvm_config_to_json writes. */
-#define CANONICAL_MEMBERS 20
-
-static gboolean same_word(JsonObject *obj, const char *key, const char *word)
-{
-  return g_strcmp0(json_object_get_string_member_with_default(obj, key, ""), word) == 0;
 }
 
 /* Exactly what bvm_config_to_json would write for @c, in substance: the
  * current schema, every member and no other, enum words spelled our way. */
 static gboolean is_canonical(JsonObject *obj, const BvmConfig *c)
 {
-  return json_object_get_size(obj) == CANONICAL_MEMBERS &&
-         json_object_get_int_member_with_default(obj, "schemaVersion", 0) ==
-             BVM_CONFIG_SCHEMA_VERSION &&
-         same_word(obj, "os", bvm_os_to_string(c->os)) &&
-         same_word(obj, "arch", bvm_arch_to_string(c->arch)) &&
-         same_word(obj, "preset", bvm_preset_to_string(c->preset)) &&
-         same_word(obj, "accel", bvm_accel_to_string(c->accel));
+  return bvm_jsonfields_canonical(config_fields, obj, c);
 }
 
 BvmConfig *bvm_config_from_data(const char *data, gssize len, GError **error)

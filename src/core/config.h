@@ -2,6 +2,8 @@
  * no I/O; bvm_config_load/save are the only functions that touch files. */
 #pragma once
 
+#include "jsonfields.h"
+
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -35,6 +37,13 @@ const char *bvm_accel_to_string(BvmAccel accel);
 gboolean bvm_accel_from_string(const char *s, BvmAccel *out_accel);
 const char *bvm_preset_to_string(BvmPreset preset);
 gboolean bvm_preset_from_string(const char *s, BvmPreset *out_preset);
+/* The same string tables, for the JSON readers (jsonread.h). */
+extern const BvmJsonWords bvm_os_words;
+extern const BvmJsonWords bvm_arch_words; /* with the aliases amd64, x64, arm64 */
+extern const BvmJsonWords bvm_preset_words;
+/* The presets one can ask for: all but custom (what a VM has without one). */
+extern const BvmJsonWords bvm_preset_choice_words;
+extern const BvmJsonWords bvm_accel_words;
 
 /* The firmware chosen at create time (see firmware.h). Paths are absolute. */
 typedef struct {
@@ -55,6 +64,7 @@ typedef enum {
 } BvmExitKind;
 const char *bvm_exit_kind_to_string(BvmExitKind kind);
 gboolean bvm_exit_kind_from_string(const char *s, BvmExitKind *out_kind);
+extern const BvmJsonWords bvm_exit_kind_words;
 
 typedef struct {
   BvmExitKind kind;
@@ -97,7 +107,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmConfig, bvm_config_free)
 void bvm_config_set_last_exit(BvmConfig *config, BvmExitKind kind, const char *reason, int status,
                               int signal);
 
-/* camelCase JSON as documented in docs/api.md. */
+/* camelCase JSON as documented in docs/api.md, written, read and checked
+ * from one table of fields (the table, for tests). */
+const BvmJsonField *bvm_config_json_fields(void);
 JsonNode *bvm_config_to_json(const BvmConfig *config);
 char *bvm_config_to_data(const BvmConfig *config, gsize *out_len);
 /* Parses and validates the shape (types, enum words, ranges that make a

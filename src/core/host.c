@@ -14,6 +14,7 @@
 #endif
 
 static const char *const host_os_names[BVM_HOST_OS_N] = {"linux", "macos", "other"};
+const BvmJsonWords bvm_host_os_words = {host_os_names, BVM_HOST_OS_N, NULL};
 
 const char *bvm_host_os_to_string(BvmHostOs os)
 {

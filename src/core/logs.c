@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 static const char *const source_names[BVM_LOG_N] = {"qemu", "swtpm", "monitor", "serial"};
+const BvmJsonWords bvm_log_source_words = {source_names, BVM_LOG_N, NULL};
 
 const char *bvm_log_source_to_string(BvmLogSource source)
 {

@@ -1,6 +1,7 @@
 /* The VM's log files: bounded, rotated, timestamped where we write them. */
 #pragma once
 
+#include "jsonread.h"
 #include "paths.h"
 
 #include <glib.h>
@@ -19,6 +20,7 @@ typedef enum {
 } BvmLogSource;
 const char *bvm_log_source_to_string(BvmLogSource source);
 gboolean bvm_log_source_from_string(const char *s, BvmLogSource *out_source);
+extern const BvmJsonWords bvm_log_source_words;
 const char *bvm_log_path(const BvmPaths *paths, BvmLogSource source);
 
 /* Rotate @path to @path.1 when it is larger than BVM_LOG_MAX_BYTES. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 static const char *const display_names[BVM_DISPLAY_N] = {"auto", "window", "none", "vnc"};
+const BvmJsonWords bvm_display_mode_words = {display_names, BVM_DISPLAY_N, NULL};
 
 const char *bvm_display_mode_to_string(BvmDisplayMode mode)
 {

@@ -22,6 +22,7 @@ typedef enum {
 } BvmDisplayMode;
 const char *bvm_display_mode_to_string(BvmDisplayMode mode);
 gboolean bvm_display_mode_from_string(const char *s, BvmDisplayMode *out_mode);
+extern const BvmJsonWords bvm_display_mode_words;
 
 typedef struct {
   BvmDisplayMode display;
