@@ -372,6 +372,7 @@ int main(int argc, char **argv)
   g_test_add_func("/app/first-launch-creates-and-starts", test_first_launch);
   g_test_add_func("/app/relaunch-shows-running-vm-then-kill-notifies", test_relaunch_and_kill);
   g_test_add_func("/app/crash-notifies", test_crash_notifies);
+  harness_add_final_check(root, NULL);
   int status = g_test_run();
 
   /* Whatever failed: no VM left running. */
