@@ -62,6 +62,8 @@ int bvm_cmd_validate_iso(int argc, char **argv);
 int bvm_cmd_start(int argc, char **argv);
 int bvm_cmd_stop(int argc, char **argv);
 int bvm_cmd_kill(int argc, char **argv);
+int bvm_cmd_pause(int argc, char **argv);
+int bvm_cmd_resume(int argc, char **argv);
 int bvm_cmd_status(int argc, char **argv);
 int bvm_cmd_monitor(int argc, char **argv);
 int bvm_cmd_logs(int argc, char **argv);

@@ -10,7 +10,7 @@ int bvm_cmd_create(int argc, char **argv)
 {
   g_auto(BvmCliCommon) common = {0};
   g_autofree char *iso = NULL, *os = NULL, *arch = NULL, *preset = NULL, *memory = NULL,
-                  *disk = NULL, *resolution = NULL;
+                  *disk = NULL, *resolution = NULL, *accel = NULL;
   int cpus = 0;
   gboolean no_tpm = FALSE, no_secure_boot = FALSE, secure_boot = FALSE, accept = FALSE;
   const GOptionEntry entries[] = {
@@ -29,6 +29,8 @@ int bvm_cmd_create(int argc, char **argv)
       {"secure-boot", 0, 0, G_OPTION_ARG_NONE, &secure_boot,
        "UEFI Secure Boot on (default for Windows 11)", NULL},
       {"no-secure-boot", 0, 0, G_OPTION_ARG_NONE, &no_secure_boot, "UEFI Secure Boot off", NULL},
+      {"accel", 0, 0, G_OPTION_ARG_STRING, &accel,
+       "auto, kvm, hvf or tcg (default auto: the fastest that works here)", "ACCEL"},
       {"accept-license", 0, 0, G_OPTION_ARG_NONE, &accept,
        "Acknowledge the Microsoft Software License Terms (Windows 11)", NULL},
       G_OPTION_ENTRY_NULL};
@@ -60,6 +62,8 @@ int bvm_cmd_create(int argc, char **argv)
                            preset);
     req.preset_set = TRUE;
   }
+  if (accel != NULL && !bvm_accel_from_string(accel, &req.accel))
+    return bvm_cli_usage("create", "--accel must be auto, kvm, hvf or tcg, not '%s'", accel);
   g_autoptr(GError) error = NULL;
   if (cpus < 0)
     return bvm_cli_usage("create", "--cpus must be a positive number");

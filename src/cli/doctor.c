@@ -44,8 +44,8 @@ int bvm_cmd_doctor(int argc, char **argv)
          g_strv_length(d->accels) > 1 ? ""
                                       : "  (no KVM/HVF: guests run under TCG emulation, slowly)");
   if (d->kvm_error != NULL)
-    printf("               /dev/kvm is there, but QEMU could not run a vCPU with it: %s\n"
-           "               (a nested or restricted hypervisor?); using TCG\n",
+    printf("               %s\n"
+           "               (a nested or restricted hypervisor?); VMs use TCG unless set to kvm\n",
            d->kvm_error);
   printf("\nTools:\n");
   for (guint i = 0; i < d->deps->len; i++) {

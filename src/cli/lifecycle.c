@@ -37,6 +37,8 @@ static void print_status(BvmVmEntry *e, gboolean json)
     printf(", up %" G_GINT64_FORMAT " s", st.uptime_seconds);
   if (st.display != NULL && st.qemu_pid > 0)
     printf(", display %s", st.display);
+  if (st.reason != NULL)
+    printf(": %s", st.reason);
   printf("\n");
   if (e->config->last_exit != NULL && st.qemu_pid == 0)
     printf("last exit: %s (%s)\n",
@@ -145,6 +147,37 @@ int bvm_cmd_kill(int argc, char **argv)
     return bvm_cli_fail(error);
   printf("Killed VM '%s'\n", e->config->name);
   return BVM_EXIT_OK;
+}
+
+/* pause and resume: the same shape, one QMP command each. */
+static int pause_or_resume(const char *verb, const char *description,
+                           gboolean (*act)(BvmConfig *, const BvmPaths *, GError **), int argc,
+                           char **argv)
+{
+  g_auto(BvmCliCommon) common = {0};
+  int status;
+  if (!bvm_cli_parse(verb, "VM", description, NULL, TRUE, &common, &argc, &argv, &status))
+    return status;
+  g_autoptr(BvmVmEntry) e = find_vm(verb, &common, argc, argv, &status);
+  if (e == NULL)
+    return status;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  g_autoptr(GError) error = NULL;
+  if (!act(e->config, paths, &error))
+    return bvm_cli_fail(error);
+  print_status(e, common.json);
+  return BVM_EXIT_OK;
+}
+
+int bvm_cmd_pause(int argc, char **argv)
+{
+  return pause_or_resume("pause", "Pause a running VM's vCPUs (its memory stays as it is).",
+                         bvm_vm_pause, argc, argv);
+}
+
+int bvm_cmd_resume(int argc, char **argv)
+{
+  return pause_or_resume("resume", "Resume a paused VM.", bvm_vm_resume, argc, argv);
 }
 
 int bvm_cmd_status(int argc, char **argv)

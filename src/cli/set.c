@@ -13,7 +13,7 @@ int bvm_cmd_set(int argc, char **argv)
   g_autofree char *memory = NULL, *disk = NULL, *resolution = NULL, *iso = NULL;
   int cpus = 0;
   gboolean eject = FALSE;
-  g_autofree char *press_key = NULL;
+  g_autofree char *press_key = NULL, *accel = NULL;
   const GOptionEntry entries[] = {
       {"cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Virtual CPUs", "N"},
       {"memory", 0, 0, G_OPTION_ARG_STRING, &memory, "Memory, like 8G or 4096 (MiB)", "SIZE"},
@@ -25,6 +25,8 @@ int bvm_cmd_set(int argc, char **argv)
        "on or off: press Enter a few times in the first seconds of a boot from the ISO with an "
        "empty disk, to answer \"Press any key to boot from CD or DVD\" (default on for Windows)",
        "on|off"},
+      {"accel", 0, 0, G_OPTION_ARG_STRING, &accel,
+       "auto, kvm, hvf or tcg: the accelerator (auto: the fastest that works here)", "ACCEL"},
       G_OPTION_ENTRY_NULL};
   int status;
   if (!bvm_cli_parse("set", "VM [OPTIONS]", "Change a stopped VM's settings.", entries, TRUE,
@@ -38,15 +40,20 @@ int bvm_cmd_set(int argc, char **argv)
     return bvm_cli_usage("set", "--cpus must be a positive number");
   if (press_key != NULL && g_strcmp0(press_key, "on") != 0 && g_strcmp0(press_key, "off") != 0)
     return bvm_cli_usage("set", "--press-key-on-boot takes on or off, not '%s'", press_key);
-  if (cpus == 0 && !memory && !disk && !resolution && !iso && !eject && !press_key)
+  BvmAccel accel_word = BVM_ACCEL_AUTO;
+  if (accel != NULL && !bvm_accel_from_string(accel, &accel_word))
+    return bvm_cli_usage("set", "--accel must be auto, kvm, hvf or tcg, not '%s'", accel);
+  if (cpus == 0 && !memory && !disk && !resolution && !iso && !eject && !press_key && !accel)
     return bvm_cli_usage("set", "nothing to change: give --cpus, --memory, --disk, --resolution, "
-                                "--iso or --eject");
+                                "--iso, --eject, --press-key-on-boot or --accel");
 
   g_autoptr(GError) error = NULL;
   BvmUpdateRequest req = {.cpus = (guint)cpus,
                           .iso_path = iso,
                           .eject = eject,
-                          .press_key_on_boot = press_key ? g_strcmp0(press_key, "on") == 0 : -1};
+                          .press_key_on_boot = press_key ? g_strcmp0(press_key, "on") == 0 : -1,
+                          .accel_set = accel != NULL,
+                          .accel = accel_word};
   guint64 bytes = 0;
   if (memory != NULL) {
     if (!bvm_parse_size(memory, 'M', &bytes, &error))

@@ -237,10 +237,18 @@ static gboolean parse_display(const char *s, int *out)
   return ok;
 }
 
+static gboolean parse_accel(const char *s, int *out)
+{
+  BvmAccel v;
+  gboolean ok = bvm_accel_from_string(s, &v);
+  *out = (int)v;
+  return ok;
+}
+
 /* The create request from API params: the same fields as the CLI flags. */
 static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **error)
 {
-  int os = BVM_OS_LINUX, arch = 0, preset = 0;
+  int os = BVM_OS_LINUX, arch = 0, preset = 0, accel = BVM_ACCEL_AUTO;
   guint64 cpus = 0, mem = 0, disk = 0, w = 0, h = 0;
   gboolean tpm = TRUE;
   if (!param_string(p, "name", TRUE, &req->name, error) ||
@@ -249,6 +257,7 @@ static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **er
       !parse_enum_param(p, "arch", parse_arch, &arch, &req->arch_set, "x86_64 or aarch64", error) ||
       !parse_enum_param(p, "preset", parse_preset, &preset, &req->preset_set,
                         "light, recommended or pro", error) ||
+      !parse_enum_param(p, "accel", parse_accel, &accel, NULL, "auto, kvm, hvf or tcg", error) ||
       !param_uint(p, "cpus", 1024, &cpus, error) ||
       !param_uint(p, "memoryMiB", G_GUINT64_CONSTANT(1) << 32, &mem, error) ||
       !param_uint(p, "diskGiB", G_GUINT64_CONSTANT(1) << 24, &disk, error) ||
@@ -270,6 +279,7 @@ static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **er
   req->width = (guint)w;
   req->height = (guint)h;
   req->no_tpm = !tpm;
+  req->accel = (BvmAccel)accel;
   return TRUE;
 }
 
@@ -322,6 +332,8 @@ static JsonNode *op_plan_vm(BvmApi *api, JsonObject *p, GError **error)
   g_autofree char *path = bvm_registry_bundle_path(api->library, c->name);
   g_autoptr(BvmPaths) paths = bvm_paths_new(path, c->id);
   BvmCmdOptions opts = {.display = (BvmDisplayMode)display};
+  if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
+    return NULL;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(c, caps, paths, &opts, error);
   if (cmd == NULL)
     return NULL;
@@ -341,13 +353,17 @@ static JsonNode *op_update_vm(BvmApi *api, JsonObject *p, GError **error)
   BvmUpdateRequest req = {.press_key_on_boot = -1};
   guint64 cpus = 0, w = 0, h = 0;
   gboolean press = FALSE;
+  int accel = BVM_ACCEL_AUTO;
   if (!param_uint(p, "cpus", 1024, &cpus, error) ||
       !param_uint(p, "memoryMiB", G_GUINT64_CONSTANT(1) << 32, &req.memory_mib, error) ||
       !param_uint(p, "diskGiB", G_GUINT64_CONSTANT(1) << 24, &req.disk_gib, error) ||
       !param_uint(p, "width", 16384, &w, error) || !param_uint(p, "height", 16384, &h, error) ||
       !param_string(p, "isoPath", FALSE, &req.iso_path, error) ||
-      !param_bool(p, "eject", &req.eject, error))
+      !param_bool(p, "eject", &req.eject, error) ||
+      !parse_enum_param(p, "accel", parse_accel, &accel, &req.accel_set, "auto, kvm, hvf or tcg",
+                        error))
     return NULL;
+  req.accel = (BvmAccel)accel;
   if (p != NULL && json_object_has_member(p, "pressKeyOnBoot")) {
     if (!param_bool(p, "pressKeyOnBoot", &press, error))
       return NULL;
@@ -436,6 +452,24 @@ static JsonNode *op_kill_vm(BvmApi *api, JsonObject *p, GError **error)
   return status_json(e);
 }
 
+static JsonNode *op_pause_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  return bvm_vm_pause(e->config, paths, error) ? status_json(e) : NULL;
+}
+
+static JsonNode *op_resume_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  return bvm_vm_resume(e->config, paths, error) ? status_json(e) : NULL;
+}
+
 static JsonNode *op_vm_status(BvmApi *api, JsonObject *p, GError **error)
 {
   g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
@@ -458,6 +492,8 @@ static JsonNode *op_vm_command(BvmApi *api, JsonObject *p, GError **error)
     return NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   BvmCmdOptions opts = {.display = (BvmDisplayMode)display, .start_paused = paused};
+  if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
+    return NULL;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(e->config, caps, paths, &opts, error);
   return cmd ? bvm_command_to_json(cmd) : NULL;
 }
@@ -545,11 +581,15 @@ static JsonNode *op_host_info(BvmApi *api, JsonObject *p, GError **error)
 {
   BvmHostInfo h;
   bvm_host_info_probe(&h);
+  g_autofree char *kvm_error = NULL;
+  gboolean dev_kvm = h.kvm;
   if (h.kvm) {
-    /* /dev/kvm is not enough: the (cached) caps say whether QEMU ran a
-     * vCPU with it */
+    /* /dev/kvm is not enough: the (cached) caps say whether QEMU booted
+     * the firmware with it */
     g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, NULL);
     h.kvm = caps != NULL && bvm_host_caps_kvm_usable(caps, caps->qemu[h.arch]);
+    if (caps != NULL && caps->qemu[h.arch] != NULL)
+      kvm_error = g_strdup(caps->qemu[h.arch]->kvm_error);
   }
   g_autoptr(JsonBuilder) b = json_builder_new();
   json_builder_begin_object(b);
@@ -567,6 +607,21 @@ static JsonNode *op_host_info(BvmApi *api, JsonObject *p, GError **error)
   json_builder_add_boolean_value(b, h.hvf);
   json_builder_set_member_name(b, "desktop");
   json_builder_add_boolean_value(b, h.desktop);
+  json_builder_set_member_name(b, "kvmError");
+  if (kvm_error != NULL)
+    json_builder_add_string_value(b, kvm_error);
+  else
+    json_builder_add_null_value(b);
+  /* What a VM of the host's arch may ask for besides auto (validate.c):
+   * kvm where /dev/kvm is, even when the probe failed (shown, not hidden). */
+  json_builder_set_member_name(b, "accels");
+  json_builder_begin_array(b);
+  if (h.os == BVM_HOST_OS_LINUX && dev_kvm)
+    json_builder_add_string_value(b, "kvm");
+  if (h.os == BVM_HOST_OS_MACOS && h.hvf)
+    json_builder_add_string_value(b, "hvf");
+  json_builder_add_string_value(b, "tcg");
+  json_builder_end_array(b);
   /* The limits validation applies, so a form can show them. */
   json_builder_set_member_name(b, "limits");
   json_builder_begin_object(b);
@@ -634,6 +689,8 @@ static const struct {
     {{"startVm", "Start a VM; returns once its vCPUs run (or its agent answers)"}, op_start_vm},
     {{"stopVm", "ACPI power button, then the guest agent, then (force) QEMU ends"}, op_stop_vm},
     {{"killVm", "End a VM's QEMU at once"}, op_kill_vm},
+    {{"pauseVm", "Pause a running VM's vCPUs"}, op_pause_vm},
+    {{"resumeVm", "Resume a paused VM"}, op_resume_vm},
     {{"vmStatus", "State, pid, uptime, display and the last exit"}, op_vm_status},
     {{"vmCommand", "The QEMU argv with a reason per flag group"}, op_vm_command},
     {{"vmLogs", "The last lines of one of a VM's logs"}, op_vm_logs},

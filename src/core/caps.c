@@ -1,5 +1,7 @@
 #include "caps.h"
 #include "error.h"
+#include "firmware.h"
+#include "probe.h"
 #include "util.h"
 
 #include <gio/gio.h>
@@ -8,11 +10,27 @@
 #include <string.h>
 
 /* The devices whose properties the command builder checks. */
-static const char *const probed_devices[] = {
-    "virtio-gpu-pci", "virtio-vga",        "virtio-gpu-device", "ramfb",   "nvme",
-    "virtio-net-pci", "virtio-serial-pci", "virtserialport",    "tpm-crb", "tpm-tis-device",
-    "qemu-xhci",      "usb-tablet",        "usb-kbd",           "ide-cd",  "usb-storage",
-    "virtio-blk-pci", "virtio-scsi-pci",   "scsi-cd",           NULL};
+static const char *const probed_devices[] = {"virtio-gpu-pci",
+                                             "virtio-vga",
+                                             "virtio-gpu-device",
+                                             "ramfb",
+                                             "nvme",
+                                             "virtio-net-pci",
+                                             "virtio-serial-pci",
+                                             "virtserialport",
+                                             "tpm-crb",
+                                             "tpm-tis-device",
+                                             "qemu-xhci",
+                                             "usb-tablet",
+                                             "usb-kbd",
+                                             "ide-cd",
+                                             "usb-storage",
+                                             "virtio-blk-pci",
+                                             "virtio-scsi-pci",
+                                             "scsi-cd",
+                                             "pvpanic",
+                                             "pvpanic-pci",
+                                             NULL};
 
 void bvm_qemu_caps_free(BvmQemuCaps *c)
 {
@@ -25,6 +43,7 @@ void bvm_qemu_caps_free(BvmQemuCaps *c)
   g_strfreev(c->displays);
   g_clear_pointer(&c->devices, g_hash_table_unref);
   g_free(c->kvm_error);
+  g_free(c->gpu_blob_error);
   g_free(c);
 }
 
@@ -110,6 +129,14 @@ static void add_qemu(JsonBuilder *b, const BvmQemuCaps *c)
   if (c->kvm_error != NULL) {
     json_builder_set_member_name(b, "kvmError");
     json_builder_add_string_value(b, c->kvm_error);
+  }
+  if (c->gpu_blob_checked) {
+    json_builder_set_member_name(b, "gpuBlob");
+    json_builder_add_boolean_value(b, c->gpu_blob);
+  }
+  if (c->gpu_blob_error != NULL) {
+    json_builder_set_member_name(b, "gpuBlobError");
+    json_builder_add_string_value(b, c->gpu_blob_error);
   }
   json_builder_set_member_name(b, "devices");
   json_builder_begin_object(b);
@@ -230,6 +257,15 @@ static BvmQemuCaps *qemu_from_json(JsonObject *o, BvmArch arch, GError **error)
   if ((json_object_has_member(o, "kvmChecked") &&
        !get_bool(o, "kvmChecked", &c->kvm_checked, error)) ||
       (json_object_has_member(o, "kvmError") && !get_string(o, "kvmError", &c->kvm_error, error)))
+    return NULL;
+  /* optional: absent in caps recorded before the blob probe */
+  if (json_object_has_member(o, "gpuBlob")) {
+    if (!get_bool(o, "gpuBlob", &c->gpu_blob, error))
+      return NULL;
+    c->gpu_blob_checked = TRUE;
+  }
+  if (json_object_has_member(o, "gpuBlobError") &&
+      !get_string(o, "gpuBlobError", &c->gpu_blob_error, error))
     return NULL;
   c->version_code = version_code(c->version);
   JsonNode *dn = json_object_get_member(o, "devices");
@@ -439,45 +475,48 @@ static gboolean probe_qmp(BvmQemuCaps *c, GError **error)
   return TRUE;
 }
 
-/* Run a vCPU under KVM for a moment. QEMU without -S starts the vCPUs
- * before it answers QMP, so a host that cannot run them aborts first. */
+const char *bvm_caps_gpu_device(BvmArch arch)
+{
+  return arch == BVM_ARCH_AARCH64 ? "virtio-gpu-pci" : "virtio-vga";
+}
+
+/* Boot the firmware a VM of this arch would get (plain, no Secure Boot)
+ * under KVM: SeaBIOS or a bare vCPU can run where OVMF cannot. */
 static void probe_kvm(BvmQemuCaps *c)
 {
   c->kvm_checked = TRUE;
-  const char *machine = c->arch == BVM_ARCH_AARCH64 ? "virt" : "q35";
-  const char *argv[] = {c->binary,  "-machine", machine, "-accel", "kvm",
-                        "-cpu",     "host",     "-m",    "64",     "-nodefaults",
-                        "-display", "none",     "-qmp",  "stdio",  NULL};
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p =
-      g_subprocess_newv(argv,
-                        G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                            G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                        &error);
-  g_autofree char *out = NULL, *err = NULL;
-  if (p != NULL)
-    (void)g_subprocess_communicate_utf8(p,
-                                        "{\"execute\":\"qmp_capabilities\"}\n"
-                                        "{\"execute\":\"query-status\"}\n"
-                                        "{\"execute\":\"quit\"}\n",
-                                        NULL, &out, &err, &error);
-  if (p != NULL && error == NULL && g_subprocess_get_if_exited(p) &&
-      g_subprocess_get_exit_status(p) == 0 && out != NULL && strstr(out, "\"running\"") != NULL)
+  g_auto(GStrv) dirs = bvm_firmware_default_dirs();
+  g_autoptr(GPtrArray) list = bvm_firmware_discover((const char *const *)dirs, NULL);
+  g_autoptr(BvmFirmware) fw =
+      list ? bvm_firmware_select(list, c->arch, c->arch == BVM_ARCH_AARCH64 ? "virt" : "q35", FALSE,
+                                 FALSE, NULL)
+           : NULL;
+  c->kvm_error =
+      bvm_probe_kvm(c->binary, c->arch, fw ? fw->code : NULL, fw ? fw->vars_template : NULL);
+}
+
+static void probe_gpu_blob(BvmQemuCaps *c)
+{
+  const char *gpu = bvm_caps_gpu_device(c->arch);
+  if (!bvm_qemu_caps_has_property(c, gpu, "blob"))
     return;
-  /* QEMU's first complaint, without its "qemu-system-x86_64: " prefix */
-  const char *why = error != NULL ? error->message : "QEMU ended before it ran a vCPU";
-  g_auto(GStrv) lines = g_strsplit(err ? err : "", "\n", -1);
-  for (char **l = lines; *l; l++) {
-    if (**l == '\0')
-      continue;
-    const char *msg = g_str_has_prefix(*l, c->binary) ? *l + strlen(c->binary) : *l;
-    const char *colon = strstr(msg, ": ");
-    why = colon != NULL && strchr(msg, ' ') > colon ? colon + 2 : msg;
-    if (g_str_has_prefix(why, "error: "))
-      why += strlen("error: ");
-    break;
+  c->gpu_blob_checked = TRUE;
+  c->gpu_blob_error = bvm_probe_gpu_blob(c->binary, c->arch, gpu);
+  c->gpu_blob = c->gpu_blob_error == NULL;
+}
+
+gboolean bvm_accel_from_env(BvmAccel *out_accel, gboolean *out_set, GError **error)
+{
+  const char *word = g_getenv("BRIDGEVM_ACCEL");
+  if (word == NULL || *word == '\0')
+    return TRUE;
+  if (!bvm_accel_from_string(word, out_accel)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "BRIDGEVM_ACCEL is '%s'; it must be auto, kvm, hvf or tcg (or unset)", word);
+    return FALSE;
   }
-  c->kvm_error = g_utf8_make_valid(why, -1);
+  *out_set = TRUE;
+  return TRUE;
 }
 
 gboolean bvm_host_caps_kvm_usable(const BvmHostCaps *caps, const BvmQemuCaps *q)
@@ -502,6 +541,7 @@ BvmQemuCaps *bvm_qemu_caps_probe(const char *binary, BvmArch arch, GError **erro
   c->displays = parse_help_list(displays);
   if (!probe_qmp(c, error))
     return NULL;
+  probe_gpu_blob(c);
   BvmHostInfo host;
   bvm_host_info_probe(&host);
   if (host.os == BVM_HOST_OS_LINUX && host.kvm && host.arch == arch &&
@@ -521,8 +561,9 @@ static char *cache_key(const char *binary)
   if (g_stat(binary, &st) != 0)
     return NULL;
   GString *key = g_string_new(NULL);
-  g_string_printf(key, "%s:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, binary, (gint64)st.st_size,
-                  (gint64)st.st_mtime);
+  /* "probe2": caps probed before the firmware and blob probes are stale */
+  g_string_printf(key, "probe2:%s:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT, binary,
+                  (gint64)st.st_size, (gint64)st.st_mtime);
   g_autofree char *bindir = g_path_get_dirname(binary);
   g_autofree char *prefix = g_path_get_dirname(bindir);
   static const char *const moddirs[] = {"lib/x86_64-linux-gnu/qemu", "lib/aarch64-linux-gnu/qemu",

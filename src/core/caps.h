@@ -38,12 +38,19 @@ typedef struct {
    * empty list). */
   GHashTable *devices;
   gboolean sandbox; /* QEMU built with seccomp: "-sandbox" accepted */
-  /* KVM tried for real, a vCPU run with -cpu host, on a host with /dev/kvm:
-   * some nested hosts expose /dev/kvm yet cannot set the CPU's MSRs, and
-   * QEMU aborts. kvm_error says why it failed (NULL: it works, or untried:
-   * recorded fixtures). */
+  /* KVM tried for real on a host with /dev/kvm, as a VM runs it: the
+   * arch's UEFI firmware booted under -accel kvm -cpu host (probe.c). Nested
+   * hosts expose /dev/kvm yet abort on the CPU's MSRs, or stop inside the
+   * firmware with "KVM internal error". kvm_error says why it failed, as a
+   * sentence (NULL: it works, or untried: recorded fixtures). */
   gboolean kvm_checked;
   char *kvm_error;
+  /* virtio-gpu blob=on realized for real (probe.c): QEMU refuses it where
+   * it lacks udmabuf support, unless it is new enough not to need it.
+   * gpu_blob_checked FALSE: not probed (caps recorded before the probe). */
+  gboolean gpu_blob_checked;
+  gboolean gpu_blob;
+  char *gpu_blob_error;
 } BvmQemuCaps;
 
 typedef struct {
@@ -58,7 +65,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmHostCaps, bvm_host_caps_free)
 
 gboolean bvm_qemu_caps_has_accel(const BvmQemuCaps *caps, const char *accel);
 /* KVM can run this QEMU's guests here: /dev/kvm, the accelerator compiled
- * in, and a vCPU that really ran (or was not tried: recorded caps). */
+ * in, and the firmware that really ran (or was not tried: recorded caps). */
 gboolean bvm_host_caps_kvm_usable(const BvmHostCaps *caps, const BvmQemuCaps *q);
 gboolean bvm_qemu_caps_has_machine(const BvmQemuCaps *caps, const char *machine);
 gboolean bvm_qemu_caps_has_display(const BvmQemuCaps *caps, const char *display);
@@ -70,6 +77,14 @@ gboolean bvm_qemu_caps_has_property(const BvmQemuCaps *caps, const char *device,
 JsonNode *bvm_host_caps_to_json(const BvmHostCaps *caps);
 BvmHostCaps *bvm_host_caps_from_json(JsonNode *node, GError **error);
 BvmHostCaps *bvm_host_caps_load_file(const char *path, GError **error);
+
+/* The GPU device the command builder gives a VM of @arch. */
+const char *bvm_caps_gpu_device(BvmArch arch);
+
+/* BRIDGEVM_ACCEL (auto, kvm, hvf or tcg) overrides every VM's accelerator
+ * in this process (tests, CI). FALSE with *out_set untouched when unset;
+ * INVALID_ARGUMENT for another word. */
+gboolean bvm_accel_from_env(BvmAccel *out_accel, gboolean *out_set, GError **error);
 
 /* Probe this machine (host.c): cores, memory, accelerators, udmabuf, desktop. */
 void bvm_host_info_probe(BvmHostInfo *out_info);

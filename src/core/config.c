@@ -10,6 +10,7 @@
 static const char *const os_names[BVM_OS_N] = {"windows11", "linux", "other"};
 static const char *const arch_names[BVM_ARCH_N] = {"x86_64", "aarch64"};
 static const char *const preset_names[BVM_PRESET_N] = {"light", "recommended", "pro", "custom"};
+static const char *const accel_names[BVM_ACCEL_N] = {"auto", "kvm", "hvf", "tcg"};
 static const char *const exit_kind_names[BVM_EXIT_KIND_N] = {"guest", "user", "crash", "failed"};
 
 const char *bvm_os_to_string(BvmOs os)
@@ -56,6 +57,20 @@ gboolean bvm_preset_from_string(const char *s, BvmPreset *out_preset)
   if (!bvm_enum_from_string(preset_names, BVM_PRESET_N, s, &i))
     return FALSE;
   *out_preset = (BvmPreset)i;
+  return TRUE;
+}
+
+const char *bvm_accel_to_string(BvmAccel accel)
+{
+  return (guint)accel < BVM_ACCEL_N ? accel_names[accel] : "auto";
+}
+
+gboolean bvm_accel_from_string(const char *s, BvmAccel *out_accel)
+{
+  guint i;
+  if (!bvm_enum_from_string(accel_names, BVM_ACCEL_N, s, &i))
+    return FALSE;
+  *out_accel = (BvmAccel)i;
   return TRUE;
 }
 
@@ -224,6 +239,8 @@ JsonNode *bvm_config_to_json(const BvmConfig *c)
   json_builder_add_int_value(b, c->command_version);
   json_builder_set_member_name(b, "pressKeyOnBoot");
   json_builder_add_boolean_value(b, c->press_key_on_boot);
+  json_builder_set_member_name(b, "accel");
+  json_builder_add_string_value(b, bvm_accel_to_string(c->accel));
 
   json_builder_set_member_name(b, "lastExit");
   if (c->last_exit != NULL) {
@@ -477,6 +494,13 @@ BvmConfig *bvm_config_from_json(JsonNode *node, GError **error)
       !read_string(obj, "startedAt", FALSE, &c->started_at, error) ||
       !read_bool(obj, "pressKeyOnBoot", &c->press_key_on_boot, error))
     return NULL;
+  g_clear_pointer(&word, g_free);
+  if (!read_string(obj, "accel", FALSE, &word, error))
+    return NULL;
+  if (word != NULL && !bvm_accel_from_string(word, &c->accel)) {
+    bad_enum("accel", word, "auto, kvm, hvf, tcg", error);
+    return NULL;
+  }
   v = BVM_COMMAND_VERSION;
   if (!read_int(obj, "commandVersion", FALSE, 0, G_MAXINT32, &v, error))
     return NULL;
@@ -508,7 +532,7 @@ BvmConfig *bvm_config_from_json(JsonNode *node, GError **error)
 }
 
 /* The members bvm_config_to_json writes. */
-#define CANONICAL_MEMBERS 19
+#define CANONICAL_MEMBERS 20
 
 static gboolean same_word(JsonObject *obj, const char *key, const char *word)
 {
@@ -524,7 +548,8 @@ static gboolean is_canonical(JsonObject *obj, const BvmConfig *c)
              BVM_CONFIG_SCHEMA_VERSION &&
          same_word(obj, "os", bvm_os_to_string(c->os)) &&
          same_word(obj, "arch", bvm_arch_to_string(c->arch)) &&
-         same_word(obj, "preset", bvm_preset_to_string(c->preset));
+         same_word(obj, "preset", bvm_preset_to_string(c->preset)) &&
+         same_word(obj, "accel", bvm_accel_to_string(c->accel));
 }
 
 BvmConfig *bvm_config_from_data(const char *data, gssize len, GError **error)

@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 #define BVM_CONFIG_SCHEMA_VERSION 1
 /* Bumped whenever the QEMU command builder changes the argv it makes for an
  * unchanged config; recorded in config.json by `start` and `command`. */
-#define BVM_COMMAND_VERSION 3
+#define BVM_COMMAND_VERSION 4
 
 typedef enum { BVM_OS_WINDOWS11, BVM_OS_LINUX, BVM_OS_OTHER, BVM_OS_N } BvmOs;
 typedef enum { BVM_ARCH_X86_64, BVM_ARCH_AARCH64, BVM_ARCH_N } BvmArch;
@@ -28,6 +28,11 @@ const char *bvm_os_to_string(BvmOs os);
 gboolean bvm_os_from_string(const char *s, BvmOs *out_os);
 const char *bvm_arch_to_string(BvmArch arch);
 gboolean bvm_arch_from_string(const char *s, BvmArch *out_arch);
+/* The accelerator a VM asks for: auto picks the fastest that works here
+ * (HVF, KVM, else TCG); the others are used as asked, or refused. */
+typedef enum { BVM_ACCEL_AUTO, BVM_ACCEL_KVM, BVM_ACCEL_HVF, BVM_ACCEL_TCG, BVM_ACCEL_N } BvmAccel;
+const char *bvm_accel_to_string(BvmAccel accel);
+gboolean bvm_accel_from_string(const char *s, BvmAccel *out_accel);
 const char *bvm_preset_to_string(BvmPreset preset);
 gboolean bvm_preset_from_string(const char *s, BvmPreset *out_preset);
 
@@ -79,6 +84,7 @@ typedef struct {
   char *started_at; /* NULL until first start */
   guint command_version;
   gboolean press_key_on_boot; /* answer "Press any key to boot from CD" (Windows) */
+  BvmAccel accel;             /* auto unless the user picked one */
   BvmLastExit *last_exit;     /* NULL when never exited */
 } BvmConfig;
 

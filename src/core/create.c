@@ -67,8 +67,10 @@ BvmConfig *bvm_vm_plan(const BvmCreateRequest *req, const BvmHostInfo *host,
     c->license_accepted_at = g_strdup(c->created_at);
   /* Windows' installer waits for a key before booting from the DVD. */
   c->press_key_on_boot = c->os == BVM_OS_WINDOWS11;
+  c->accel = req->accel;
 
-  if (!bvm_validate_resources(c, host, error) || !bvm_validate_windows11(c, error))
+  if (!bvm_validate_resources(c, host, error) || !bvm_validate_windows11(c, error) ||
+      !bvm_validate_accel(c, host, error))
     return NULL;
 
   /* Secure Boot means Microsoft's keys enrolled: Windows' boot manager and

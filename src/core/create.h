@@ -24,6 +24,7 @@ typedef struct {
   gboolean secure_boot_set;
   gboolean secure_boot; /* default: on for Windows 11, off otherwise */
   gboolean accept_license;
+  BvmAccel accel; /* default: auto */
 } BvmCreateRequest;
 
 /* Validate @req against @host and the firmware found in @firmware_dirs (NULL:

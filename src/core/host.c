@@ -3,8 +3,12 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/sysmacros.h>
+#endif
 #ifdef __APPLE__
 #include <sys/sysctl.h>
 #endif
@@ -59,10 +63,14 @@ void bvm_host_info_probe(BvmHostInfo *out)
   out->cores = g_get_num_processors();
   out->memory_mib = host_memory_mib();
 #ifdef __linux__
-  /* KVM is usable only when /dev/kvm opens read-write for this user. */
+  /* KVM is usable only when /dev/kvm is KVM's device (misc 10:232: not,
+   * say, /dev/null bound over it to hide KVM from a test) and opens
+   * read-write for this user. */
   int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  struct stat st;
   if (fd >= 0) {
-    out->kvm = TRUE;
+    out->kvm = fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 10 &&
+               minor(st.st_rdev) == 232;
     close(fd);
   }
   out->udmabuf = access("/dev/udmabuf", R_OK | W_OK) == 0;

@@ -1,12 +1,14 @@
 #include "monitor.h"
 #include "bundle.h"
 #include "caps.h"
+#include "diskspace.h"
 #include "error.h"
 #include "logs.h"
 #include "qmp.h"
 #include "state.h"
 #include "tpm.h"
 #include "util.h"
+#include "vcpu_stop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +44,9 @@ typedef struct {
   gboolean shutdown_guest; /* SHUTDOWN event said the guest asked */
   char *shutdown_reason;   /* SHUTDOWN event's reason */
   guint keypress_left;     /* Windows "press any key" presses to send */
+  char *accel;             /* the accelerator QEMU runs with: kvm, hvf, tcg */
+  char *crash_reason;      /* QEMU stopped the guest for good (KVM error, panic) */
+  gboolean disk_full;      /* the last BLOCK_IO_ERROR said "nospace" */
 } Monitor;
 
 static void mlog(Monitor *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -80,9 +85,20 @@ static void report_error(Monitor *m, const GError *error)
   report(m, line);
 }
 
+static void save_run_state_why(Monitor *m, BvmVmState state, const char *reason)
+{
+  m->run.state = state;
+  g_free(m->run.reason);
+  m->run.reason = g_strdup(reason);
+  g_autoptr(GError) error = NULL;
+  if (!bvm_run_state_save(m->paths, &m->run, &error))
+    mlog(m, "cannot write run state: %s", error->message);
+}
+
 static void save_run_state(Monitor *m, BvmVmState state)
 {
   m->run.state = state;
+  g_clear_pointer(&m->run.reason, g_free);
   g_autoptr(GError) error = NULL;
   if (!bvm_run_state_save(m->paths, &m->run, &error))
     mlog(m, "cannot write run state: %s", error->message);
@@ -182,6 +198,14 @@ static char *qemu_last_words(Monitor *m)
   return last;
 }
 
+/* A start that fails under KVM: KVM is what to change. */
+static const char *kvm_hint(Monitor *m)
+{
+  return g_strcmp0(m->accel, "kvm") == 0 ? " (KVM cannot run this VM on this host: bridgevm set "
+                                           "VM --accel auto, or tcg)"
+                                         : "";
+}
+
 /* QEMU never got to answer QMP: end it if need be, then say why. */
 static void qemu_start_failed(Monitor *m, GError **error)
 {
@@ -194,11 +218,11 @@ static void qemu_start_failed(Monitor *m, GError **error)
   int sig = g_subprocess_get_if_signaled(m->qemu) ? g_subprocess_get_term_sig(m->qemu) : 0;
   if (sig != 0)
     g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
-                "QEMU failed to start VM '%s': killed by signal %d (%s)%s%s", m->config->name, sig,
-                g_strsignal(sig), last ? ": " : "", last ? last : "");
+                "QEMU failed to start VM '%s': killed by signal %d (%s)%s%s%s", m->config->name,
+                sig, g_strsignal(sig), last ? ": " : "", last ? last : "", kvm_hint(m));
   else
-    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "QEMU failed to start VM '%s': %s",
-                m->config->name, last ? last : "no message in qemu.log");
+    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "QEMU failed to start VM '%s': %s%s",
+                m->config->name, last ? last : "no message in qemu.log", kvm_hint(m));
 }
 
 static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
@@ -213,9 +237,13 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   /* Paused: QMP is connected before the first guest instruction runs, so
    * no event and no early keypress window is missed. */
   BvmCmdOptions opts = {.display = display, .start_paused = TRUE};
+  if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
+    return FALSE;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(m->config, caps, m->paths, &opts, error);
   if (cmd == NULL)
     return FALSE;
+  g_free(m->accel);
+  m->accel = g_strdup(cmd->accel);
   bvm_log_rotate_if_large(m->paths->qemu_log);
   bvm_log_rotate_if_large(m->paths->serial_log);
   int log = bvm_log_open_append(m->paths->qemu_log, error);
@@ -283,6 +311,27 @@ static gboolean rotate_logs(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The host disk fills: pause before QEMU's NVMe turns the failed write
+ * into a guest I/O error (diskspace.h). */
+static gboolean check_disk_space(gpointer data)
+{
+  Monitor *m = data;
+  if (m->run.state != BVM_VM_RUNNING || m->qmp == NULL)
+    return G_SOURCE_CONTINUE;
+  g_autofree char *full = bvm_disk_space_check(m->paths->disk, "resume");
+  if (full == NULL)
+    return G_SOURCE_CONTINUE;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) r = bvm_qmp_execute(m->qmp, "stop", NULL, QMP_TIMEOUT_MS, &error);
+  if (r == NULL) {
+    mlog(m, "cannot pause for the full disk: %s", error->message);
+    return G_SOURCE_CONTINUE;
+  }
+  mlog(m, "paused: %s", full);
+  save_run_state_why(m, BVM_VM_PAUSED, full);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean send_keypress(gpointer data)
 {
   Monitor *m = data;
@@ -300,6 +349,42 @@ static gboolean send_keypress(gpointer data)
   return m->keypress_left > 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
+/* QEMU will not run this guest again: record why and end QEMU; the child
+ * watch finishes up and record_exit writes it as a crash. */
+static void end_with_crash(Monitor *m, char *reason)
+{
+  mlog(m, "crash: %s", reason);
+  if (m->crash_reason == NULL)
+    m->crash_reason = reason;
+  else
+    g_free(reason);
+  if (m->qmp != NULL) {
+    g_autoptr(JsonNode) r = bvm_qmp_execute(m->qmp, "quit", NULL, QMP_TIMEOUT_MS, NULL);
+    (void)r; /* QEMU exits either way */
+  } else if (m->qemu != NULL && !m->qemu_exited) {
+    g_subprocess_send_signal(m->qemu, SIGTERM);
+  }
+}
+
+/* The vCPUs stopped: ask QEMU why, and show only what can resume as
+ * paused. */
+static void on_stop(Monitor *m)
+{
+  g_auto(BvmVcpuStop) stop = {0};
+  bvm_vcpu_stop_explain(m->qmp, QMP_TIMEOUT_MS, m->accel, m->disk_full, m->paths->qemu_log,
+                        m->config->name, &stop);
+  mlog(m, "vCPUs stopped: %s%s%s", stop.crashed ? "crash" : bvm_vm_state_to_string(stop.state),
+       stop.reason ? ": " : "", stop.reason ? stop.reason : "");
+  if (stop.ignore)
+    return;
+  if (stop.crashed)
+    end_with_crash(m, g_steal_pointer(&stop.reason));
+  else if (stop.state == BVM_VM_PAUSED && stop.reason == NULL && m->run.state == BVM_VM_PAUSED)
+    return; /* paused already, by whoever said why (the disk space check) */
+  else
+    save_run_state_why(m, stop.state, stop.reason);
+}
+
 static void handle_event(Monitor *m, JsonNode *event)
 {
   JsonObject *o = json_node_get_object(event);
@@ -312,11 +397,23 @@ static void handle_event(Monitor *m, JsonNode *event)
     g_free(m->shutdown_reason);
     m->shutdown_reason =
         g_strdup(data ? json_object_get_string_member_with_default(data, "reason", "") : "");
+    if (g_strcmp0(m->shutdown_reason, "guest-panic") == 0 && m->crash_reason == NULL)
+      m->crash_reason = g_strdup("the guest kernel panicked");
     save_run_state(m, BVM_VM_STOPPING);
+  } else if (strcmp(name, "GUEST_PANICKED") == 0) {
+    /* With -action panic=shutdown (QEMU's default since 6.0) QEMU exits by
+     * itself; with pause it waits: end it either way. */
+    const char *action = data ? json_object_get_string_member_with_default(data, "action", "") : "";
+    if (strcmp(action, "poweroff") == 0 && m->crash_reason == NULL)
+      m->crash_reason = g_strdup("the guest kernel panicked");
+    else if (strcmp(action, "poweroff") != 0)
+      end_with_crash(m, g_strdup("the guest kernel panicked"));
+  } else if (strcmp(name, "BLOCK_IO_ERROR") == 0) {
+    m->disk_full = data && json_object_get_boolean_member_with_default(data, "nospace", FALSE);
   } else if (strcmp(name, "POWERDOWN") == 0) {
     save_run_state(m, BVM_VM_STOPPING);
-  } else if (strcmp(name, "STOP") == 0 && m->run.state == BVM_VM_RUNNING) {
-    save_run_state(m, BVM_VM_PAUSED);
+  } else if (strcmp(name, "STOP") == 0 && m->crash_reason == NULL) {
+    on_stop(m);
   } else if (strcmp(name, "RESUME") == 0 && m->run.state == BVM_VM_PAUSED) {
     save_run_state(m, BVM_VM_RUNNING);
   }
@@ -374,13 +471,21 @@ static void record_exit(Monitor *m, gboolean ran)
   g_autofree char *last = qemu_last_words(m);
   g_autofree char *reason = NULL;
   BvmExitKind kind;
-  if (!ran) {
+  if (ran && m->crash_reason != NULL) {
+    /* QEMU stopped the guest for good before anyone asked to stop it */
+    kind = BVM_EXIT_KIND_CRASH;
+    reason = g_strdup(m->crash_reason);
+  } else if (!ran && request != NULL && sig != 0) {
+    kind = BVM_EXIT_KIND_USER;
+    reason = g_strdup("stopped by the user while starting");
+  } else if (!ran) {
     kind = BVM_EXIT_KIND_FAILED;
     if (sig != 0)
-      reason = g_strdup_printf("failed to start: QEMU killed by signal %d (%s)%s%s", sig,
-                               g_strsignal(sig), last ? ": " : "", last ? last : "");
+      reason = g_strdup_printf("failed to start: QEMU killed by signal %d (%s)%s%s%s", sig,
+                               g_strsignal(sig), last ? ": " : "", last ? last : "", kvm_hint(m));
     else
-      reason = g_strdup_printf("failed to start: %s", last ? last : "QEMU ended at once");
+      reason =
+          g_strdup_printf("failed to start: %s%s", last ? last : "QEMU ended at once", kvm_hint(m));
   } else if (g_strcmp0(request, "kill") == 0) {
     kind = BVM_EXIT_KIND_USER;
     reason = g_strdup("killed by the user");
@@ -557,6 +662,7 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
   guint term_watch = g_unix_signal_add(SIGTERM, on_terminate, m);
   guint int_watch = g_unix_signal_add(SIGINT, on_terminate, m);
   guint rotate_timer = g_timeout_add_seconds(LOG_ROTATE_SECONDS, rotate_logs, m);
+  guint space_timer = g_timeout_add(BVM_DISK_SPACE_CHECK_MS, check_disk_space, m);
   if (m->config->press_key_on_boot && m->config->iso_path != NULL && disk_is_empty(m)) {
     /* Windows' DVD boot waits ~5 s for "Press any key"; a few Enters in
      * the first seconds answer it without the user racing the prompt. */
@@ -577,6 +683,7 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
   g_source_remove(term_watch);
   g_source_remove(int_watch);
   g_source_remove(rotate_timer);
+  g_source_remove(space_timer);
   record_exit(m, TRUE);
   exit_status = 0;
 
@@ -594,7 +701,10 @@ out_nolock:
   g_clear_object(&m->swtpm);
   g_free(m->run.started_at);
   g_free(m->run.display);
+  g_free(m->run.reason);
   g_free(m->shutdown_reason);
+  g_free(m->accel);
+  g_free(m->crash_reason);
   bvm_paths_free(m->paths);
   bvm_config_free(m->config);
   return exit_status;

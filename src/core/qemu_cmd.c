@@ -123,53 +123,37 @@ static char *nvme_serial_for(const char *id)
   return g_string_free(s, FALSE);
 }
 
-static void add_accel(BvmCommand *cmd, const BvmConfig *c, const BvmHostCaps *caps,
-                      const BvmQemuCaps *q)
+static void add_kvm(BvmCommand *cmd, const BvmConfig *c, const char *why)
 {
-  gboolean same_arch = caps->host.arch == c->arch;
-  gboolean windows = c->os == BVM_OS_WINDOWS11;
-  if (same_arch && caps->host.os == BVM_HOST_OS_MACOS && caps->host.hvf &&
-      bvm_qemu_caps_has_accel(q, "hvf")) {
-    cmd->accel = g_strdup("hvf");
-    add_group(cmd,
-              "Hypervisor.framework runs the guest's instructions natively on Apple Silicon; "
-              "-cpu host exposes the real CPU's features instead of an emulated model",
-              S("-accel"), S("hvf"), S("-cpu"), S("host"), NULL);
+  cmd->accel = g_strdup("kvm");
+  if (c->os == BVM_OS_WINDOWS11 && c->arch == BVM_ARCH_X86_64) {
+    g_autofree char *reason = g_strdup_printf(
+        "%s; -cpu host passes the real CPU's features. The hv_* Hyper-V enlightenments let "
+        "Windows use paravirtual timers, APIC, spinlocks and TLB flushes: without them Windows "
+        "burns CPU in busy loops and its clock drifts",
+        why);
+    add_group(cmd, reason, S("-accel"), S("kvm"), S("-cpu"),
+              S("host,hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_vpindex,hv_runtime,hv_synic,"
+                "hv_stimer,hv_time,hv_frequencies,hv_reset,hv_tlbflush,hv_ipi"),
+              NULL);
     return;
   }
-  if (same_arch && bvm_host_caps_kvm_usable(caps, q)) {
-    cmd->accel = g_strdup("kvm");
-    if (windows && c->arch == BVM_ARCH_X86_64) {
-      add_group(cmd,
-                "KVM runs the guest natively; -cpu host passes the real CPU's features. The hv_* "
-                "Hyper-V enlightenments let Windows use paravirtual timers, APIC, spinlocks and "
-                "TLB flushes: without them Windows burns CPU in busy loops and its clock drifts",
-                S("-accel"), S("kvm"), S("-cpu"),
-                S("host,hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_vpindex,hv_runtime,hv_synic,"
-                  "hv_stimer,hv_time,hv_frequencies,hv_reset,hv_tlbflush,hv_ipi"),
-                NULL);
-    } else {
-      add_group(cmd, "KVM runs the guest natively; -cpu host passes the real CPU's features",
-                S("-accel"), S("kvm"), S("-cpu"), S("host"), NULL);
-    }
-    return;
-  }
+  g_autofree char *reason = g_strdup_printf("%s; -cpu host passes the real CPU's features", why);
+  add_group(cmd, reason, S("-accel"), S("kvm"), S("-cpu"), S("host"), NULL);
+}
+
+static void add_hvf(BvmCommand *cmd, const char *why)
+{
+  cmd->accel = g_strdup("hvf");
+  g_autofree char *reason = g_strdup_printf(
+      "%s; -cpu host exposes the real CPU's features instead of an emulated model", why);
+  add_group(cmd, reason, S("-accel"), S("hvf"), S("-cpu"), S("host"), NULL);
+}
+
+static void add_tcg(BvmCommand *cmd, const BvmConfig *c, const BvmQemuCaps *q)
+{
   cmd->accel = g_strdup("tcg");
-  const char *why = !same_arch ? "the guest's architecture differs from the host's"
-                    : caps->host.os == BVM_HOST_OS_MACOS
-                        ? "Hypervisor.framework is not available (kern.hv_support)"
-                    : !caps->host.kvm ? "/dev/kvm is missing or not writable for this user"
-                    : q->kvm_error != NULL
-                        ? "/dev/kvm is there, but QEMU could not run a vCPU with it"
-                        : "this QEMU has no KVM accelerator";
-  if (same_arch && caps->host.kvm && q->kvm_error != NULL)
-    add_dropped(cmd, "hardware acceleration",
-                "%s (%s): the guest runs under TCG emulation, many times slower", why,
-                q->kvm_error);
-  else
-    add_dropped(cmd, "hardware acceleration",
-                "%s: the guest runs under TCG emulation, many times slower", why);
-  if (windows && c->arch == BVM_ARCH_X86_64)
+  if (c->os == BVM_OS_WINDOWS11 && c->arch == BVM_ARCH_X86_64)
     add_dropped(cmd, "Hyper-V enlightenments", "they pay off only with KVM");
   /* pauth-impdef: QEMU's own pointer-authentication hash instead of the
    * architected QARMA, much cheaper to emulate (QEMU >= 6.2); guests cannot
@@ -180,6 +164,91 @@ static void add_accel(BvmCommand *cmd, const BvmConfig *c, const BvmHostCaps *ca
             "TCG emulation with one host thread per vCPU (thread=multi); -cpu max offers every "
             "feature TCG can emulate, which modern installers check for",
             S("-accel"), S("tcg,thread=multi"), S("-cpu"), S(cpu), NULL);
+}
+
+/* Why KVM cannot be used for @c here, or NULL when it can (the probe's
+ * verdict aside: kvm_error is reported, not enforced, when asked for). */
+static const char *kvm_missing(const BvmConfig *c, const BvmHostCaps *caps, const BvmQemuCaps *q)
+{
+  if (caps->host.arch != c->arch)
+    return "the guest's architecture differs from the host's";
+  if (caps->host.os != BVM_HOST_OS_LINUX)
+    return "KVM exists only on Linux hosts";
+  if (!caps->host.kvm)
+    return "/dev/kvm is missing or not writable for this user";
+  if (!bvm_qemu_caps_has_accel(q, "kvm"))
+    return "this QEMU has no KVM accelerator";
+  return NULL;
+}
+
+static const char *hvf_missing(const BvmConfig *c, const BvmHostCaps *caps, const BvmQemuCaps *q)
+{
+  if (caps->host.arch != c->arch)
+    return "the guest's architecture differs from the host's";
+  if (caps->host.os != BVM_HOST_OS_MACOS)
+    return "Hypervisor.framework exists only on macOS hosts";
+  if (!caps->host.hvf || !bvm_qemu_caps_has_accel(q, "hvf"))
+    return "Hypervisor.framework is not available (kern.hv_support)";
+  return NULL;
+}
+
+static gboolean add_accel(BvmCommand *cmd, const BvmConfig *c, const BvmHostCaps *caps,
+                          const BvmQemuCaps *q, const BvmCmdOptions *opts, GError **error)
+{
+  BvmAccel want = opts->accel_override ? opts->accel : c->accel;
+  const char *asker = opts->accel_override ? "BRIDGEVM_ACCEL" : "the VM's settings";
+  if (want == BVM_ACCEL_KVM || want == BVM_ACCEL_HVF) {
+    const char *name = bvm_accel_to_string(want);
+    const char *missing = want == BVM_ACCEL_KVM ? kvm_missing(c, caps, q) : hvf_missing(c, caps, q);
+    if (missing != NULL) {
+      g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                  "VM '%s' is set to use %s, but %s: set it to auto or tcg "
+                  "(bridgevm set '%s' --accel auto)",
+                  c->name, name, missing, c->name);
+      return FALSE;
+    }
+    g_autofree char *why = NULL;
+    if (want == BVM_ACCEL_KVM && q->kvm_error != NULL)
+      why = g_strdup_printf("KVM, because %s ask for it, although the probe found: %s", asker,
+                            q->kvm_error);
+    else
+      why = g_strdup_printf("%s, as %s ask, runs the guest natively",
+                            want == BVM_ACCEL_KVM ? "KVM" : "Hypervisor.framework", asker);
+    if (want == BVM_ACCEL_KVM)
+      add_kvm(cmd, c, why);
+    else
+      add_hvf(cmd, why);
+    return TRUE;
+  }
+  if (want == BVM_ACCEL_TCG) {
+    add_dropped(cmd, "hardware acceleration",
+                "%s ask for TCG: the guest runs under emulation, many times slower "
+                "(--accel auto uses KVM or HVF where they work)",
+                asker);
+    add_tcg(cmd, c, q);
+    return TRUE;
+  }
+  const char *no_hvf = hvf_missing(c, caps, q);
+  if (no_hvf == NULL) {
+    add_hvf(cmd, "Hypervisor.framework runs the guest's instructions natively on Apple Silicon");
+    return TRUE;
+  }
+  const char *no_kvm = kvm_missing(c, caps, q);
+  if (no_kvm == NULL && q->kvm_error == NULL) {
+    add_kvm(cmd, c, "KVM runs the guest natively");
+    return TRUE;
+  }
+  if (no_kvm == NULL)
+    add_dropped(cmd, "hardware acceleration",
+                "%s; using TCG: the guest runs under emulation, "
+                "many times slower",
+                q->kvm_error);
+  else
+    add_dropped(cmd, "hardware acceleration",
+                "%s: the guest runs under TCG emulation, many times slower",
+                caps->host.os == BVM_HOST_OS_MACOS && c->arch == caps->host.arch ? no_hvf : no_kvm);
+  add_tcg(cmd, c, q);
+  return TRUE;
 }
 
 static void add_machine(BvmCommand *cmd, const BvmConfig *c)
@@ -284,10 +353,9 @@ static char *ioeventfd(const BvmQemuCaps *q, const char *device)
   return g_strdup(bvm_qemu_caps_has_property(q, device, "ioeventfd") ? ",ioeventfd=on" : "");
 }
 
-static void add_gpu(BvmCommand *cmd, const BvmConfig *c, const BvmHostCaps *caps,
-                    const BvmQemuCaps *q)
+static void add_gpu(BvmCommand *cmd, const BvmConfig *c, const BvmQemuCaps *q)
 {
-  const char *gpu = c->arch == BVM_ARCH_AARCH64 ? "virtio-gpu-pci" : "virtio-vga";
+  const char *gpu = bvm_caps_gpu_device(c->arch);
   if (!bvm_qemu_caps_has_device(q, gpu)) {
     add_dropped(cmd, "virtio-gpu", "this QEMU has no %s device", gpu);
     add_group(cmd, "A standard VGA adapter: this QEMU has no virtio-gpu", S("-device"),
@@ -300,15 +368,18 @@ static void add_gpu(BvmCommand *cmd, const BvmConfig *c, const BvmHostCaps *caps
   } else {
     add_dropped(cmd, "EDID resolutions", "this QEMU's %s has no edid property", gpu);
   }
-  gboolean blob_ok = bvm_qemu_caps_has_property(q, gpu, "blob");
-  if (blob_ok && caps->host.os == BVM_HOST_OS_LINUX && !caps->host.udmabuf) {
-    add_dropped(cmd, "virtio-gpu blob scanout",
-                "/dev/udmabuf is missing on this host (QEMU refuses blob=on without it; load the "
-                "udmabuf module)");
-    blob_ok = FALSE;
-  } else if (!blob_ok) {
+  /* Decided by the probe realizing the device with blob=on, not by OS:
+   * QEMU refuses it without udmabuf support unless it is new enough. */
+  gboolean blob_ok =
+      bvm_qemu_caps_has_property(q, gpu, "blob") && q->gpu_blob_checked && q->gpu_blob;
+  if (!bvm_qemu_caps_has_property(q, gpu, "blob"))
     add_dropped(cmd, "virtio-gpu blob scanout", "this QEMU's %s has no blob property", gpu);
-  }
+  else if (!q->gpu_blob_checked)
+    add_dropped(cmd, "virtio-gpu blob scanout", "not probed on this host");
+  else if (!q->gpu_blob)
+    add_dropped(cmd, "virtio-gpu blob scanout",
+                "this QEMU refuses %s,blob=on here: %s (on Linux, load the udmabuf module)", gpu,
+                q->gpu_blob_error ? q->gpu_blob_error : "no reason given");
   if (blob_ok) {
     g_string_append(opts, ",blob=on");
     if (bvm_qemu_caps_has_property(q, gpu, "max_hostmem"))
@@ -398,7 +469,10 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
             "Only the devices declared below: no default NIC, VGA, floppy or CD, and no "
             "system-wide QEMU config can change this VM",
             S("-nodefaults"), S("-no-user-config"), NULL);
-  add_accel(cmd, c, caps, q);
+  if (!add_accel(cmd, c, caps, q, opts, error)) {
+    bvm_command_free(cmd);
+    return NULL;
+  }
   add_machine(cmd, c);
   add_group(cmd,
             "vCPUs as cores of one socket: Windows client editions use at most two sockets, so "
@@ -428,7 +502,7 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
             S("-device"), S("usb-kbd,bus=xhci.0"), NULL);
   add_disk(cmd, c, caps, q, paths);
   add_cdrom(cmd, c, q);
-  add_gpu(cmd, c, caps, q);
+  add_gpu(cmd, c, q);
   BvmDisplayMode display = add_display(cmd, caps, q, paths, opts->display);
 
   g_autofree char *mac = mac_for(c->id);
@@ -452,6 +526,18 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
               S("emulator,id=tpm0,chardev=chrtpm"), S("-device"), F("%s,tpmdev=tpm0", tpm_dev),
               NULL);
   }
+
+  /* ISA pvpanic (ACPI QEMU0001) on q35: Linux's pvpanic driver and the
+   * virtio-win one bind to it; virt has no ISA bus, so arm uses the PCI one. */
+  const char *panic_dev = c->arch == BVM_ARCH_AARCH64 ? "pvpanic-pci" : "pvpanic";
+  if (bvm_qemu_caps_has_device(q, panic_dev))
+    add_group(cmd,
+              "pvpanic: the guest reports a kernel panic (Linux) or a bug check (Windows) to "
+              "QEMU, so the run is recorded as a crash with its cause instead of a VM that hangs",
+              S("-device"), S(panic_dev), NULL);
+  else
+    add_dropped(cmd, "pvpanic", "this QEMU has no %s device: a guest panic is not reported",
+                panic_dev);
 
   g_autofree char *qga = E(paths->qga_sock);
   g_autofree char *ser_ioev = ioeventfd(q, "virtio-serial-pci");

@@ -25,7 +25,9 @@ gboolean bvm_display_mode_from_string(const char *s, BvmDisplayMode *out_mode);
 
 typedef struct {
   BvmDisplayMode display;
-  gboolean start_paused; /* -S: vCPUs wait for QMP "cont" */
+  gboolean start_paused;   /* -S: vCPUs wait for QMP "cont" */
+  gboolean accel_override; /* use @accel instead of the VM's (BRIDGEVM_ACCEL) */
+  BvmAccel accel;
 } BvmCmdOptions;
 
 typedef struct {
@@ -50,7 +52,8 @@ void bvm_command_free(BvmCommand *cmd);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmCommand, bvm_command_free)
 
 /* Fails (BVM_ERROR_DEPENDENCY_MISSING) when no QEMU for config->arch is in
- * @caps, or (BVM_ERROR_INVALID_ARGUMENT) when the config cannot run on it. */
+ * @caps, or (BVM_ERROR_INVALID_ARGUMENT) when the config cannot run on it
+ * (an accelerator asked for that this host does not have). */
 BvmCommand *bvm_qemu_cmd_build(const BvmConfig *config, const BvmHostCaps *caps,
                                const BvmPaths *paths, const BvmCmdOptions *opts, GError **error);
 

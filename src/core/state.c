@@ -32,6 +32,7 @@ void bvm_run_state_free(BvmRunState *s)
     return;
   g_free(s->started_at);
   g_free(s->display);
+  g_free(s->reason);
   g_free(s);
 }
 
@@ -51,6 +52,10 @@ gboolean bvm_run_state_save(const BvmPaths *paths, const BvmRunState *s, GError 
   json_builder_add_string_value(b, s->started_at ? s->started_at : "");
   json_builder_set_member_name(b, "display");
   json_builder_add_string_value(b, s->display ? s->display : "none");
+  if (s->reason != NULL) {
+    json_builder_set_member_name(b, "reason");
+    json_builder_add_string_value(b, s->reason);
+  }
   json_builder_end_object(b);
   g_autoptr(JsonNode) root = json_builder_get_root(b);
   g_autofree char *text = json_to_string(root, TRUE);
@@ -81,12 +86,14 @@ BvmRunState *bvm_run_state_load(const BvmPaths *paths, GError **error)
   s->swtpm_pid = (int)json_object_get_int_member_with_default(o, "swtpmPid", 0);
   s->started_at = g_strdup(json_object_get_string_member_with_default(o, "startedAt", ""));
   s->display = g_strdup(json_object_get_string_member_with_default(o, "display", "none"));
+  s->reason = g_strdup(json_object_get_string_member_with_default(o, "reason", NULL));
   return s;
 }
 
 void bvm_vm_status_clear(BvmVmStatus *st)
 {
   g_clear_pointer(&st->display, g_free);
+  g_clear_pointer(&st->reason, g_free);
 }
 
 gboolean bvm_pid_matches(int pid, const char *needle)
@@ -172,6 +179,7 @@ gboolean bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus
       out->qemu_pid = rs->qemu_pid;
       out->swtpm_pid = rs->swtpm_pid;
       out->display = g_strdup(rs->display);
+      out->reason = g_strdup(rs->reason);
       if (rs->state != BVM_VM_STARTING)
         out->uptime_seconds = seconds_since(rs->started_at);
     }
@@ -206,6 +214,11 @@ JsonNode *bvm_vm_status_to_json(const BvmVmStatus *st, const BvmConfig *config)
   json_builder_set_member_name(b, "display");
   if (st->display != NULL)
     json_builder_add_string_value(b, st->display);
+  else
+    json_builder_add_null_value(b);
+  json_builder_set_member_name(b, "reason");
+  if (st->reason != NULL)
+    json_builder_add_string_value(b, st->reason);
   else
     json_builder_add_null_value(b);
   json_builder_end_object(b);

@@ -30,6 +30,7 @@ typedef struct {
   int swtpm_pid;    /* 0 without a TPM */
   char *started_at; /* ISO-8601 UTC, when QEMU was spawned */
   char *display;    /* "window", "vnc", "none" */
+  char *reason;     /* why paused, when QEMU paused it (disk full): NULL else */
 } BvmRunState;
 
 void bvm_run_state_free(BvmRunState *state);
@@ -46,6 +47,7 @@ typedef struct {
   int swtpm_pid;
   gint64 uptime_seconds; /* -1 when not running */
   char *display;
+  char *reason; /* why the VM is in its state, when that needs saying */
 } BvmVmStatus;
 
 void bvm_vm_status_clear(BvmVmStatus *status);
@@ -61,7 +63,7 @@ gboolean bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus
 /* stopped, or crashed when the last run ended in a crash or failed start. */
 BvmVmState bvm_vm_state_when_stopped(const BvmConfig *config);
 
-/* {"state","pid","monitorPid","swtpmPid","uptimeSeconds","display","lastExit"} */
+/* {"state","pid","monitorPid","uptimeSeconds","display","reason","lastExit"} */
 JsonNode *bvm_vm_status_to_json(const BvmVmStatus *status, const BvmConfig *config);
 
 /* TRUE when @pid is alive and its command line contains @needle (so a

@@ -37,6 +37,8 @@ static gboolean apply(BvmConfig *c, const BvmConfig *old, const BvmUpdateRequest
     g_clear_pointer(&c->iso_path, g_free);
   if (req->press_key_on_boot >= 0)
     c->press_key_on_boot = req->press_key_on_boot != 0;
+  if (req->accel_set)
+    c->accel = req->accel;
   if (req->cpus > 0 || req->memory_mib > 0 || req->disk_gib > 0)
     c->preset = BVM_PRESET_CUSTOM;
   return TRUE;
@@ -61,7 +63,8 @@ gboolean bvm_vm_update(BvmVmEntry *e, const BvmUpdateRequest *req, const BvmHost
   }
   g_autoptr(BvmConfig) c = bvm_config_copy(e->config);
   gboolean ok = apply(c, e->config, req, error) && bvm_validate_resources(c, host, error) &&
-                bvm_validate_windows11(c, error);
+                bvm_validate_windows11(c, error) &&
+                (!req->accel_set || bvm_validate_accel(c, host, error));
   /* The disk first: if growing fails, the config still tells the truth. */
   if (ok && c->disk_gib != e->config->disk_gib)
     ok = bvm_disk_grow(paths->disk, c->disk_gib, error);

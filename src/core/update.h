@@ -15,6 +15,8 @@ typedef struct {
   const char *iso_path;  /* NULL: unchanged */
   gboolean eject;        /* detach the ISO */
   int press_key_on_boot; /* -1: unchanged, 0 off, 1 on */
+  gboolean accel_set;
+  BvmAccel accel;
 } BvmUpdateRequest;
 
 /* Validate the changed config against @host and the Windows 11 rules, grow

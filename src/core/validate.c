@@ -230,3 +230,20 @@ JsonNode *bvm_validate_iso_result_to_json(const char *path, const GError *error)
   json_builder_end_object(b);
   return json_builder_get_root(b);
 }
+
+gboolean bvm_validate_accel(const BvmConfig *c, const BvmHostInfo *host, GError **error)
+{
+  const char *missing = NULL;
+  if ((c->accel == BVM_ACCEL_KVM || c->accel == BVM_ACCEL_HVF) && c->arch != host->arch)
+    missing = "the guest's architecture differs from the host's";
+  else if (c->accel == BVM_ACCEL_KVM && (host->os != BVM_HOST_OS_LINUX || !host->kvm))
+    missing = "this host has no usable /dev/kvm";
+  else if (c->accel == BVM_ACCEL_HVF && (host->os != BVM_HOST_OS_MACOS || !host->hvf))
+    missing = "this host has no Hypervisor.framework";
+  if (missing == NULL)
+    return TRUE;
+  g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+              "accelerator %s cannot run VM '%s': %s; use auto or tcg",
+              bvm_accel_to_string(c->accel), c->name, missing);
+  return FALSE;
+}

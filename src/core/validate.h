@@ -37,6 +37,12 @@ gboolean bvm_validate_resources(const BvmConfig *config, const BvmHostInfo *host
 /* Windows 11: >= 2 vCPUs, >= 4 GiB, >= 64 GiB, TPM, secure boot, licence. */
 gboolean bvm_validate_windows11(const BvmConfig *config, GError **error);
 
+/* The accelerator a VM asks for exists on @host for its arch: kvm needs a
+ * Linux host of the same arch with /dev/kvm, hvf a Mac of the same arch.
+ * (Whether KVM then works is the caps probe's verdict, shown, not enforced:
+ * the user may insist.) */
+gboolean bvm_validate_accel(const BvmConfig *config, const BvmHostInfo *host, GError **error);
+
 /* "1920x1080" -> width, height. */
 gboolean bvm_parse_resolution(const char *text, guint *out_width, guint *out_height,
                               GError **error);

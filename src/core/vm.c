@@ -1,5 +1,6 @@
 #include "vm.h"
 #include "bundle.h"
+#include "diskspace.h"
 #include "error.h"
 #include "guest_agent.h"
 #include "logs.h"
@@ -107,6 +108,11 @@ gboolean bvm_vm_start(const char *monitor_binary, BvmConfig *config, const BvmPa
                 config->iso_path, config->name, config->name);
     return FALSE;
   }
+  g_autofree char *full = bvm_disk_space_check(paths->disk, "start it");
+  if (full != NULL) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "VM '%s' cannot start: %s", config->name, full);
+    return FALSE;
+  }
   int fds[2];
   if (g_unix_open_pipe(fds, FD_CLOEXEC, NULL) == FALSE) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot create a pipe");
@@ -177,9 +183,12 @@ gboolean bvm_vm_wait_agent(const BvmConfig *config, const BvmPaths *paths, guint
   g_autoptr(GError) last = NULL;
   while (g_get_monotonic_time() < deadline) {
     if (!bvm_bundle_is_locked(paths)) {
+      /* It will never answer: say how the run ended. */
+      g_autoptr(BvmConfig) fresh = bvm_config_load(paths->bundle, NULL);
+      const char *why = fresh && fresh->last_exit ? fresh->last_exit->reason : NULL;
       g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
-                  "VM '%s' stopped before its guest agent answered: see 'bridgevm status %s'",
-                  config->name, config->name);
+                  "VM '%s' stopped before its guest agent answered: %s", config->name,
+                  why ? why : "see 'bridgevm status'");
       return FALSE;
     }
     guint left = (guint)MAX((deadline - g_get_monotonic_time()) / 1000, 1);
@@ -250,6 +259,20 @@ gboolean bvm_vm_stop(BvmConfig *config, const BvmPaths *paths, guint timeout_sec
   if (!running_or_fail(config, paths, &st, error))
     return FALSE;
   write_stop_request(paths, "stop");
+  if (st.state == BVM_VM_STARTING) {
+    /* No guest runs yet (the vCPUs wait for cont): nothing to shut down. */
+    if (!kill_qemu(config, &st) && st.monitor_pid > 0 &&
+        bvm_pid_matches(st.monitor_pid, paths->bundle))
+      kill(st.monitor_pid, SIGTERM);
+    if (!wait_unlocked(paths, 10000)) {
+      g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT, "VM '%s' is still starting: see %s",
+                  config->name, paths->monitor_log);
+      return FALSE;
+    }
+    return TRUE;
+  }
+  if (st.state == BVM_VM_PAUSED && !qmp_command(paths, "cont", NULL))
+    g_debug("cont before powerdown failed");
   g_autoptr(GError) acpi_error = NULL;
   if (!qmp_command(paths, "system_powerdown", &acpi_error))
     g_debug("system_powerdown: %s", acpi_error->message);
@@ -279,6 +302,85 @@ gboolean bvm_vm_stop(BvmConfig *config, const BvmPaths *paths, guint timeout_sec
     return FALSE;
   }
   return TRUE;
+}
+
+/* The monitor writes the state it sees from QMP events: wait (bounded) for
+ * it to say @want. Polled: the state file is rewritten by rename, and a
+ * 20 ms poll for at most 5 s is simpler than an inotify watch. */
+static gboolean wait_state(BvmConfig *config, const BvmPaths *paths, BvmVmState want,
+                           GError **error)
+{
+  gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+  for (;;) {
+    g_auto(BvmVmStatus) st = {0};
+    bvm_vm_status_get(config, paths, &st);
+    if (st.state == want)
+      return TRUE;
+    if (st.state == BVM_VM_STOPPED || st.state == BVM_VM_CRASHED ||
+        g_get_monotonic_time() >= deadline) {
+      g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "VM '%s' is %s, not %s: see %s",
+                  config->name, bvm_vm_state_to_string(st.state), bvm_vm_state_to_string(want),
+                  paths->monitor_log);
+      return FALSE;
+    }
+    g_usleep(20 * 1000);
+  }
+}
+
+gboolean bvm_vm_pause(BvmConfig *config, const BvmPaths *paths, GError **error)
+{
+  g_auto(BvmVmStatus) st = {0};
+  bvm_vm_status_get(config, paths, &st);
+  if (st.state == BVM_VM_PAUSED)
+    return TRUE;
+  if (st.state != BVM_VM_RUNNING) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "VM '%s' is %s: only a running VM can be paused", config->name,
+                bvm_vm_state_to_string(st.state));
+    return FALSE;
+  }
+  if (!qmp_command(paths, "stop", error)) {
+    g_prefix_error(error, "cannot pause VM '%s': ", config->name);
+    return FALSE;
+  }
+  return wait_state(config, paths, BVM_VM_PAUSED, error);
+}
+
+gboolean bvm_vm_resume(BvmConfig *config, const BvmPaths *paths, GError **error)
+{
+  g_auto(BvmVmStatus) st = {0};
+  bvm_vm_status_get(config, paths, &st);
+  if (st.state == BVM_VM_RUNNING)
+    return TRUE;
+  if (st.state != BVM_VM_PAUSED) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "VM '%s' is %s: only a paused VM can be resumed", config->name,
+                bvm_vm_state_to_string(st.state));
+    return FALSE;
+  }
+  g_autofree char *full = bvm_disk_space_check(paths->disk, "resume");
+  if (full != NULL) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "VM '%s' stays paused: %s", config->name, full);
+    return FALSE;
+  }
+  g_autoptr(BvmQmp) qmp = bvm_qmp_connect(paths->qmp_client_sock, QMP_TIMEOUT_MS, error);
+  if (qmp == NULL)
+    return FALSE;
+  g_autoptr(JsonNode) status = bvm_qmp_execute(qmp, "query-status", NULL, QMP_TIMEOUT_MS, error);
+  if (status == NULL)
+    return FALSE;
+  /* A guest that suspended itself wakes; cont would leave it asleep. */
+  const char *now =
+      JSON_NODE_HOLDS_OBJECT(status)
+          ? json_object_get_string_member_with_default(json_node_get_object(status), "status", "")
+          : "";
+  g_autoptr(JsonNode) r = bvm_qmp_execute(
+      qmp, strcmp(now, "suspended") == 0 ? "system_wakeup" : "cont", NULL, QMP_TIMEOUT_MS, error);
+  if (r == NULL) {
+    g_prefix_error(error, "cannot resume VM '%s': ", config->name);
+    return FALSE;
+  }
+  return wait_state(config, paths, BVM_VM_RUNNING, error);
 }
 
 gboolean bvm_vm_kill(BvmConfig *config, const BvmPaths *paths, GError **error)

@@ -23,9 +23,17 @@ gboolean bvm_vm_start(const char *monitor_binary, BvmConfig *config, const BvmPa
 
 /* ACPI power button; the agent's guest-shutdown if the guest ignores it and
  * its agent answers; after @timeout_seconds, with @force, QEMU is ended.
- * TIMEOUT without @force. Returns once swtpm, run/ and the lock are gone. */
+ * TIMEOUT without @force. A paused VM is resumed first so it can hear the
+ * button; a starting one has no guest yet and is ended at once. Returns
+ * once swtpm, run/ and the lock are gone. */
 gboolean bvm_vm_stop(BvmConfig *config, const BvmPaths *paths, guint timeout_seconds,
                      gboolean force, GError **error);
+
+/* Pause the vCPUs of a running VM (QMP stop) / resume a paused one (QMP
+ * cont; system_wakeup for a guest that suspended itself). Return once the
+ * monitor recorded the new state. INVALID_ARGUMENT in another state. */
+gboolean bvm_vm_pause(BvmConfig *config, const BvmPaths *paths, GError **error);
+gboolean bvm_vm_resume(BvmConfig *config, const BvmPaths *paths, GError **error);
 
 /* End QEMU at once (SIGKILL), then wait for the monitor to clean up. */
 gboolean bvm_vm_kill(BvmConfig *config, const BvmPaths *paths, GError **error);

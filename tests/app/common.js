@@ -56,3 +56,29 @@ async function firstEvent(vm) {
   await reader.cancel();
   return { status: res.status, type: res.headers.get('content-type'), text };
 }
+
+// Wait until @fn returns something truthy (checked every 100 ms), or fail
+// saying what was awaited and what the page shows.
+async function until(what, fn, ms = 20000) {
+  for (let t = 0; t < ms; t += 100) {
+    const v = fn();
+    if (v) return v;
+    await wait(100);
+  }
+  throw new Error('waited ' + ms / 1000 + ' s for ' + what + ': ' + document.body.innerText.slice(0, 400));
+}
+
+// Click the page's button named @name (aria-label, else its text) once it is
+// enabled, as a person would.
+async function click(name) {
+  const named = (b) => (b.getAttribute('aria-label') || b.textContent.trim()) === name;
+  const b = await until("an enabled button '" + name + "'", () =>
+    [...document.querySelectorAll('button')].find((b) => named(b) && !b.disabled));
+  b.click();
+}
+
+// The state badge (role status) with this accessible name shows.
+function stateShown(label, ms) {
+  return until("the state '" + label + "'", () =>
+    document.querySelector('[role="status"][aria-label="' + label + '"]'), ms);
+}

@@ -1,14 +1,22 @@
-// The next launch: the VM left running shows, then it is killed from the
-// app (the notifier reports it stopping).
+// The next launch: the VM left running shows; on its page it is paused,
+// resumed, paused again and stopped while paused, with the page's buttons
+// (the notifier reports it stopping).
 await libraryPainted();
 const out = {};
 out.list = await call('listVms');
-out.kill = await call('killVm', { vm: VM });
-for (let i = 0; i < 40; i++) {
-  out.status = await call('vmStatus', { vm: VM });
-  if (out.status.body.state !== 'running') break;
-  await wait(250);
-}
+location.hash = '#/vm/' + encodeURIComponent(VM);
+await stateShown('State: Running');
+await click('Pause');
+await stateShown('State: Paused');
+out.paused = (await call('vmStatus', { vm: VM })).body.state;
+await click('Resume');
+await stateShown('State: Running');
+out.resumed = (await call('vmStatus', { vm: VM })).body.state;
+await click('Pause');
+await stateShown('State: Paused');
+await click('Stop');
+await stateShown('State: Stopped', 90000);
+out.status = await call('vmStatus', { vm: VM });
 await wait(5000); // two rounds of the notifier's poll
 
 // Native helpers: an unknown one is a 404; chooseIso opens the file chooser

@@ -1,8 +1,9 @@
 /* bridgevm-app under Xvfb, as a person would use it: launch on a temp
  * library, create and start a real VM (the test guest, TCG) through the
  * page's own fetch() calls, close the window (the VM keeps running),
- * launch again (the VM shows), kill it from the app (a notification), see
- * a crash under the app (a notification), and leave no QEMU behind. The app runs each step's script
+ * launch again (the VM shows), pause, resume, pause and stop it with its
+ * page's buttons (a notification), see a crash under the app (a
+ * notification), and leave no QEMU behind. The app runs each step's script
  * through its test hook (BRIDGEVM_APP_TEST_SCRIPT) and prints the result. */
 #include "cli-harness.h"
 
@@ -270,7 +271,7 @@ static void test_first_launch(void)
   g_assert_cmpstr(cli_state(), ==, "running");
 }
 
-static void test_relaunch_and_kill(void)
+static void test_relaunch_pause_resume_stop(void)
 {
   g_autofree char *shot = g_build_filename(artifacts, "app-relaunch.png", NULL);
   g_auto(AppRun) run = {0};
@@ -282,9 +283,11 @@ static void test_relaunch_and_kill(void)
   JsonObject *vm = json_array_get_object_element(list, 0);
   g_assert_cmpstr(json_object_get_string_member(vm, "name"), ==, VM);
   g_assert_cmpstr(json_object_get_string_member(vm, "state"), ==, "running");
-  g_assert_cmpint(json_object_get_int_member(member(o, "kill"), "status"), ==, 200);
-  g_assert_cmpstr(json_object_get_string_member(member(member(o, "status"), "body"), "state"), !=,
-                  "running");
+  /* The page's Pause and Resume reached the VM; Stop works on a paused one. */
+  g_assert_cmpstr(json_object_get_string_member(o, "paused"), ==, "paused");
+  g_assert_cmpstr(json_object_get_string_member(o, "resumed"), ==, "running");
+  g_assert_cmpstr(json_object_get_string_member(member(member(o, "status"), "body"), "state"), ==,
+                  "stopped");
   g_assert_cmpint(json_object_get_int_member(o, "nativeUnknown"), ==, 404);
   g_assert_cmpstr(json_object_get_string_member(o, "chooseIso"), ==, "pending");
   /* The notifier saw it go. */
@@ -370,7 +373,8 @@ int main(int argc, char **argv)
 
   /* In order: each step starts from where the last one left the library. */
   g_test_add_func("/app/first-launch-creates-and-starts", test_first_launch);
-  g_test_add_func("/app/relaunch-shows-running-vm-then-kill-notifies", test_relaunch_and_kill);
+  g_test_add_func("/app/relaunch-shows-running-vm-pause-resume-stop-notifies",
+                  test_relaunch_pause_resume_stop);
   g_test_add_func("/app/crash-notifies", test_crash_notifies);
   harness_add_final_check(root, NULL);
   int status = g_test_run();

@@ -283,6 +283,66 @@ static void test_fixtures_match_the_dispatcher(void)
   g_assert_no_error(error);
 }
 
+/* The accelerator is chosen per VM, checked against the host, and says
+ * in the command why it is what it is; pause and resume need a live VM. */
+static void test_accel_and_pause_rules(void)
+{
+  g_autoptr(BvmApi) api = bvm_api_new(library, "/nonexistent/bridgevm");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *bad_json = g_strdup_printf(
+      "{\"name\": \"warp\", \"isoPath\": \"%s\", \"preset\": \"light\", \"accel\": \"warp\"}", iso);
+  g_autoptr(JsonNode) bad = params(bad_json);
+  g_assert_null(bvm_api_call(api, "createVm", bad, &error));
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull(strstr(error->message, "'accel'"));
+  g_clear_error(&error);
+  /* hvf exists only on a Mac: refused here, and nothing is made */
+  g_autofree char *hvf_json = g_strdup_printf(
+      "{\"name\": \"hvf\", \"isoPath\": \"%s\", \"preset\": \"light\", \"memoryMiB\": 1024, "
+      "\"diskGiB\": 2, \"accel\": \"hvf\"}",
+      iso);
+  g_autoptr(JsonNode) hvf = params(hvf_json);
+  g_assert_null(bvm_api_call(api, "createVm", hvf, &error));
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull(strstr(error->message, "Hypervisor.framework"));
+  g_clear_error(&error);
+  g_autofree char *hvf_dir = g_build_filename(library, "hvf.bridgevm", NULL);
+  g_assert_false(g_file_test(hvf_dir, G_FILE_TEST_EXISTS));
+
+  g_autoptr(JsonNode) cp = create_params("accel vm", 2, FALSE);
+  g_autoptr(JsonNode) vm = bvm_api_call(api, "createVm", cp, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(json_object_get_string_member(json_node_get_object(vm), "accel"), ==, "auto");
+  g_autoptr(JsonNode) up = params("{\"vm\": \"accel vm\", \"accel\": \"tcg\"}");
+  g_autoptr(JsonNode) updated = bvm_api_call(api, "updateVm", up, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(json_object_get_string_member(json_node_get_object(updated), "accel"), ==, "tcg");
+  g_autoptr(JsonNode) vp = params("{\"vm\": \"accel vm\"}");
+  g_autoptr(JsonNode) cmd = bvm_api_call(api, "vmCommand", vp, &error);
+  g_assert_no_error(error);
+  JsonObject *co = json_node_get_object(cmd);
+  g_assert_cmpstr(json_object_get_string_member(co, "accel"), ==, "tcg");
+  g_autofree char *dropped = json_to_string(json_object_get_member(co, "dropped"), FALSE);
+  g_assert_nonnull(strstr(dropped, "the VM's settings ask for TCG"));
+
+  /* pause and resume want a running (paused) VM */
+  g_assert_null(bvm_api_call(api, "pauseVm", vp, &error));
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull(strstr(error->message, "only a running VM can be paused"));
+  g_assert_cmpuint(bvm_error_http_status(error), ==, 400);
+  g_clear_error(&error);
+  g_assert_null(bvm_api_call(api, "resumeVm", vp, &error));
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT);
+  g_clear_error(&error);
+
+  g_autoptr(JsonNode) host = bvm_api_call(api, "hostInfo", NULL, &error);
+  g_assert_no_error(error);
+  g_autofree char *accels =
+      json_to_string(json_object_get_member(json_node_get_object(host), "accels"), FALSE);
+  g_assert_nonnull(strstr(accels, "\"tcg\""));
+  g_assert_null(strstr(accels, "\"hvf\""));
+}
+
 static void collect_log(const char *event, const char *data, gpointer user_data)
 {
   if (g_str_equal(event, "log"))
@@ -344,6 +404,7 @@ int main(int argc, char **argv)
   g_test_add_func("/api/operations-on-a-library", test_operations_on_a_library);
   g_test_add_func("/api/fixtures-match-the-dispatcher", test_fixtures_match_the_dispatcher);
   g_test_add_func("/api/logs-then-follow", test_logs_then_follow);
+  g_test_add_func("/api/accel-and-pause-rules", test_accel_and_pause_rules);
   int rc = g_test_run();
   bvm_remove_tree(root, NULL);
   return rc;

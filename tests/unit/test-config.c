@@ -13,7 +13,7 @@ static const char *full_json =
     "\"code\":\"/fw/CODE.fd\",\"varsTemplate\":\"/fw/VARS.fd\"},\"tpm\":{\"enabled\":true},"
     "\"isoPath\":\"/isos/win11.iso\",\"licenseAcceptedAt\":\"2026-11-24T00:00:00Z\","
     "\"createdAt\":\"2026-11-24T00:00:00Z\",\"startedAt\":null,\"commandVersion\":1,"
-    "\"pressKeyOnBoot\":true,\"lastExit\":{\"reason\":\"guest powered off\",\"status\":0,"
+    "\"pressKeyOnBoot\":true,\"accel\":\"tcg\",\"lastExit\":{\"reason\":\"guest powered off\",\"status\":0,"
     "\"signal\":0,\"at\":\"2026-11-24T01:00:00Z\"}}";
 
 static void test_config_parses_every_field(void)
@@ -39,6 +39,7 @@ static void test_config_parses_every_field(void)
   g_assert_cmpstr(c->iso_path, ==, "/isos/win11.iso");
   g_assert_null(c->started_at);
   g_assert_true(c->press_key_on_boot);
+  g_assert_cmpint(c->accel, ==, BVM_ACCEL_TCG);
   g_assert_nonnull(c->last_exit);
   g_assert_cmpstr(c->last_exit->reason, ==, "guest powered off");
 }
@@ -92,6 +93,8 @@ static void test_config_rejects_bad_fields_by_name(void)
   expect_error(e, "'name' is missing");
   g_autofree char *f = with("\"secureBoot\":true", "\"secureBoot\":1");
   expect_error(f, "'secureBoot' must be true or false");
+  g_autofree char *g = with("\"accel\":\"tcg\"", "\"accel\":\"warp\"");
+  expect_error(g, "'accel' is 'warp'; it must be one of auto, kvm, hvf, tcg");
 }
 
 static void test_config_refuses_newer_schema(void)

@@ -162,6 +162,93 @@ static void test_broken_kvm_falls_back_to_tcg(void)
   g_assert_cmpstr(back->qemu[BVM_ARCH_X86_64]->kvm_error, ==, q->kvm_error);
 }
 
+static gboolean dropped_says(BvmCommand *cmd, const char *what, const char *part)
+{
+  for (guint i = 0; i < cmd->dropped->len; i++) {
+    BvmCmdDropped *d = cmd->dropped->pdata[i];
+    if (g_str_equal(d->what, what) && strstr(d->why, part) != NULL)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* The VM's accel (or BRIDGEVM_ACCEL's override) is used as asked, says why,
+ * and one this host does not have is refused with what to do. */
+static void test_per_vm_accelerator(void)
+{
+  g_autoptr(BvmHostCaps) kvm = load_caps("linux-x86_64-kvm");
+  g_autoptr(BvmHostCaps) none = load_caps("linux-x86_64-tcg");
+  g_autoptr(BvmConfig) c = make_config("a, b", "/a.iso");
+  g_autoptr(BvmPaths) paths = bvm_paths_new("/vms/a.bridgevm", c->id);
+
+  c->accel = BVM_ACCEL_TCG;
+  g_autoptr(BvmCommand) t = build(c, kvm, "/vms/a.bridgevm", BVM_DISPLAY_NONE);
+  g_assert_cmpstr(t->accel, ==, "tcg");
+  g_assert_true(dropped_says(t, "hardware acceleration", "the VM's settings ask for TCG"));
+
+  /* the override wins over the VM's word */
+  BvmCmdOptions env = {.display = BVM_DISPLAY_NONE, .accel_override = TRUE, .accel = BVM_ACCEL_KVM};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BvmCommand) k = bvm_qemu_cmd_build(c, kvm, paths, &env, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(k->accel, ==, "kvm");
+  g_assert_true(argv_has(k, "kvm"));
+
+  /* asked for, KVM is used even where the probe saw it fail, and says so */
+  kvm->qemu[BVM_ARCH_X86_64]->kvm_error = g_strdup(
+      "KVM is present but cannot run UEFI firmware on this host: QEMU stopped the vCPU with "
+      "\"KVM internal error. Suberror: 1\" (emulation failure)");
+  c->accel = BVM_ACCEL_KVM;
+  g_autoptr(BvmCommand) forced = build(c, kvm, "/vms/a.bridgevm", BVM_DISPLAY_NONE);
+  g_assert_cmpstr(forced->accel, ==, "kvm");
+  gboolean noted = FALSE;
+  for (guint i = 0; i < forced->groups->len; i++)
+    noted |= strstr(((BvmCmdGroup *)forced->groups->pdata[i])->reason,
+                    "although the probe found") != NULL;
+  g_assert_true(noted);
+  /* auto takes the probe's word: TCG, and why, in explain */
+  c->accel = BVM_ACCEL_AUTO;
+  g_autoptr(BvmCommand) fell = build(c, kvm, "/vms/a.bridgevm", BVM_DISPLAY_NONE);
+  g_assert_cmpstr(fell->accel, ==, "tcg");
+  g_assert_true(
+      dropped_says(fell, "hardware acceleration", "cannot run UEFI firmware on this host"));
+  g_autofree char *explain = bvm_command_explain(fell);
+  g_assert_nonnull(strstr(explain, "KVM internal error"));
+  g_assert_nonnull(strstr(explain, "using TCG"));
+
+  /* kvm or hvf where the host has none: refused, naming the fix */
+  c->accel = BVM_ACCEL_KVM;
+  BvmCmdOptions plain = {.display = BVM_DISPLAY_NONE};
+  g_autoptr(BvmCommand) no = bvm_qemu_cmd_build(c, none, paths, &plain, &error);
+  g_assert_null(no);
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull(strstr(error->message, "/dev/kvm is missing"));
+  g_assert_nonnull(strstr(error->message, "bridgevm set 'a, b' --accel auto"));
+  g_clear_error(&error);
+  c->accel = BVM_ACCEL_HVF;
+  g_autoptr(BvmCommand) nohvf = bvm_qemu_cmd_build(c, kvm, paths, &plain, &error);
+  g_assert_null(nohvf);
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT);
+}
+
+/* blob=on only where the probe realized the device with it. */
+static void test_blob_follows_the_probe(void)
+{
+  g_autoptr(BvmHostCaps) kvm = load_caps("linux-x86_64-kvm");
+  g_autoptr(BvmConfig) c = make_config("g", "/g.iso");
+  g_autoptr(BvmCommand) on = build(c, kvm, "/vms/g.bridgevm", BVM_DISPLAY_NONE);
+  g_assert_true(argv_has(on, "blob=on"));
+  BvmQemuCaps *q = kvm->qemu[BVM_ARCH_X86_64];
+  q->gpu_blob = FALSE;
+  q->gpu_blob_error = g_strdup("need udmabuf or rutabaga for blob resources");
+  g_autoptr(BvmCommand) off = build(c, kvm, "/vms/g.bridgevm", BVM_DISPLAY_NONE);
+  g_assert_false(argv_has(off, "blob=on"));
+  g_assert_true(dropped_says(off, "virtio-gpu blob scanout", "need udmabuf or rutabaga"));
+  q->gpu_blob_checked = FALSE;
+  g_autoptr(BvmCommand) unknown = build(c, kvm, "/vms/g.bridgevm", BVM_DISPLAY_NONE);
+  g_assert_false(argv_has(unknown, "blob=on"));
+}
+
 static void test_missing_qemu_is_a_dependency_error(void)
 {
   g_autoptr(BvmHostCaps) arm = load_caps("linux-arm64-kvm");
@@ -203,6 +290,8 @@ int main(int argc, char **argv)
   g_test_add_func("/qemu-cmd/accelerator-and-devices-follow-the-host",
                   test_accelerator_and_devices_follow_the_host);
   g_test_add_func("/qemu-cmd/broken-kvm-falls-back-to-tcg", test_broken_kvm_falls_back_to_tcg);
+  g_test_add_func("/qemu-cmd/per-vm-accelerator", test_per_vm_accelerator);
+  g_test_add_func("/qemu-cmd/blob-follows-the-probe", test_blob_follows_the_probe);
   g_test_add_func("/qemu-cmd/missing-qemu-is-a-dependency-error",
                   test_missing_qemu_is_a_dependency_error);
   g_test_add_func("/qemu-cmd/every-group-has-a-reason", test_every_group_has_a_reason);

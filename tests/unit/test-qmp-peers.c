@@ -5,6 +5,7 @@
 #include "guest_agent.h"
 #include "qmp.h"
 #include "util.h"
+#include "vcpu_stop.h"
 
 #include <gio/gio.h>
 #include <signal.h>
@@ -114,6 +115,70 @@ static void script_events_first(int fd)
           "{\"event\": \"STOP\", \"timestamp\": {\"seconds\": 1, \"microseconds\": 3}}\n"
           "{\"return\": {\"status\": \"running\", \"running\": true}, \"id\": 2}\n");
   g_usleep(200 * 1000);
+}
+
+/* After a STOP the monitor asks query-status: this peer answers with the
+ * run state in stop_state and records what it was asked. */
+static const char *stop_state;
+static char asked[256];
+
+static void script_run_state(int fd)
+{
+  say(fd, GREETING);
+  hear(fd);
+  say(fd, "{\"return\": {}}\n");
+  char c;
+  size_t n = 0;
+  while (read(fd, &c, 1) == 1 && c != '\n' && n + 1 < sizeof asked)
+    asked[n++] = c;
+  asked[n] = '\0';
+  g_autofree char *reply = g_strdup_printf(
+      "{\"return\": {\"status\": \"%s\", \"singlestep\": false, \"running\": false}}\n",
+      stop_state);
+  say(fd, reply);
+  g_usleep(100 * 1000);
+}
+
+static void explain_stop(const char *state, const char *accel, gboolean disk_full, const char *log,
+                         BvmVcpuStop *out)
+{
+  stop_state = state;
+  asked[0] = '\0';
+  FakePeer *p = peer_start("qmp-stop.sock", script_run_state);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BvmQmp) qmp = bvm_qmp_connect(p->path, 2000, &error);
+  g_assert_no_error(error);
+  bvm_vcpu_stop_explain(qmp, 2000, accel, disk_full, log, "vm, one", out);
+  g_assert_nonnull(strstr(asked, "\"query-status\""));
+  peer_stop(p);
+}
+
+/* STOP, then internal-error: crashed with QEMU's words and the hint;
+ * io-error: paused with the disk reason (resumable); guest-panicked:
+ * crashed. The log quoted is a real KVM failure. */
+static void test_stop_explained_by_run_state(void)
+{
+  g_autofree char *log = g_build_filename(g_getenv("BVM_SOURCE_ROOT"), "tests", "fixtures", "probe",
+                                          "kvm-internal-error.stderr", NULL);
+  g_auto(BvmVcpuStop) kvm = {0};
+  explain_stop("internal-error", "kvm", FALSE, log, &kvm);
+  g_assert_true(kvm.crashed);
+  g_assert_nonnull(strstr(kvm.reason, "KVM internal error. Suberror: 1"));
+  g_assert_nonnull(strstr(kvm.reason, "bridgevm set 'vm, one' --accel tcg"));
+  g_auto(BvmVcpuStop) disk = {0};
+  explain_stop("io-error", "kvm", TRUE, log, &disk);
+  g_assert_false(disk.crashed);
+  g_assert_cmpint(disk.state, ==, BVM_VM_PAUSED);
+  g_assert_nonnull(strstr(disk.reason, "free space on it, then resume"));
+  g_auto(BvmVcpuStop) panic = {0};
+  explain_stop("guest-panicked", "tcg", FALSE, log, &panic);
+  g_assert_true(panic.crashed);
+  g_assert_cmpstr(panic.reason, ==, "the guest kernel panicked");
+  g_auto(BvmVcpuStop) user = {0};
+  explain_stop("paused", "tcg", FALSE, log, &user);
+  g_assert_false(user.crashed);
+  g_assert_cmpint(user.state, ==, BVM_VM_PAUSED);
+  g_assert_null(user.reason);
 }
 
 static void expect_qmp_failure(PeerScript script, int code, const char *fragment)
@@ -280,6 +345,7 @@ int main(int argc, char **argv)
   tmpdir = g_dir_make_tmp("bvm-qmp-XXXXXX", NULL);
   g_test_add_func("/qmp/hostile-peers", test_qmp_hostile_peers);
   g_test_add_func("/qmp/events-are-queued", test_qmp_events_are_queued);
+  g_test_add_func("/qmp/stop-explained-by-run-state", test_stop_explained_by_run_state);
   g_test_add_func("/qmp/real-qemu", test_qmp_real_qemu);
   g_test_add_func("/agent/sync-and-calls", test_agent_sync_and_calls);
   g_test_add_func("/agent/not-answering", test_agent_not_answering);

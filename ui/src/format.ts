@@ -1,4 +1,4 @@
-import type { Vm, VmState } from './api/types';
+import type { Accel, Vm, VmState } from './api/types';
 
 export const osNames: Record<Vm['os'], string> = {
   windows11: 'Windows 11',
@@ -20,8 +20,22 @@ export const stateLabels: Record<VmState, string> = {
   crashed: 'Crashed',
 };
 
+/** A live VM has a QEMU (or one on its way): Stop and Force stop work in every such state. */
 export function isActive(state: VmState): boolean {
   return state === 'running' || state === 'starting' || state === 'paused' || state === 'stopping';
+}
+
+export const accelNames: Record<Accel, string> = {
+  auto: 'Automatic (recommended)',
+  kvm: 'KVM',
+  hvf: 'HVF',
+  tcg: 'TCG (emulation, slow)',
+};
+
+/** The accelerators to offer: auto, what this host has, and @current even when it has not. */
+export function accelChoices(hostAccels: readonly Accel[], current: Accel = 'auto'): Accel[] {
+  const all: Accel[] = ['auto', 'kvm', 'hvf', 'tcg'];
+  return all.filter((a) => a === 'auto' || a === current || hostAccels.includes(a));
 }
 
 export function vmHref(name: string): string {

@@ -179,6 +179,8 @@ export const api = {
   stopVm: (vm: string, force = false) =>
     call<VmStatus>('stopVm', { vm, force, timeoutSeconds: force ? 5 : 60 }),
   killVm: (vm: string) => call<VmStatus>('killVm', { vm }),
+  pauseVm: (vm: string) => call<VmStatus>('pauseVm', { vm }),
+  resumeVm: (vm: string) => call<VmStatus>('resumeVm', { vm }),
   vmStatus: (vm: string) => call<VmStatus>('vmStatus', { vm }),
   vmCommand: (vm: string) => call<Command>('vmCommand', { vm }),
   vmLogs: (vm: string, source: LogSource, lines = 200) =>

@@ -14,6 +14,9 @@ import {
 
 export const vmStates = ['stopped', 'starting', 'running', 'paused', 'stopping', 'crashed'] as const;
 
+/** What a VM may ask for; `auto` lets BridgeVM pick (and say why in the command's `dropped`). */
+export const accels = ['auto', 'kvm', 'hvf', 'tcg'] as const;
+
 export const LastExitSchema = object({
   kind: str,
   reason: nullable(str),
@@ -29,6 +32,8 @@ const statusShape = {
   uptimeSeconds: nullable(num),
   display: nullable(str),
   lastExit: nullable(LastExitSchema),
+  /** Why the VM is in its state, when that needs saying (e.g. paused on a full disk). */
+  reason: nullable(str),
 };
 export const StatusSchema = object(statusShape);
 
@@ -60,6 +65,7 @@ const configShape = {
   startedAt: nullable(str),
   commandVersion: num,
   pressKeyOnBoot: bool,
+  accel: oneOf(...accels),
   lastExit: nullable(LastExitSchema),
 };
 
@@ -95,6 +101,10 @@ export const HostInfoSchema = object({
   kvm: bool,
   hvf: bool,
   desktop: bool,
+  /** Why KVM is not usable though /dev/kvm exists. */
+  kvmError: nullable(str),
+  /** The accelerators a VM may choose here besides auto. */
+  accels: arrayOf(oneOf('kvm', 'hvf', 'tcg')),
   limits: object({
     maxCpus: num,
     minMemoryMiB: num,
@@ -154,6 +164,7 @@ export const DoctorSchema = object({
 
 export type LastExit = Infer<typeof LastExitSchema>;
 export type VmState = (typeof vmStates)[number];
+export type Accel = (typeof accels)[number];
 export type Status = Infer<typeof StatusSchema>;
 export type VmStatus = Infer<typeof VmStatusSchema>;
 export type Vm = Infer<typeof VmSchema>;
@@ -179,6 +190,7 @@ export interface CreateRequest {
   diskGiB?: number;
   width?: number;
   height?: number;
+  accel?: Accel;
   acceptLicense?: boolean;
 }
 

@@ -1,15 +1,28 @@
 import { useState } from 'react';
 import { api } from '../api/client';
-import type { Vm } from '../api/types';
+import type { Accel, HostInfo, Vm } from '../api/types';
+import { AccelField } from './AccelField';
 import { ResolutionField } from './ResolutionField';
 
-/** A stopped VM's resources, resolution and ISO (disabled while it runs). */
-export function VmSettings({ vm, running, onSaved }: { vm: Vm; running: boolean; onSaved: (v: Vm) => void }) {
+/** A stopped VM's resources, resolution, ISO and accelerator (disabled while it runs).
+ * @host: what it offers (hostInfo), null while it loads. */
+export function VmSettings({
+  vm,
+  running,
+  host,
+  onSaved,
+}: {
+  vm: Vm;
+  running: boolean;
+  host: HostInfo | null;
+  onSaved: (v: Vm) => void;
+}) {
   const [cpus, setCpus] = useState(vm.cpus);
   const [memoryGiB, setMemoryGiB] = useState(vm.memoryMiB / 1024);
   const [diskGiB, setDiskGiB] = useState(vm.diskGiB);
   const [resolution, setResolution] = useState(`${vm.display.width}x${vm.display.height}`);
   const [isoPath, setIsoPath] = useState(vm.isoPath ?? '');
+  const [accel, setAccel] = useState<Accel>(vm.accel);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
   async function save(eject = false) {
@@ -21,6 +34,7 @@ export function VmSettings({ vm, running, onSaved }: { vm: Vm; running: boolean;
       height: h,
     };
     if (diskGiB !== vm.diskGiB) changes.diskGiB = diskGiB;
+    if (accel !== vm.accel) changes.accel = accel;
     if (eject) changes.eject = true;
     else if (isoPath && isoPath !== vm.isoPath) changes.isoPath = isoPath;
     try {
@@ -67,6 +81,7 @@ export function VmSettings({ vm, running, onSaved }: { vm: Vm; running: boolean;
           ISO path
           <input type="text" value={isoPath} onChange={(e) => setIsoPath(e.target.value)} spellCheck={false} />
         </label>
+        <AccelField value={accel} host={host} onChange={setAccel} />
         <div className="actions">
           <button type="submit" className="primary">
             Save settings

@@ -7,19 +7,23 @@ import { usePoll } from '../usePoll';
 
 export function Library() {
   const { data: vms, error, reload } = usePoll(api.listVms, 2000);
-  const [busy, setBusy] = useState<string | null>(null);
+  // what is under way for each VM (by name)
+  const [busy, setBusy] = useState<Record<string, string>>({});
   const [actionError, setActionError] = useState<string | null>(null);
 
-  async function act(vm: Vm, what: 'start' | 'stop') {
-    setBusy(vm.name);
+  async function act(vm: Vm, what: 'start' | 'pause' | 'resume' | 'stop') {
+    setBusy((b) => ({ ...b, [vm.name]: what }));
     setActionError(null);
     try {
       if (what === 'start') await api.startVm(vm.name, displayForHere(inDesktopApp()), () => {});
+      else if (what === 'pause') await api.pauseVm(vm.name);
+      else if (what === 'resume') await api.resumeVm(vm.name);
       else await api.stopVm(vm.name);
     } catch (e) {
       setActionError(`${vm.name}: ${(e as Error).message}`);
     } finally {
-      setBusy(null);
+      // a Stop may have taken over from a start
+      setBusy(({ [vm.name]: mine, ...rest }) => (mine === what ? rest : { ...rest, [vm.name]: mine }));
       await reload();
     }
   }
@@ -69,7 +73,8 @@ export function Library() {
                   <a href={vmHref(vm.name)}>{vm.name}</a>
                 </th>
                 <td>
-                  <StateBadge state={vm.state} label={`${vm.name} is ${vm.state}`} />
+                  <StateBadge state={vm.state} label={`${vm.name} is ${vm.state}`} reason={vm.status.reason} />
+                  {vm.status.reason && <span className="state-reason">{vm.status.reason}</span>}
                 </td>
                 <td>
                   {osNames[vm.os]} <span className="muted">{vm.arch}</span>
@@ -79,20 +84,41 @@ export function Library() {
                 <td>{vm.diskGiB} GiB</td>
                 <td className="row-actions">
                   {isActive(vm.state) ? (
-                    <button
-                      type="button"
-                      aria-label={`Stop ${vm.name}`}
-                      disabled={busy === vm.name || vm.state !== 'running'}
-                      onClick={() => void act(vm, 'stop')}
-                    >
-                      Stop
-                    </button>
+                    <>
+                      {vm.state === 'paused' ? (
+                        <button
+                          type="button"
+                          aria-label={`Resume ${vm.name}`}
+                          disabled={vm.name in busy}
+                          onClick={() => void act(vm, 'resume')}
+                        >
+                          Resume
+                        </button>
+                      ) : (
+                        <button
+                          type="button"
+                          aria-label={`Pause ${vm.name}`}
+                          disabled={vm.name in busy || vm.state !== 'running'}
+                          onClick={() => void act(vm, 'pause')}
+                        >
+                          Pause
+                        </button>
+                      )}
+                      <button
+                        type="button"
+                        aria-label={`Stop ${vm.name}`}
+                        disabled={busy[vm.name] === 'stop'}
+                        onClick={() => void act(vm, 'stop')}
+                      >
+                        Stop
+                      </button>
+                    </>
                   ) : (
                     <button
                       type="button"
                       className="primary"
                       aria-label={`Start ${vm.name}`}
-                      disabled={busy === vm.name}
+                      disabled={vm.name in busy}
                       onClick={() => void act(vm, 'start')}
                     >
                       Start

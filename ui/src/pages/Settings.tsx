@@ -66,7 +66,7 @@ export function Settings() {
             {doctor.accelerators.length === 1 && ' (guests run under TCG emulation, slowly)'}
           </p>
           {doctor.kvmError && (
-            <p className="notice">/dev/kvm is there, but QEMU could not run a vCPU with it: {doctor.kvmError}</p>
+            <p className="notice">{doctor.kvmError}. VMs set to Automatic run under TCG.</p>
           )}
           <table className="deps">
             <caption className="sr-only">Tools</caption>

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api, followVm, inDesktopApp } from '../api/client';
-import type { Command, Vm, VmState } from '../api/types';
+import type { Command, HostInfo, Status, Vm, VmState } from '../api/types';
 import { CommandView } from '../components/CommandView';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Console } from '../components/Console';
@@ -8,22 +8,51 @@ import { GuestFacts } from '../components/GuestFacts';
 import { Logs } from '../components/Logs';
 import { StateBadge } from '../components/StateBadge';
 import { VmSettings } from '../components/VmSettings';
-import { displayForHere, gib, isActive, osNames } from '../format';
+import { accelNames, displayForHere, gib, isActive, osNames } from '../format';
 
 type Tab = 'console' | 'logs' | 'settings' | 'command';
 const tabNames: Record<Tab, string> = { console: 'Console', logs: 'Logs', settings: 'Settings', command: 'Command' };
 type Confirm = 'reset' | 'delete' | null;
+const busyLabels: Record<string, string> = {
+  start: 'Starting…',
+  stop: 'Stopping…',
+  pause: 'Pausing…',
+  resume: 'Resuming…',
+};
+
+/** Why this VM runs under TCG though the host has /dev/kvm: the command's
+ * dropped "hardware acceleration" entry, else the host's kvmError. */
+export function tcgWhy(command: Command | null, host: HostInfo | null): string | null {
+  if (!command || command.accel !== 'tcg') return null;
+  const dropped = command.dropped.find((d) => d.what === 'hardware acceleration');
+  return dropped?.why ?? host?.kvmError ?? null;
+}
 
 export function VmDetail({ name }: { name: string }) {
   const [vm, setVm] = useState<Vm | null>(null);
   const [state, setState] = useState<VmState>('stopped');
   const [display, setDisplay] = useState<string | null>(null);
+  const [reason, setReason] = useState<string | null>(null);
+  const [host, setHost] = useState<HostInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>('console');
   const [confirm, setConfirm] = useState<Confirm>(null);
   const [command, setCommand] = useState<Command | null>(null);
+  const [commandError, setCommandError] = useState<string | null>(null);
+
+  // A status from an event or from an action's answer.
+  const applyStatus = useCallback(
+    (s: Status) => {
+      setState(s.state);
+      setDisplay(s.display);
+      setReason(s.reason);
+      // the record changes when a run ends (lastExit)
+      if (s.state === 'stopped' || s.state === 'crashed') api.showVm(name).then(setVm, () => {});
+    },
+    [name],
+  );
 
   useEffect(() => {
     api
@@ -32,8 +61,10 @@ export function VmDetail({ name }: { name: string }) {
         setVm(v);
         setState(v.state);
         setDisplay(v.status.display);
+        setReason(v.status.reason);
       })
       .catch((e: Error) => setError(e.message));
+    api.hostInfo().then(setHost, () => {});
     // State changes arrive as server-sent events.
     const abort = new AbortController();
     const follow = () =>
@@ -41,13 +72,7 @@ export function VmDetail({ name }: { name: string }) {
         name,
         null,
         {
-          state: (s) => {
-            setState(s.state);
-            setDisplay(s.display);
-            // the record changes when a run ends (lastExit)
-            if (s.state === 'stopped' || s.state === 'crashed')
-              api.showVm(name).then(setVm, () => {});
-          },
+          state: applyStatus,
           gone: () => setError(`VM '${name}' is gone`),
         },
         abort.signal,
@@ -56,11 +81,15 @@ export function VmDetail({ name }: { name: string }) {
       });
     void follow();
     return () => abort.abort();
-  }, [name]);
+  }, [name, applyStatus]);
 
+  // The command (for its tab, and for why the VM runs under TCG), again
+  // whenever the record changes.
   useEffect(() => {
-    if (tab === 'command') api.vmCommand(name).then(setCommand, (e: Error) => setError(e.message));
-  }, [tab, name, vm]);
+    if (!vm) return;
+    setCommandError(null);
+    api.vmCommand(name).then(setCommand, (e: Error) => setCommandError(e.message));
+  }, [name, vm]);
 
   async function run(label: string, action: () => Promise<unknown>) {
     setBusy(label);
@@ -71,29 +100,51 @@ export function VmDetail({ name }: { name: string }) {
     } catch (e) {
       setError((e as Error).message);
     } finally {
-      setBusy(null);
+      // a Stop or Force stop may have taken over from a start or a stop
+      setBusy((b) => (b === label ? null : b));
     }
   }
 
   if (!vm) return error ? <p role="alert" className="error">{error}</p> : <p>Loading…</p>;
   const active = isActive(state);
   const running = state === 'running';
+  const paused = state === 'paused';
+  // a paused VM's screen stays (frozen), so resuming needs no reconnect
+  const hasScreen = running || paused;
   const desktop = inDesktopApp();
+  const whyTcg = tcgWhy(command, host);
+  const act = (label: string, op: (vm: string) => Promise<Status>) =>
+    void run(label, async () => applyStatus(await op(vm.name)));
+  // Stop and Force stop work in every live state, also while a start or a
+  // (graceful) stop is still under way.
+  const canStop = active && (busy === null || busy === 'start');
+  const canKill = active && busy !== 'kill';
 
   return (
     <section aria-labelledby="vm-title" className="detail">
       <div className="page-head">
         <h1 id="vm-title">{vm.name}</h1>
-        <StateBadge state={state} />
+        <StateBadge state={state} reason={reason} />
       </div>
+      {reason && (
+        <p className="notice" id="state-reason">
+          {reason}
+        </p>
+      )}
+      {whyTcg && (
+        <p className="notice">
+          {active ? 'Running under TCG emulation' : 'Runs under TCG emulation'}: {whyTcg}
+        </p>
+      )}
       <p className="muted">
         {osNames[vm.os]} · {vm.arch} · {vm.cpus} vCPUs · {gib(vm.memoryMiB)} · {vm.diskGiB} GiB disk ·{' '}
         {vm.display.width} × {vm.display.height}
         {vm.tpm.enabled ? ' · TPM 2.0' : ''}
         {vm.firmware.secureBoot ? ' · Secure Boot' : ''}
+        {vm.accel !== 'auto' ? ` · ${accelNames[vm.accel]}` : ''}
       </p>
       {vm.lastExit && !active && (
-        <p className="muted">
+        <p className={state === 'crashed' ? 'error' : 'muted'}>
           Last exit: {vm.lastExit.kind}
           {vm.lastExit.reason ? ` (${vm.lastExit.reason})` : ''}
         </p>
@@ -110,12 +161,21 @@ export function VmDetail({ name }: { name: string }) {
             })
           }
         >
-          {busy === 'start' ? 'Starting…' : 'Start'}
+          {busy === 'start' ? busyLabels.start : 'Start'}
         </button>
-        <button type="button" disabled={!running || busy !== null} onClick={() => void run('stop', () => api.stopVm(vm.name))}>
-          {busy === 'stop' ? 'Stopping…' : 'Stop'}
+        {paused ? (
+          <button type="button" disabled={busy !== null} onClick={() => act('resume', api.resumeVm)}>
+            {busy === 'resume' ? busyLabels.resume : 'Resume'}
+          </button>
+        ) : (
+          <button type="button" disabled={!running || busy !== null} onClick={() => act('pause', api.pauseVm)}>
+            {busy === 'pause' ? busyLabels.pause : 'Pause'}
+          </button>
+        )}
+        <button type="button" disabled={!canStop} onClick={() => act('stop', api.stopVm)}>
+          {busy === 'stop' ? busyLabels.stop : 'Stop'}
         </button>
-        <button type="button" disabled={!active || busy !== null} onClick={() => void run('kill', () => api.killVm(vm.name))}>
+        <button type="button" disabled={!canKill} onClick={() => act('kill', api.killVm)}>
           Force stop
         </button>
         <button type="button" disabled={active || busy !== null} onClick={() => setConfirm('reset')}>
@@ -147,9 +207,9 @@ export function VmDetail({ name }: { name: string }) {
       </div>
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="panel">
         {tab === 'console' &&
-          (running && display === 'vnc' && !desktop ? (
+          (hasScreen && display === 'vnc' && !desktop ? (
             <Console vm={vm.name} />
-          ) : running ? (
+          ) : hasScreen ? (
             <p className="muted">
               {display === 'window'
                 ? 'The screen is in QEMU’s own window on this desktop.'
@@ -159,8 +219,25 @@ export function VmDetail({ name }: { name: string }) {
             <p className="muted">Start the VM to see its screen here.</p>
           ))}
         {tab === 'logs' && <Logs vm={vm.name} />}
-        {tab === 'settings' && <VmSettings key={vm.id + String(active)} vm={vm} running={active} onSaved={setVm} />}
-        {tab === 'command' && (command ? <CommandView command={command} /> : <p>Loading…</p>)}
+        {tab === 'settings' && (
+          <VmSettings
+            key={vm.id + String(active)}
+            vm={vm}
+            running={active}
+            host={host}
+            onSaved={setVm}
+          />
+        )}
+        {tab === 'command' &&
+          (command ? (
+            <CommandView command={command} />
+          ) : commandError ? (
+            <p role="alert" className="error">
+              {commandError}
+            </p>
+          ) : (
+            <p>Loading…</p>
+          ))}
       </div>
 
       {confirm === 'reset' && (

@@ -1,9 +1,10 @@
 import { cloneElement, useEffect, useMemo, useState } from 'react';
 import { api, ApiError, inDesktopApp } from '../api/client';
-import type { CreateRequest, HostInfo, Plan, Preset, ValidateIso } from '../api/types';
+import type { Accel, CreateRequest, HostInfo, Plan, Preset, ValidateIso } from '../api/types';
+import { AccelField } from '../components/AccelField';
 import { CommandView } from '../components/CommandView';
 import { ResolutionField } from '../components/ResolutionField';
-import { gib, osNames, vmHref } from '../format';
+import { accelNames, gib, osNames, vmHref } from '../format';
 import { checkResources, type Resources } from './wizardRules';
 
 type Os = CreateRequest['os'];
@@ -30,6 +31,8 @@ export function Wizard() {
   const [res, setRes] = useState<Resources>({ name: '', cpus: 2, memoryGiB: 4, diskGiB: 64 });
   const [touched, setTouched] = useState(false);
   const [resolution, setResolution] = useState<string>('1920x1080');
+  const [accel, setAccel] = useState<Accel>('auto');
+  const [advancedOpen, setAdvancedOpen] = useState(false);
   const [licence, setLicence] = useState(false);
   const [plan, setPlan] = useState<Plan | null>(null);
   const [planError, setPlanError] = useState<string | null>(null);
@@ -99,6 +102,7 @@ export function Wizard() {
       diskGiB: res.diskGiB,
       width: w,
       height: h,
+      accel,
       ...(windows ? { acceptLicense: licence } : {}),
     };
   };
@@ -278,6 +282,14 @@ export function Wizard() {
               />
             </Field>
             <ResolutionField value={resolution} onChange={setResolution} />
+            <details
+              className="advanced"
+              open={advancedOpen}
+              onToggle={(e) => setAdvancedOpen(e.currentTarget.open)}
+            >
+              <summary>Advanced</summary>
+              <AccelField value={accel} host={host} onChange={setAccel} />
+            </details>
           </fieldset>
         )}
 
@@ -316,6 +328,8 @@ export function Wizard() {
               </dd>
               <dt>ISO</dt>
               <dd className="path">{isoPath}</dd>
+              <dt>Accelerator</dt>
+              <dd>{accelNames[accel]}</dd>
             </dl>
             {planError && <p role="alert" className="error">{planError}</p>}
             {plan === null && !planError && <p>Building the command…</p>}

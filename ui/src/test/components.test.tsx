@@ -1,30 +1,13 @@
 // Components against a fake transport that answers with the recorded
 // fixtures (the C dispatcher's real answers).
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setFetch } from '../api/client';
 import type { Command } from '../api/types';
 import { CommandView, shellQuote } from '../components/CommandView';
 import { Library } from '../pages/Library';
 import { Wizard } from '../pages/Wizard';
-
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(path.resolve(__dirname, `../../../tests/fixtures/api/${name}.json`), 'utf8'));
-
-function serve(answers: Record<string, (body: Record<string, unknown>) => unknown>) {
-  const calls: { op: string; body: Record<string, unknown> }[] = [];
-  setFetch(async (url, init) => {
-    const op = String(url).replace('/api/', '');
-    const body = init?.body ? JSON.parse(String(init.body)) : {};
-    calls.push({ op, body });
-    const answer = answers[op];
-    if (!answer) return new Response('{"error":{"code":"notFound","message":"no such op"}}', { status: 404 });
-    return new Response(JSON.stringify(answer(body)), { status: 200 });
-  });
-  return calls;
-}
+import { fixture, serve } from './fakeServer';
 
 afterEach(() => {
   cleanup();

@@ -10,6 +10,8 @@ const host: HostInfo = {
   kvm: false,
   hvf: false,
   desktop: false,
+  kvmError: null,
+  accels: ['tcg'],
   limits: { maxCpus: 2, minMemoryMiB: 512, maxMemoryMiB: 6144, minDiskGiB: 1, maxDiskGiB: 16384 },
 };
 
