@@ -34,6 +34,11 @@ SB_PKGS=(shim-signed grub-efi-amd64-signed)
 # copy-paste command bench/guest compares against).
 GUEST_MODULES=(virtio_pci virtio_console virtio_net virtio_blk virtio_scsi sd_mod nvme
     virtio_gpu button evdev efivarfs tpm_crb tpm_tis ata_piix e1000)
+# Loaded when the kernel package has them as modules (skipped when built in or
+# absent): pvpanic tells QEMU of a guest kernel panic (QMP GUEST_PANICKED).
+# QEMU's `-device pvpanic` on x86_64 is the ISA device (ACPI QEMU0001), bound
+# by pvpanic-mmio since Linux 5.12; pvpanic-pci is `-device pvpanic-pci`.
+OPTIONAL_GUEST_MODULES=(pvpanic pvpanic_mmio pvpanic_pci)
 
 # bench: fio, the packages it comes in and, found by walking their Depends,
 # the library packages it needs (only lib* and zlib1g are followed).
@@ -350,7 +355,17 @@ build_initrd() {
         closure+=("$n")
     }
     group_of() { local g=$1; while [ "${parent[$g]}" != "$g" ]; do g=${parent[$g]}; done; echo "$g"; }
-    for n in "${GUEST_MODULES[@]}"; do
+    local roots=("${GUEST_MODULES[@]}")
+    for n in "${OPTIONAL_GUEST_MODULES[@]}"; do
+        if [ -n "${modpath[$n]:-}" ]; then
+            roots+=("$n")
+        elif [ -n "${builtin[$n]:-}" ]; then
+            log "module $n is built into the kernel"
+        else
+            log "module $n is not in $KPKG: skipped"
+        fi
+    done
+    for n in "${roots[@]}"; do
         closure=() visit=()
         walk "$n"
         [ ${#closure[@]} -gt 0 ] || continue
@@ -492,6 +507,11 @@ mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
 mkdir -p /dev/pts /dev/shm /run/qemu-ga
 mount -t devpts devpts /dev/pts
 mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+# Magic SysRq on, so a test can panic the kernel on purpose through the agent
+# (guest-exec of `echo c > /proc/sysrq-trigger`). The kernel command line has
+# no panic=N: the kernel then stays down after a panic (panic=0, the default)
+# and QEMU sees pvpanic's event instead of a reboot.
+echo 1 >/proc/sys/kernel/sysrq
 DEBUG=
 if grep -q bridgevm.debug /proc/cmdline; then DEBUG=1; else dmesg -n 1; fi
 
@@ -570,6 +590,8 @@ while [ $i -gt 0 ]; do
     [ -n "$port" ] && break
     i=$((i - 1)); usleep 100000
 done
+# Every RPC is allowed (no --block-rpcs, no config file): bench/guest runs
+# fio and tests run commands through guest-exec.
 if [ -n "$port" ]; then
     qemu-ga -m virtio-serial -p "$port" -t /run/qemu-ga -f /run/qemu-ga.pid -l /var/log/qemu-ga.log &
     qga=$!
@@ -604,6 +626,14 @@ mark "nvme-serial=$serial"
 gpu=no
 for d in /sys/bus/virtio/drivers/virtio_gpu/virtio*; do [ -e "$d" ] && gpu=yes; done
 mark "virtio-gpu=$gpu"
+
+# pvpanic bound (ISA/ACPI QEMU0001 via pvpanic-mmio, or pvpanic-pci): a panic
+# is reported to QEMU as GUEST_PANICKED.
+pvpanic=no
+for d in /sys/bus/platform/drivers/pvpanic-mmio/*:* /sys/bus/pci/drivers/pvpanic-pci/0000:*; do
+    [ -e "$d" ] && pvpanic=yes
+done
+mark "pvpanic=$pvpanic"
 
 sb=disabled
 sbvar=/sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c

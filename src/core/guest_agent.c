@@ -124,6 +124,36 @@ gboolean bvm_agent_shutdown(BvmAgent *a, const char *mode, GError **error)
   return send_command(a, "guest-shutdown", args, bvm_deadline_in(2000), error);
 }
 
+gboolean bvm_agent_exec(BvmAgent *a, const char *path, const char *const *args, guint timeout_ms,
+                        gint64 *out_pid, GError **error)
+{
+  g_return_val_if_fail(path != NULL, FALSE);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "path");
+  json_builder_add_string_value(b, path);
+  json_builder_set_member_name(b, "arg");
+  json_builder_begin_array(b);
+  for (const char *const *arg = args; arg != NULL && *arg != NULL; arg++)
+    json_builder_add_string_value(b, *arg);
+  json_builder_end_array(b);
+  json_builder_set_member_name(b, "capture-output");
+  json_builder_add_boolean_value(b, FALSE);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) arguments = json_builder_get_root(b);
+  g_autoptr(JsonNode) ret = bvm_agent_execute(a, "guest-exec", arguments, timeout_ms, error);
+  if (ret == NULL)
+    return FALSE;
+  if (!JSON_NODE_HOLDS_OBJECT(ret) || !json_object_has_member(json_node_get_object(ret), "pid")) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
+                "the guest agent's reply to guest-exec of %s has no pid", path);
+    return FALSE;
+  }
+  if (out_pid != NULL)
+    *out_pid = json_object_get_int_member(json_node_get_object(ret), "pid");
+  return TRUE;
+}
+
 JsonNode *bvm_agent_info(BvmAgent *a, guint timeout_ms, GError **error)
 {
   return bvm_agent_execute(a, "guest-info", NULL, timeout_ms, error);

@@ -20,6 +20,11 @@ JsonNode *bvm_agent_execute(BvmAgent *agent, const char *command, JsonNode *argu
 gboolean bvm_agent_ping(BvmAgent *agent, guint timeout_ms, GError **error);
 /* guest-shutdown never replies (the guest goes away): sent, not awaited. */
 gboolean bvm_agent_shutdown(BvmAgent *agent, const char *mode, GError **error);
+/* guest-exec of @path with @args (NULL-terminated, may be NULL): the agent
+ * answers with the command's pid once it has started it, without waiting
+ * for it to end (guest-exec-status would). No output is captured. */
+gboolean bvm_agent_exec(BvmAgent *agent, const char *path, const char *const *args,
+                        guint timeout_ms, gint64 *out_pid, GError **error);
 JsonNode *bvm_agent_info(BvmAgent *agent, guint timeout_ms, GError **error);
 JsonNode *bvm_agent_osinfo(BvmAgent *agent, guint timeout_ms, GError **error);
 JsonNode *bvm_agent_hostname(BvmAgent *agent, guint timeout_ms, GError **error);

@@ -376,6 +376,7 @@ int main(int argc, char **argv)
   g_test_add_func("/app/relaunch-shows-running-vm-pause-resume-stop-notifies",
                   test_relaunch_pause_resume_stop);
   g_test_add_func("/app/crash-notifies", test_crash_notifies);
+  harness_add_final_check(root, NULL);
   int status = g_test_run();
 
   /* Whatever failed: no VM left running. */

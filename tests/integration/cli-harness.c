@@ -1,12 +1,21 @@
 #include "cli-harness.h"
+#include "error.h"
+#include "guest_agent.h"
+#include "jsonstream.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <signal.h>
+#include <time.h>
+#include <unistd.h>
 
 void bvm_run_clear(BvmRun *run)
 {
@@ -50,17 +59,229 @@ void harness_run(BvmRun *out_run, const char *library, const char *const *args)
                  out_run->err);
 }
 
+/* ---- Nothing outlives a test ------------------------------------------
+ * The VMs a test starts run in their own sessions (the monitor is a daemon
+ * by design), so neither the process group nor PR_SET_PDEATHSIG reaches
+ * them. What does: their command lines name the test's temp dir (library,
+ * bundle, run dir, TPM state). On a fatal signal the handler scans /proc
+ * with raw system calls (no malloc, no stdio: it may run inside either) and
+ * kills each match, then lets the signal take the process. */
+
+#define TRACKED_MAX 4
+static char tracked[TRACKED_MAX][PATH_MAX];
+static volatile sig_atomic_t n_tracked;
+
+struct harness_dirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+/* Does /proc/@pid/cmdline (NULs read as spaces) contain @needle? */
+static gboolean cmdline_contains(const char *pid, const char *needle)
+{
+  char path[64] = "/proc/";
+  size_t n = strlen(path);
+  for (const char *c = pid; *c && n < sizeof path - 10; c++)
+    path[n++] = *c;
+  memcpy(path + n, "/cmdline", sizeof "/cmdline");
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+  char buf[32768];
+  size_t len = 0;
+  ssize_t r;
+  while (len < sizeof buf - 1 && (r = read(fd, buf + len, sizeof buf - 1 - len)) != 0) {
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      break;
+    }
+    len += (size_t)r;
+  }
+  close(fd);
+  for (size_t i = 0; i < len; i++)
+    if (buf[i] == '\0')
+      buf[i] = ' ';
+  buf[len] = '\0';
+  return needle[0] != '\0' && strstr(buf, needle) != NULL;
+}
+
+static int kill_pass(const char *needle)
+{
+  int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  pid_t self = getpid();
+  int killed = 0;
+  char buf[8192];
+  long got;
+  while ((got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < got;) {
+      struct harness_dirent64 *d = (struct harness_dirent64 *)(buf + off);
+      off += d->d_reclen;
+      pid_t pid = 0;
+      const char *c = d->d_name;
+      for (; *c >= '0' && *c <= '9'; c++)
+        pid = pid * 10 + (*c - '0');
+      if (*c != '\0' || pid <= 1 || pid == self)
+        continue;
+      if (cmdline_contains(d->d_name, needle) && kill(pid, SIGKILL) == 0)
+        killed++;
+    }
+  }
+  close(fd);
+  return killed;
+}
+
+int harness_kill_processes_mentioning(const char *needle)
+{
+  int saved = errno, total = 0;
+  /* A process caught mid-fork can leave a child the first pass missed. */
+  for (int pass = 0; pass < 5; pass++) {
+    int killed = kill_pass(needle);
+    total += killed;
+    if (killed == 0)
+      break;
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+  }
+  errno = saved;
+  return total;
+}
+
+static void kill_tracked(void)
+{
+  for (int i = 0; i < n_tracked; i++)
+    if (tracked[i][0] != '\0')
+      harness_kill_processes_mentioning(tracked[i]);
+}
+
+static void say(const char *text)
+{
+  ssize_t unused = write(STDERR_FILENO, text, strlen(text));
+  (void)unused;
+}
+
+static void on_fatal_signal(int sig)
+{
+  say("# test process dying: killing every process that names its temp dir");
+  for (int i = 0; i < n_tracked; i++) {
+    if (tracked[i][0] != '\0') {
+      say(" ");
+      say(tracked[i]);
+    }
+  }
+  say(" (the dir is kept for a post-mortem)\n");
+  kill_tracked();
+  /* SA_RESETHAND restored the default action: the signal, still blocked
+   * here, ends the process once the handler returns. */
+  raise(sig);
+}
+
+static void track_dir(const char *dir)
+{
+  static gboolean installed;
+  if (!installed) {
+    installed = TRUE;
+    static const int sigs[] = {SIGABRT, SIGTRAP, SIGSEGV, SIGBUS, SIGILL,
+                               SIGFPE,  SIGTERM, SIGINT,  SIGHUP};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (gsize i = 0; i < G_N_ELEMENTS(sigs); i++)
+      sigaction(sigs[i], &sa, NULL);
+    atexit(kill_tracked);
+  }
+  g_assert_cmpint(n_tracked, <, TRACKED_MAX);
+  g_assert_cmpuint(strlen(dir), <, PATH_MAX);
+  g_strlcpy(tracked[n_tracked], dir, PATH_MAX);
+  n_tracked++;
+}
+
+static void untrack_dir(const char *dir)
+{
+  for (int i = 0; i < n_tracked; i++)
+    if (strcmp(tracked[i], dir) == 0)
+      tracked[i][0] = '\0';
+}
+
 char *harness_tmpdir(const char *tmpl)
 {
   g_autoptr(GError) error = NULL;
   char *dir = g_dir_make_tmp(tmpl, &error);
   g_assert_no_error(error);
+  track_dir(dir);
   return dir;
+}
+
+/* Every process other than this one naming @needle, one per line, or NULL. */
+static char *processes_mentioning(const char *needle)
+{
+  g_autoptr(GString) found = NULL;
+  g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name(proc)) != NULL) {
+    if (!g_ascii_isdigit(name[0]) || atoi(name) == getpid())
+      continue;
+    g_autofree char *path = g_build_filename("/proc", name, "cmdline", NULL);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &data, &len, NULL) || len == 0)
+      continue;
+    for (gsize i = 0; i + 1 < len; i++)
+      if (data[i] == '\0')
+        data[i] = ' ';
+    if (strstr(data, needle) == NULL)
+      continue;
+    if (found == NULL)
+      found = g_string_new(NULL);
+    g_string_append_printf(found, "%s%s: %s", found->len ? "\n" : "", name, data);
+  }
+  return found ? g_string_free(g_steal_pointer(&found), FALSE) : NULL;
 }
 
 void harness_cleanup(const char *dir)
 {
+  g_autofree char *left = processes_mentioning(dir);
+  if (left != NULL) {
+    g_printerr("# killing what still names %s:\n# %s\n", dir, left);
+    harness_kill_processes_mentioning(dir);
+  }
+  untrack_dir(dir);
   bvm_remove_tree(dir, NULL);
+}
+
+static const char *final_dir;
+static void (*final_teardown)(void);
+
+static void test_no_process_names_the_temp_dir(void)
+{
+  if (final_teardown != NULL)
+    final_teardown();
+  /* A VM just ended can take a moment to go (swtpm --terminate follows
+   * QEMU, the monitor reaps both): that is not a leak. */
+  g_autofree char *left = NULL;
+  gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+  do {
+    g_free(left);
+    left = processes_mentioning(final_dir);
+    if (left == NULL)
+      return;
+    g_usleep(100 * 1000);
+  } while (g_get_monotonic_time() < deadline);
+  g_error("still running after the suite, naming its temp dir %s:\n%s", final_dir, left);
+}
+
+void harness_add_final_check(const char *dir, void (*teardown)(void))
+{
+  final_dir = dir;
+  final_teardown = teardown;
+  g_test_add_func("/teardown/no-process-names-the-temp-dir", test_no_process_names_the_temp_dir);
 }
 
 char *harness_make_iso(const char *dir, const char *name)
@@ -94,23 +315,7 @@ char *harness_list_dir(const char *dir)
 
 char *harness_process_mentioning(const char *needle)
 {
-  g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-  const char *name;
-  while ((name = g_dir_read_name(proc)) != NULL) {
-    if (!g_ascii_isdigit(name[0]) || atoi(name) == getpid())
-      continue;
-    g_autofree char *path = g_build_filename("/proc", name, "cmdline", NULL);
-    g_autofree char *data = NULL;
-    gsize len = 0;
-    if (!g_file_get_contents(path, &data, &len, NULL) || len == 0)
-      continue;
-    for (gsize i = 0; i + 1 < len; i++)
-      if (data[i] == '\0')
-        data[i] = ' ';
-    if (strstr(data, needle) != NULL)
-      return g_strdup_printf("%s: %s", name, data);
-  }
-  return NULL;
+  return processes_mentioning(needle);
 }
 
 static void die_with_parent(gpointer unused)
@@ -123,4 +328,29 @@ GSubprocess *harness_spawn_tied(GSubprocessFlags flags, const char *const *argv,
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(flags);
   g_subprocess_launcher_set_child_setup(launcher, die_with_parent, NULL, NULL);
   return g_subprocess_launcher_spawnv(launcher, argv, error);
+}
+
+gboolean harness_guest_exec(const char *qga_sock, const char *shell_cmd, GError **error)
+{
+  g_autoptr(BvmAgent) agent = bvm_agent_connect(qga_sock, 10000, error);
+  if (agent == NULL)
+    return FALSE;
+  const char *args[] = {"-c", shell_cmd, NULL};
+  g_autoptr(GError) local = NULL;
+  gint64 pid = 0;
+  if (bvm_agent_exec(agent, "/bin/sh", args, 10000, &pid, &local)) {
+    g_test_message("guest-exec of '%s': pid %" G_GINT64_FORMAT " in the guest", shell_cmd, pid);
+    return TRUE;
+  }
+  g_clear_pointer(&agent, bvm_agent_free);
+  /* Nobody listens on the socket any more: QEMU ended after the command
+   * was sent, before the agent's answer got out. */
+  g_autoptr(BvmJsonStream) probe = bvm_json_stream_connect(qga_sock, "the guest agent", 1000, NULL);
+  if (probe == NULL) {
+    g_test_message("guest-exec of '%s': QEMU ended before the agent answered (%s)", shell_cmd,
+                   local->message);
+    return TRUE;
+  }
+  g_propagate_prefixed_error(error, g_steal_pointer(&local), "guest-exec of '%s': ", shell_cmd);
+  return FALSE;
 }

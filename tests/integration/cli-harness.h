@@ -16,20 +16,46 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BvmRun, bvm_run_clear)
 const char *harness_binary(void);
 /* Run bridgevm with @args (NULL-terminated) and --library @library. */
 void harness_run(BvmRun *out_run, const char *library, const char *const *args);
-/* A fresh temp dir; removed by harness_cleanup. */
+/* A fresh temp dir; removed by harness_cleanup. Until then the dir is
+ * tracked: when this test process dies of a signal (a failed g_assert
+ * aborts, g_error traps, meson's timeout sends SIGTERM) or exits without
+ * harness_cleanup, every process whose command line names the dir (a VM's
+ * monitor, QEMU, swtpm, a server) is killed first, so no VM outlives its
+ * test, pass or fail. */
 char *harness_tmpdir(const char *tmpl);
+/* Kill whatever still names @dir (reporting it on stderr), then remove it. */
 void harness_cleanup(const char *dir);
+/* SIGKILL every process other than this one whose command line contains
+ * @needle; returns how many. Async-signal-safe (raw /proc reads). */
+int harness_kill_processes_mentioning(const char *needle);
+/* Add the suite's final test case, "/teardown/no-process-names-the-temp-dir":
+ * it runs @teardown (may be NULL: what the suite still has running, such as
+ * a server), then fails, naming them, when processes other than this one
+ * still name @dir after a 10 s grace. Call it after every other g_test_add:
+ * a top-level suite added last runs last. */
+void harness_add_final_check(const char *dir, void (*teardown)(void));
 /* A small file with an ISO 9660 signature (what validation looks for). */
 char *harness_make_iso(const char *dir, const char *name);
 /* Names in @dir (sorted, newline-separated) — to prove nothing was left. */
 char *harness_list_dir(const char *dir);
-/* The command line (spaces for NULs) of a process other than this one that
- * contains @needle, or NULL: proof that nothing of a VM was left running. */
+/* The command lines ("PID: ARGS", spaces for NULs, one per line) of the
+ * processes other than this one that contain @needle, or NULL: proof that
+ * nothing of a VM was left running. */
 char *harness_process_mentioning(const char *needle);
 /* Spawn @argv as a child that is sent SIGTERM when this test process ends,
  * even by an aborted assertion (PR_SET_PDEATHSIG): no server or X server
  * outlives a failed test and holds meson's pipes. */
 GSubprocess *harness_spawn_tied(GSubprocessFlags flags, const char *const *argv, GError **error);
+/* Run `/bin/sh -c @shell_cmd` in the guest through its agent on
+ * @qga_sock (guest-exec, no output captured) and return once the agent
+ * answered with the pid: the command's end is not awaited (a panic never
+ * answers). The answer can be lost when the command ends the guest at once:
+ * after `echo c > /proc/sysrq-trigger` with pvpanic and QEMU's default
+ * -action panic=shutdown, QEMU exits ~0.1 s later, sometimes before the
+ * agent's reply leaves it. A socket nobody listens on any more after the
+ * command was sent counts as done; a QEMU that runs on and never answers is
+ * a TIMEOUT error. */
+gboolean harness_guest_exec(const char *qga_sock, const char *shell_cmd, GError **error);
 /* Assert @haystack contains @needle, printing both when not. */
 #define assert_contains(haystack, needle)                                                          \
   do {                                                                                             \

@@ -192,6 +192,7 @@ int main(int argc, char **argv)
   g_test_add_func("/accel-hosts/no-dev-kvm", test_no_dev_kvm);
   g_test_add_func("/accel-hosts/kvm-that-aborts", test_kvm_that_aborts);
   g_test_add_func("/accel-hosts/kvm-that-stops-in-firmware", test_kvm_that_stops_in_firmware);
+  harness_add_final_check(root, NULL);
   int status = g_test_run();
   harness_cleanup(root);
   return status;

@@ -300,6 +300,7 @@ int main(int argc, char **argv)
   g_test_add_func("/cli/create/refuses-unreadable-iso", test_create_refuses_unreadable_iso);
   g_test_add_func("/cli/library/list-show-set-reset-delete", test_list_show_set_reset_delete);
   g_test_add_func("/cli/library/delete-moves-to-trash", test_delete_moves_to_trash);
+  harness_add_final_check(root, NULL);
   int rc = g_test_run();
   harness_cleanup(root);
   return rc;

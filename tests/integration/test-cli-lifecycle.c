@@ -134,6 +134,7 @@ int main(int argc, char **argv)
   library = g_build_filename(root, "lib", NULL);
   iso = harness_make_iso(root, "blank.iso");
   g_test_add_func("/cli/lifecycle/failure-paths", test_failure_paths);
+  harness_add_final_check(root, NULL);
   int rc = g_test_run();
   const char *killv[] = {"kill", "idle", NULL};
   g_auto(BvmRun) r = {0};

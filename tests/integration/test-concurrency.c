@@ -136,6 +136,7 @@ int main(int argc, char **argv)
   g_test_add_func("/concurrency/ten-creates-of-one-name", test_ten_creates_of_one_name);
   g_test_add_func("/concurrency/ten-starts-of-one-vm", test_ten_starts_of_one_vm);
   g_test_add_func("/concurrency/start-and-delete-at-once", test_start_and_delete_at_once);
+  harness_add_final_check(root, NULL);
   int rc = g_test_run();
   const char *killv[] = {"kill", "Same", NULL};
   g_auto(BvmRun) r = {0};

@@ -190,6 +190,7 @@ int main(int argc, char **argv)
   g_test_add_func("/faults/start-killed-at-each-point", test_start_killed_at_each_point);
   g_test_add_func("/faults/running-vm-loses-a-process", test_running_vm_loses_a_process);
   g_test_add_func("/faults/full-disk-during-create", test_full_disk_during_create);
+  harness_add_final_check(root, NULL);
   int rc = g_test_run();
   const char *killv[] = {"kill", "s", NULL};
   g_auto(BvmRun) r = {0};

@@ -155,6 +155,7 @@ int main(int argc, char **argv)
     g_strdelimit(path + 1, " ,", '-');
     g_test_add_data_func(path, &profiles[i], test_profile);
   }
+  harness_add_final_check(root, NULL);
   int rc = g_test_run();
   bvm_host_caps_free(caps);
   harness_cleanup(root);

@@ -344,6 +344,20 @@ static void test_events_and_console(void)
   run_cli(killv);
 }
 
+/* The suite's teardown: SIGTERM ends serve cleanly (status 0), and it
+ * removes its token file. */
+static void stop_server(void)
+{
+  g_autofree char *token_file =
+      g_build_filename(g_getenv("XDG_RUNTIME_DIR"), "bridgevm", "serve.token", NULL);
+  g_subprocess_send_signal(server, SIGTERM);
+  g_subprocess_wait(server, NULL, NULL);
+  g_assert_true(g_subprocess_get_if_exited(server));
+  g_assert_cmpint(g_subprocess_get_exit_status(server), ==, 0);
+  g_clear_object(&server);
+  g_assert_false(g_file_test(token_file, G_FILE_TEST_EXISTS));
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -376,13 +390,10 @@ int main(int argc, char **argv)
   g_test_add_func("/serve/list-copy-stays-true", test_list_copy_stays_true);
   g_test_add_func("/serve/create-reports-progress", test_create_reports_progress);
   g_test_add_func("/serve/concurrent-calls-for-one-vm", test_concurrent_calls_for_one_vm);
+  harness_add_final_check(root, stop_server);
   int rc = g_test_run();
-  g_subprocess_send_signal(server, SIGTERM);
-  g_subprocess_wait(server, NULL, NULL);
-  g_assert_true(g_subprocess_get_if_exited(server));
-  g_assert_cmpint(g_subprocess_get_exit_status(server), ==, 0);
-  g_assert_false(g_file_test(token_file, G_FILE_TEST_EXISTS));
-  g_object_unref(server);
+  if (server != NULL)
+    stop_server();
   harness_cleanup(root);
   return rc;
 }

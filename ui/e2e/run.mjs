@@ -6,7 +6,7 @@
 //   BVM_TEST_ISO    the test guest ISO (default: tools/build-test-guest.sh plain)
 //   CHROMIUM        the browser (default /usr/bin/chromium)
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -441,8 +441,31 @@ function cleanup() {
 for (const sig of ['SIGINT', 'SIGTERM'])
   process.once(sig, () => {
     console.log(`# ${sig}: cleaning up`);
-    cleanup().finally(() => process.exit(1));
+    cleanup().finally(() => {
+      for (const p of processesMentioning(root)) {
+        try {
+          process.kill(p.pid, 'SIGKILL');
+        } catch {}
+      }
+      process.exit(1);
+    });
   });
+
+// The command lines of the processes (other than this one) naming `needle`.
+function processesMentioning(needle) {
+  const found = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    let cmd;
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ');
+    } catch {
+      continue;
+    }
+    if (cmd.includes(needle)) found.push({ pid: Number(pid), cmd });
+  }
+  return found;
+}
 
 try {
   await main();
@@ -452,5 +475,20 @@ try {
 } finally {
   await cleanup();
 }
+// Last: nothing of the run (serve, a VM's monitor, QEMU, swtpm) names its
+// temp dir any more; what does is reported and killed.
+await test('no process names the temp dir after the run', async () => {
+  let left = processesMentioning(root);
+  for (let i = 0; i < 100 && left.length; i++) {
+    await new Promise((r) => setTimeout(r, 100)); // a VM just killed may still be exiting
+    left = processesMentioning(root);
+  }
+  for (const p of left) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {}
+  }
+  expect(left.length === 0, `still running: ${left.map((p) => `${p.pid}: ${p.cmd}`).join('; ')}`);
+});
 console.log(`1..${n}\n# ${n - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
