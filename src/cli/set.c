@@ -29,8 +29,8 @@ int bvm_cmd_set(int argc, char **argv)
        "auto, kvm, hvf or tcg: the accelerator (auto: the fastest that works here)", "ACCEL"},
       G_OPTION_ENTRY_NULL};
   int status;
-  if (!bvm_cli_parse("set", "VM [OPTIONS]", "Change a stopped VM's settings.", entries, TRUE,
-                     &common, &argc, &argv, &status))
+  if (!bvm_cli_parse("set", "VM", "Change a stopped VM's settings.", entries, TRUE, &common, &argc,
+                     &argv, &status))
     return status;
   if (argc != 2)
     return bvm_cli_usage("set", "give exactly one VM");
