@@ -1,5 +1,6 @@
 #include "cli.h"
 #include "error.h"
+#include "library.h"
 
 #include <stdio.h>
 #include <unistd.h>

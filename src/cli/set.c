@@ -4,6 +4,7 @@
 #include "error.h"
 #include "util.h"
 #include "validate.h"
+#include "vm.h"
 
 #include <stdio.h>
 
@@ -73,12 +74,13 @@ int bvm_cmd_set(int argc, char **argv)
     return status;
   BvmHostInfo host;
   bvm_host_info_probe(&host);
-  if (!bvm_vm_update(e, &req, &host, &error))
+  if (!bvm_update_vm(e, &req, &host, &error))
     return bvm_cli_fail(error);
   BvmConfig *c = e->config;
 
   if (common.json) {
-    g_autoptr(JsonNode) node = bvm_vm_entry_to_json(e);
+    bvm_vm_reconcile(e);
+    g_autoptr(JsonNode) node = bvm_vm_to_json(e);
     bvm_cli_print_json(node);
   } else {
     printf("Updated VM '%s'\n", c->name);

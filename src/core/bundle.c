@@ -1,6 +1,7 @@
 #include "bundle.h"
 #include "disk.h"
 #include "error.h"
+#include "library.h"
 #include "registry.h"
 #include "tpm.h"
 #include "util.h"

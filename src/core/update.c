@@ -44,7 +44,7 @@ static gboolean apply(BvmConfig *c, const BvmConfig *old, const BvmUpdateRequest
   return TRUE;
 }
 
-gboolean bvm_vm_update(BvmVmEntry *e, const BvmUpdateRequest *req, const BvmHostInfo *host,
+gboolean bvm_update_vm(BvmVmEntry *e, const BvmUpdateRequest *req, const BvmHostInfo *host,
                        GError **error)
 {
   g_return_val_if_fail(e != NULL && e->config != NULL && req != NULL, FALSE);
