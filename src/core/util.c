@@ -234,9 +234,12 @@ gboolean bvm_remove_tree(const char *path, GError **error)
   if (g_lstat(path, &st) != 0)
     return TRUE;
   if (S_ISDIR(st.st_mode)) {
-    g_autoptr(GDir) dir = g_dir_open(path, 0, error);
-    if (dir == NULL)
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GDir) dir = g_dir_open(path, 0, &local);
+    if (dir == NULL) {
+      g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot remove %s: %s", path, local->message);
       return FALSE;
+    }
     const char *name;
     while ((name = g_dir_read_name(dir)) != NULL) {
       g_autofree char *child = g_build_filename(path, name, NULL);
