@@ -16,8 +16,8 @@ static gboolean apply(BvmConfig *c, const BvmConfig *old, const BvmUpdateRequest
   if (req->disk_gib > 0) {
     if (req->disk_gib < old->disk_gib) {
       g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
-                  "VM '%s' has a %" G_GUINT64_FORMAT " GiB disk; shrinking it would lose data: "
-                  "give %" G_GUINT64_FORMAT "G or more",
+                  "VM '%s' has a %" G_GUINT64_FORMAT
+                  " GiB disk; shrinking it would lose data: give %" G_GUINT64_FORMAT "G or more",
                   c->name, old->disk_gib, old->disk_gib);
       return FALSE;
     }

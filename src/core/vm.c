@@ -160,10 +160,10 @@ gboolean bvm_vm_start(const char *monitor_binary, BvmConfig *config, const BvmPa
     return FALSE;
   }
   if (config->iso_path != NULL && g_access(config->iso_path, R_OK) != 0) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_NOT_FOUND,
-                "the ISO %s of VM '%s' cannot be read: attach another with 'bridgevm set %s "
-                "--iso PATH' or detach it with --eject",
-                config->iso_path, config->name, config->name);
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_NOT_FOUND,
+        "the ISO %s of VM '%s' cannot be read: attach another with 'bridgevm set %s --iso PATH' or detach it with --eject",
+        config->iso_path, config->name, config->name);
     return FALSE;
   }
   g_autofree char *full = bvm_disk_space_check(paths->disk, "start it");
@@ -256,11 +256,10 @@ gboolean bvm_vm_wait_agent(const BvmConfig *config, const BvmPaths *paths, guint
       return TRUE;
     g_usleep(500 * 1000);
   }
-  g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT,
-              "the guest of VM '%s' never reached its agent within %u s: check that it boots "
-              "('bridgevm logs %s --source serial'); under Secure Boot an unsigned boot loader "
-              "is refused, so try --no-secure-boot or a signed image",
-              config->name, timeout_ms / 1000, config->name);
+  g_set_error(
+      error, BVM_ERROR, BVM_ERROR_TIMEOUT,
+      "the guest of VM '%s' never reached its agent within %u s: check that it boots ('bridgevm logs %s --source serial'); under Secure Boot an unsigned boot loader is refused, so try --no-secure-boot or a signed image",
+      config->name, timeout_ms / 1000, config->name);
   return FALSE;
 }
 
@@ -346,10 +345,10 @@ gboolean bvm_vm_stop(BvmConfig *config, const BvmPaths *paths, guint timeout_sec
   if (wait_unlocked(paths, (timeout_seconds - grace) * 1000))
     return TRUE;
   if (!force) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT,
-                "VM '%s' did not stop within %u s (the guest ignored the power button): "
-                "use --force to end it, or 'bridgevm kill %s'",
-                config->name, timeout_seconds, config->name);
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_TIMEOUT,
+        "VM '%s' did not stop within %u s (the guest ignored the power button): use --force to end it, or 'bridgevm kill %s'",
+        config->name, timeout_seconds, config->name);
     return FALSE;
   }
   if (!qmp_command(paths, "quit", NULL))
