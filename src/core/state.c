@@ -96,26 +96,6 @@ void bvm_vm_status_clear(BvmVmStatus *st)
   g_clear_pointer(&st->reason, g_free);
 }
 
-gboolean bvm_pid_matches(int pid, const char *needle)
-{
-  if (pid <= 0 || kill(pid, 0) != 0)
-    return FALSE;
-#ifdef __linux__
-  g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", pid);
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents(path, &data, &len, NULL))
-    return FALSE;
-  /* The arguments are NUL-separated: search each. */
-  for (gsize i = 0; i < len; i += strlen(data + i) + 1)
-    if (strstr(data + i, needle) != NULL)
-      return TRUE;
-  return FALSE;
-#else
-  return TRUE;
-#endif
-}
-
 static gint64 seconds_since(const char *iso)
 {
   if (iso == NULL || *iso == '\0')

@@ -73,8 +73,4 @@ BvmVmState bvm_vm_state_when_stopped(const BvmConfig *config);
 /* {"state","pid","monitorPid","uptimeSeconds","display","reason","lastExit"} */
 JsonNode *bvm_vm_status_to_json(const BvmVmStatus *status, const BvmConfig *config);
 
-/* TRUE when @pid is alive and its command line contains @needle (so a
- * recycled pid is never mistaken for ours). */
-gboolean bvm_pid_matches(int pid, const char *needle);
-
 G_END_DECLS
