@@ -82,7 +82,7 @@ int bvm_cmd_create(int argc, char **argv)
       return bvm_cli_fail(error);
     req.disk_gib = (bytes + BVM_GIB - 1) / BVM_GIB;
   }
-  if (resolution != NULL && !bvm_parse_resolution(resolution, &req.width, &req.height, &error))
+  if (resolution != NULL && !bvm_validate_resolution(resolution, &req.width, &req.height, &error))
     return bvm_cli_fail(error);
   req.no_tpm = no_tpm;
   req.secure_boot_set = secure_boot || no_secure_boot;

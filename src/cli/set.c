@@ -66,7 +66,7 @@ int bvm_cmd_set(int argc, char **argv)
       return bvm_cli_fail(error);
     req.disk_gib = MAX((bytes + BVM_GIB - 1) / BVM_GIB, 1);
   }
-  if (resolution != NULL && !bvm_parse_resolution(resolution, &req.width, &req.height, &error))
+  if (resolution != NULL && !bvm_validate_resolution(resolution, &req.width, &req.height, &error))
     return bvm_cli_fail(error);
 
   g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);

@@ -191,7 +191,8 @@ gboolean bvm_validate_windows11(const BvmConfig *c, GError **error)
   return TRUE;
 }
 
-gboolean bvm_parse_resolution(const char *text, guint *out_width, guint *out_height, GError **error)
+gboolean bvm_validate_resolution(const char *text, guint *out_width, guint *out_height,
+                                 GError **error)
 {
   guint64 w = 0, h = 0;
   char *end = NULL;
