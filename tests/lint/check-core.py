@@ -8,6 +8,9 @@ error-domain no GLib/GIO/json-glib call fills a function's own GError **error:
              a foreign error is wrapped into BVM_ERROR with what BridgeVM was
              doing (STYLE.md, Errors)
 one-line     no error message is split across source lines (greppable)
+names        a public function of NAME.c is bvm_NAME_* or named for a type
+             NAME.h or NAME.c defines (util.c's helpers and the exceptions
+             listed in docs/architecture.md aside)
 
 Usage: check-core.py SOURCE_ROOT. Prints TAP; names each offence.
 """
@@ -212,10 +215,59 @@ def check_one_line():
     check("one-line: every error message is one line in the source", problems)
 
 
+# Names --------------------------------------------------------------------
+def read_name_exceptions():
+    text = read(DOC)
+    m = re.search(r"<!-- names-exceptions: begin -->(.*?)<!-- names-exceptions: end -->", text, re.S)
+    return set(re.findall(r"`(bvm_\w+)`", m.group(1))) if m else set()
+
+
+def snake(camel):
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", camel).lower()
+
+
+DEFINITION = re.compile(r"^(?!static\b)[A-Za-z][\w \t\*]*?\b(bvm_\w+)\s*\([^;{]*?\)\s*\n\{", re.M)
+TYPEDEF = re.compile(r"\}\s*(Bvm\w+)\s*;|typedef\s+[\w\s\*]+?\b(Bvm\w+)\s*;")
+
+
+def check_names():
+    exceptions = read_name_exceptions()
+    problems, seen = [], set()
+    for f in core_files():
+        if not f.endswith(".c") or f == "util.c":
+            continue
+        stem = f[:-2]
+        types = set()
+        for src in (f, stem + ".h"):
+            path = os.path.join(CORE, src)
+            if os.path.exists(path):
+                for m in TYPEDEF.finditer(strip_comments(read(path))):
+                    types.add(snake((m.group(1) or m.group(2))[3:]))
+        flat = {stem.replace("_", ""), stem.rstrip("s").replace("_", "")}
+        flat |= {t.replace("_", "") for t in types}
+        text = strip_comments(read(os.path.join(CORE, f)))
+        for m in DEFINITION.finditer(text):
+            name = m.group(1)
+            words = name[len("bvm_") :].split("_")
+            ok = any("".join(words[:k]) in flat for k in range(1, len(words)))
+            if name in exceptions:
+                seen.add(name)
+                if ok:
+                    problems.append(f"{name} in src/core/{f} follows the rule now: remove it from the exceptions in docs/architecture.md")
+                continue
+            if not ok:
+                line = text.count("\n", 0, m.start(1)) + 1
+                problems.append(f"src/core/{f}:{line}: {name} is named for neither {f} nor a type it defines: call it bvm_{stem}_...")
+    for name in sorted(exceptions - seen):
+        problems.append(f"docs/architecture.md lists {name} as an exception, but no file of src/core defines it: remove it")
+    check("names: public functions are named for their file or its types", problems)
+
+
 check_tiers()
 check_cycles()
 check_error_domain()
 check_one_line()
+check_names()
 
 print(f"1..{len(results)}")
 failed = 0
