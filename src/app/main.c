@@ -3,7 +3,7 @@
  * shows them again, since every front end reads the bundles. */
 #include "app.h"
 #include "notify.h"
-#include "registry.h"
+#include "library.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 #include "cli.h"
 #include "error.h"
+#include "library.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -13,9 +14,10 @@ gboolean bvm_cli_parse(const char *verb, const char *args_summary, const char *d
        "The VM library (default: $BRIDGEVM_LIBRARY or ~/.local/share/bridgevm/VMs)", "DIR"},
       {"json", 0, 0, G_OPTION_ARG_NONE, &common->json, "Print JSON (camelCase, as the API)", NULL},
       G_OPTION_ENTRY_NULL};
-  g_autofree char *summary =
-      g_strdup_printf("%s%s%s", verb, args_summary ? " " : "", args_summary ? args_summary : "");
-  g_autoptr(GOptionContext) ctx = g_option_context_new(summary);
+  /* GOption's usage line is "PRGNAME [OPTION…] ARGS": the verb goes into
+   * the program name while parsing (--help prints and exits inside the
+   * parse), so it reads "bridgevm create [OPTION…] NAME --iso PATH". */
+  g_autoptr(GOptionContext) ctx = g_option_context_new(args_summary);
   g_option_context_set_summary(ctx, description);
   g_option_context_set_help_enabled(ctx, TRUE);
   if (entries != NULL)
@@ -23,7 +25,12 @@ gboolean bvm_cli_parse(const char *verb, const char *args_summary, const char *d
   GOptionEntry only_library[] = {common_entries[0], G_OPTION_ENTRY_NULL};
   g_option_context_add_main_entries(ctx, with_json ? common_entries : only_library, NULL);
   g_autoptr(GError) error = NULL;
-  if (!g_option_context_parse(ctx, argc, argv, &error)) {
+  g_autofree char *prgname = g_strdup(g_get_prgname());
+  g_autofree char *verb_prgname = g_strdup_printf("bridgevm %s", verb);
+  g_set_prgname(verb_prgname);
+  gboolean parsed = g_option_context_parse(ctx, argc, argv, &error);
+  g_set_prgname(prgname);
+  if (!parsed) {
     fprintf(stderr, "bridgevm %s: %s (see 'bridgevm %s --help')\n", verb, error->message, verb);
     *out_status = BVM_EXIT_USAGE;
     return FALSE;

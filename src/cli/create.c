@@ -3,6 +3,7 @@
 #include "error.h"
 #include "util.h"
 #include "validate.h"
+#include "vm.h"
 
 #include <stdio.h>
 
@@ -81,7 +82,7 @@ int bvm_cmd_create(int argc, char **argv)
       return bvm_cli_fail(error);
     req.disk_gib = (bytes + BVM_GIB - 1) / BVM_GIB;
   }
-  if (resolution != NULL && !bvm_parse_resolution(resolution, &req.width, &req.height, &error))
+  if (resolution != NULL && !bvm_validate_resolution(resolution, &req.width, &req.height, &error))
     return bvm_cli_fail(error);
   req.no_tpm = no_tpm;
   req.secure_boot_set = secure_boot || no_secure_boot;
@@ -93,14 +94,14 @@ int bvm_cmd_create(int argc, char **argv)
   g_autofree char *library = bvm_cli_library(&common);
   g_autofree char *path = NULL, *notices = NULL;
   g_autoptr(BvmConfig) config =
-      bvm_vm_create(library, &req, &host, NULL, bvm_cli_progress, &common, &path, &notices, &error);
+      bvm_create_vm(library, &req, &host, NULL, bvm_cli_progress, &common, &path, &notices, &error);
   if (config == NULL)
     return bvm_cli_fail(error);
   if (notices != NULL)
     bvm_cli_notice(notices);
   if (common.json) {
     BvmVmEntry entry = {.path = path, .config = config};
-    g_autoptr(JsonNode) node = bvm_vm_entry_to_json(&entry);
+    g_autoptr(JsonNode) node = bvm_vm_to_json(&entry);
     bvm_cli_print_json(node);
   } else {
     printf("Created VM '%s' (%s) in %s\n", config->name, config->id, path);

@@ -1,6 +1,7 @@
 #include "bundle.h"
 #include "cli.h"
 #include "error.h"
+#include "library.h"
 
 #include <stdio.h>
 

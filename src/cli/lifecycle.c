@@ -22,7 +22,8 @@ static void print_status(BvmVmEntry *e, gboolean json)
 {
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   g_auto(BvmVmStatus) st = {0};
-  bvm_vm_status_get(e->config, paths, &st);
+  bvm_state_reconcile(e->config, paths);
+  bvm_state_get(e->config, paths, &st);
   if (json) {
     g_autoptr(JsonNode) node = bvm_vm_status_to_json(&st, e->config);
     json_object_set_string_member(json_node_get_object(node), "name", e->config->name);

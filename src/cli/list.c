@@ -1,6 +1,7 @@
 #include "cli.h"
 #include "error.h"
 #include "state.h"
+#include "vm.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -30,7 +31,8 @@ int bvm_cmd_list(int argc, char **argv)
     GString *out = g_string_sized_new(4096);
     fputs(entries->len ? "[\n" : "[]\n", stdout);
     for (guint i = 0; i < entries->len; i++) {
-      g_autoptr(JsonNode) node = bvm_vm_entry_to_json(entries->pdata[i]);
+      bvm_vm_reconcile(entries->pdata[i]);
+      g_autoptr(JsonNode) node = bvm_vm_to_json(entries->pdata[i]);
       json_generator_set_root(gen, node);
       g_string_truncate(out, 0);
       json_generator_to_gstring(gen, out);
@@ -63,7 +65,8 @@ int bvm_cmd_list(int argc, char **argv)
     BvmConfig *c = e->config;
     g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, c->id);
     g_auto(BvmVmStatus) st = {0};
-    bvm_vm_status_get(c, paths, &st);
+    bvm_state_reconcile(c, paths);
+    bvm_state_get(c, paths, &st);
     g_autofree char *mem = bvm_format_mib(c->memory_mib);
     g_autofree char *disk = bvm_format_mib(c->disk_gib * 1024);
     /* The last column: pid and uptime while it runs, else how it ended. */

@@ -52,6 +52,8 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
   setlocale(LC_ALL, "");
+  /* Before any GOption parse names the program after argv[0] of a verb. */
+  g_set_prgname("bridgevm");
   /* A global --library before the verb is passed on to the verb. */
   g_autoptr(GPtrArray) args = g_ptr_array_new();
   const char *library = NULL;

@@ -4,6 +4,7 @@
 #include "error.h"
 #include "util.h"
 #include "validate.h"
+#include "vm.h"
 
 #include <stdio.h>
 
@@ -29,8 +30,8 @@ int bvm_cmd_set(int argc, char **argv)
        "auto, kvm, hvf or tcg: the accelerator (auto: the fastest that works here)", "ACCEL"},
       G_OPTION_ENTRY_NULL};
   int status;
-  if (!bvm_cli_parse("set", "VM [OPTIONS]", "Change a stopped VM's settings.", entries, TRUE,
-                     &common, &argc, &argv, &status))
+  if (!bvm_cli_parse("set", "VM", "Change a stopped VM's settings.", entries, TRUE, &common, &argc,
+                     &argv, &status))
     return status;
   if (argc != 2)
     return bvm_cli_usage("set", "give exactly one VM");
@@ -65,7 +66,7 @@ int bvm_cmd_set(int argc, char **argv)
       return bvm_cli_fail(error);
     req.disk_gib = MAX((bytes + BVM_GIB - 1) / BVM_GIB, 1);
   }
-  if (resolution != NULL && !bvm_parse_resolution(resolution, &req.width, &req.height, &error))
+  if (resolution != NULL && !bvm_validate_resolution(resolution, &req.width, &req.height, &error))
     return bvm_cli_fail(error);
 
   g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
@@ -73,12 +74,13 @@ int bvm_cmd_set(int argc, char **argv)
     return status;
   BvmHostInfo host;
   bvm_host_info_probe(&host);
-  if (!bvm_vm_update(e, &req, &host, &error))
+  if (!bvm_update_vm(e, &req, &host, &error))
     return bvm_cli_fail(error);
   BvmConfig *c = e->config;
 
   if (common.json) {
-    g_autoptr(JsonNode) node = bvm_vm_entry_to_json(e);
+    bvm_vm_reconcile(e);
+    g_autoptr(JsonNode) node = bvm_vm_to_json(e);
     bvm_cli_print_json(node);
   } else {
     printf("Updated VM '%s'\n", c->name);

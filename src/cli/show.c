@@ -1,6 +1,7 @@
 #include "cli.h"
 #include "error.h"
 #include "state.h"
+#include "vm.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -19,14 +20,16 @@ int bvm_cmd_show(int argc, char **argv)
     return status;
   g_autoptr(GError) error = NULL;
   if (common.json) {
-    g_autoptr(JsonNode) node = bvm_vm_entry_to_json(e);
+    bvm_vm_reconcile(e);
+    g_autoptr(JsonNode) node = bvm_vm_to_json(e);
     bvm_cli_print_json(node);
     return BVM_EXIT_OK;
   }
   BvmConfig *c = e->config;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, c->id);
   g_auto(BvmVmStatus) st = {0};
-  bvm_vm_status_get(c, paths, &st);
+  bvm_state_reconcile(c, paths);
+  bvm_state_get(c, paths, &st);
   g_autofree char *mem = bvm_format_mib(c->memory_mib);
   g_autofree char *disk = bvm_format_mib(c->disk_gib * 1024);
   printf("Name:          %s\n", c->name);

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "guest_agent.h"
 #include "jsonread.h"
+#include "library.h"
 #include "logs.h"
 #include "presets.h"
 #include "qemu_cmd.h"
@@ -189,7 +190,8 @@ static JsonNode *status_json(BvmVmEntry *e)
   BvmConfig *c = fresh ? fresh : e->config;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, c->id);
   g_auto(BvmVmStatus) st = {0};
-  bvm_vm_status_get(c, paths, &st);
+  bvm_state_reconcile(c, paths);
+  bvm_state_get(c, paths, &st);
   JsonNode *node = bvm_vm_status_to_json(&st, c);
   json_object_set_string_member(json_node_get_object(node), "name", c->name);
   json_object_set_string_member(json_node_get_object(node), "id", c->id);
@@ -204,8 +206,10 @@ static JsonNode *op_list_vms(BvmApi *api, JsonObject *p, GError **error)
   if (entries == NULL)
     return NULL;
   JsonArray *a = json_array_sized_new(entries->len);
-  for (guint i = 0; i < entries->len; i++)
-    json_array_add_element(a, bvm_vm_entry_to_json(entries->pdata[i]));
+  for (guint i = 0; i < entries->len; i++) {
+    bvm_vm_reconcile(entries->pdata[i]);
+    json_array_add_element(a, bvm_vm_to_json(entries->pdata[i]));
+  }
   JsonNode *node = json_node_new(JSON_NODE_ARRAY);
   json_node_take_array(node, a);
   return node;
@@ -214,7 +218,10 @@ static JsonNode *op_list_vms(BvmApi *api, JsonObject *p, GError **error)
 static JsonNode *op_show_vm(BvmApi *api, JsonObject *p, GError **error)
 {
   g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
-  return e ? bvm_vm_entry_to_json(e) : NULL;
+  if (e == NULL)
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
 }
 
 /* The create request from API params: the same fields as the CLI flags. */
@@ -263,11 +270,11 @@ static JsonNode *op_create_vm(BvmApi *api, JsonObject *p, GError **error)
   bvm_host_info_probe(&host);
   g_autofree char *path = NULL, *notices = NULL;
   g_autoptr(BvmConfig) c =
-      bvm_vm_create(api->library, &req, &host, NULL, report, NULL, &path, &notices, error);
+      bvm_create_vm(api->library, &req, &host, NULL, report, NULL, &path, &notices, error);
   if (c == NULL)
     return NULL;
   BvmVmEntry entry = {.path = path, .config = c};
-  JsonNode *node = bvm_vm_entry_to_json(&entry);
+  JsonNode *node = bvm_vm_to_json(&entry);
   if (notices != NULL)
     json_object_set_string_member(json_node_get_object(node), "notice", notices);
   return node;
@@ -285,7 +292,7 @@ static JsonNode *op_plan_vm(BvmApi *api, JsonObject *p, GError **error)
   BvmHostInfo host;
   bvm_host_info_probe(&host);
   g_autofree char *notices = NULL;
-  g_autoptr(BvmConfig) c = bvm_vm_plan(&req, &host, NULL, &notices, error);
+  g_autoptr(BvmConfig) c = bvm_create_plan(&req, &host, NULL, &notices, error);
   if (c == NULL)
     return NULL;
   g_autoptr(GPtrArray) all = bvm_registry_list(api->library, error);
@@ -346,9 +353,10 @@ static JsonNode *op_update_vm(BvmApi *api, JsonObject *p, GError **error)
     return NULL;
   BvmHostInfo host;
   bvm_host_info_probe(&host);
-  if (!bvm_vm_update(e, &req, &host, error))
+  if (!bvm_update_vm(e, &req, &host, error))
     return NULL;
-  return bvm_vm_entry_to_json(e);
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
 }
 
 static JsonNode *op_delete_vm(BvmApi *api, JsonObject *p, GError **error)

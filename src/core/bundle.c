@@ -1,6 +1,7 @@
 #include "bundle.h"
 #include "disk.h"
 #include "error.h"
+#include "library.h"
 #include "registry.h"
 #include "tpm.h"
 #include "util.h"
@@ -22,10 +23,10 @@ static gboolean copy_vars(const char *template_path, const char *dest, GError **
   gsize len = 0;
   g_autoptr(GError) local = NULL;
   if (!g_file_get_contents(template_path, &data, &len, &local)) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING,
-                "cannot read the firmware's NVRAM template %s: %s: reinstall the firmware "
-                "package (ovmf or qemu-efi-aarch64)",
-                template_path, local->message);
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING,
+        "cannot read the firmware's NVRAM template %s: %s: reinstall the firmware package (ovmf or qemu-efi-aarch64)",
+        template_path, local->message);
     return FALSE;
   }
   if (len == 0 || len > VARS_MAX_BYTES) {

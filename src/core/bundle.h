@@ -14,7 +14,7 @@ typedef void (*BvmProgressFunc)(const char *step, gpointer user_data);
 /* Build the bundle for @config (name, id and firmware choice filled) in
  * @library: disk, NVRAM vars from the firmware template, TPM state when
  * enabled, config.json last; then rename into place. Call with the library
- * lock held (see registry.h). Returns the bundle path. Nothing is left behind
+ * lock held (see library.h). Returns the bundle path. Nothing is left behind
  * on failure. *out_notice (optional) collects notices (TPM without certs). */
 char *bvm_bundle_create(const char *library, const BvmConfig *config, BvmProgressFunc progress,
                         gpointer user_data, char **out_notice, GError **error);

@@ -324,16 +324,18 @@ static gboolean probe_qmp(BvmQemuCaps *c, GError **error)
 
   const char *argv[] = {c->binary, "-machine", "none", "-nodefaults", "-display", "none",
                         "-accel",  "tcg",      "-qmp", "stdio",       NULL};
+  g_autoptr(GError) local = NULL;
   g_autoptr(GSubprocess) p =
       g_subprocess_newv(argv,
                         G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                             G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                        error);
-  if (p == NULL)
-    return FALSE;
+                        &local);
   g_autofree char *out = NULL;
-  if (!g_subprocess_communicate_utf8(p, in->str, NULL, &out, NULL, error))
+  if (p == NULL || !g_subprocess_communicate_utf8(p, in->str, NULL, &out, NULL, &local)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
+                "cannot probe the capabilities of %s over QMP: %s", c->binary, local->message);
     return FALSE;
+  }
 
   g_auto(GStrv) lines = g_strsplit(out ? out : "", "\n", -1);
   for (char **l = lines; *l; l++) {

@@ -1,6 +1,7 @@
 #include "create.h"
 #include "error.h"
 #include "firmware.h"
+#include "library.h"
 #include "presets.h"
 #include "registry.h"
 #include "util.h"
@@ -20,8 +21,8 @@ static void append_notice(GString *notices, const char *text)
   g_string_append(notices, text);
 }
 
-BvmConfig *bvm_vm_plan(const BvmCreateRequest *req, const BvmHostInfo *host,
-                       const char *const *firmware_dirs, char **out_notices, GError **error)
+BvmConfig *bvm_create_plan(const BvmCreateRequest *req, const BvmHostInfo *host,
+                           const char *const *firmware_dirs, char **out_notices, GError **error)
 {
   g_return_val_if_fail(req != NULL && host != NULL, NULL);
   if (!bvm_validate_name(req->name, error))
@@ -93,12 +94,12 @@ BvmConfig *bvm_vm_plan(const BvmCreateRequest *req, const BvmHostInfo *host,
   return g_steal_pointer(&c);
 }
 
-BvmConfig *bvm_vm_create(const char *library, const BvmCreateRequest *req, const BvmHostInfo *host,
+BvmConfig *bvm_create_vm(const char *library, const BvmCreateRequest *req, const BvmHostInfo *host,
                          const char *const *firmware_dirs, BvmProgressFunc progress,
                          gpointer user_data, char **out_path, char **out_notices, GError **error)
 {
   g_autofree char *notices = NULL;
-  g_autoptr(BvmConfig) c = bvm_vm_plan(req, host, firmware_dirs, &notices, error);
+  g_autoptr(BvmConfig) c = bvm_create_plan(req, host, firmware_dirs, &notices, error);
   if (c == NULL)
     return NULL;
 

@@ -30,12 +30,12 @@ typedef struct {
 /* Validate @req against @host and the firmware found in @firmware_dirs (NULL:
  * the default search dirs) and return the config it would create; no side
  * effects. *out_notices (optional) lists what was adjusted (clamped preset). */
-BvmConfig *bvm_vm_plan(const BvmCreateRequest *req, const BvmHostInfo *host,
-                       const char *const *firmware_dirs, char **out_notices, GError **error);
+BvmConfig *bvm_create_plan(const BvmCreateRequest *req, const BvmHostInfo *host,
+                           const char *const *firmware_dirs, char **out_notices, GError **error);
 
 /* Plan, then build the bundle under the library lock after checking the name
  * is free ignoring case. Returns the created config; *out_path the bundle. */
-BvmConfig *bvm_vm_create(const char *library, const BvmCreateRequest *req, const BvmHostInfo *host,
+BvmConfig *bvm_create_vm(const char *library, const BvmCreateRequest *req, const BvmHostInfo *host,
                          const char *const *firmware_dirs, BvmProgressFunc progress,
                          gpointer user_data, char **out_path, char **out_notices, GError **error);
 

@@ -88,7 +88,8 @@ static gboolean poll_events(gpointer data)
   }
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   g_auto(BvmVmStatus) st = {0};
-  bvm_vm_status_get(e->config, paths, &st);
+  bvm_state_reconcile(e->config, paths);
+  bvm_state_get(e->config, paths, &st);
   g_autoptr(JsonNode) node = bvm_vm_status_to_json(&st, e->config);
   g_autofree char *state = json_to_string(node, FALSE);
   /* uptime changes every second: compare without it */

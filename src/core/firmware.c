@@ -314,11 +314,11 @@ BvmFirmware *bvm_firmware_select(GPtrArray *list, BvmArch arch, const char *mach
   }
   if (fallback == NULL) {
     const char *pkg = arch == BVM_ARCH_AARCH64 ? "qemu-efi-aarch64" : "ovmf";
-    g_set_error(error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING,
-                "no UEFI firmware for %s (%s)%s%s: install it (apt-get install -y %s; on macOS "
-                "brew install qemu), or point $BRIDGEVM_FIRMWARE_DIR at QEMU firmware descriptors",
-                bvm_arch_to_string(arch), machine, secure_boot ? " with Secure Boot" : "",
-                enrolled_keys ? " and Microsoft keys enrolled" : "", pkg);
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING,
+        "no UEFI firmware for %s (%s)%s%s: install it (apt-get install -y %s; on macOS brew install qemu), or point $BRIDGEVM_FIRMWARE_DIR at QEMU firmware descriptors",
+        bvm_arch_to_string(arch), machine, secure_boot ? " with Secure Boot" : "",
+        enrolled_keys ? " and Microsoft keys enrolled" : "", pkg);
     return NULL;
   }
   BvmFirmware *copy = g_new0(BvmFirmware, 1);

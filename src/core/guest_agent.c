@@ -26,10 +26,10 @@ static gboolean send_command(BvmAgent *a, const char *command, JsonNode *argumen
 
 static void not_answering(BvmAgent *a, GError **error)
 {
-  g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT,
-              "guest agent not answering on %s: is qemu-guest-agent installed and running in "
-              "the guest?",
-              a->path);
+  g_set_error(
+      error, BVM_ERROR, BVM_ERROR_TIMEOUT,
+      "guest agent not answering on %s: is qemu-guest-agent installed and running in the guest?",
+      a->path);
 }
 
 static JsonNode *read_reply(BvmAgent *a, const char *command, gint64 deadline, GError **error)
@@ -53,9 +53,7 @@ static JsonNode *read_reply(BvmAgent *a, const char *command, gint64 deadline, G
   JsonNode *ret = json_object_get_member(o, "return");
   if (ret == NULL) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
-                "the guest agent's reply to %s has no "
-                "return",
-                command);
+                "the guest agent's reply to %s has no return", command);
     return NULL;
   }
   return json_node_copy(ret);

@@ -177,9 +177,7 @@ JsonNode *bvm_json_stream_read_object(BvmJsonStream *s, gint64 deadline_us, GErr
     if (!json_parser_load_from_data(parser, line, -1, NULL) ||
         !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
       g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
-                  "%s sent something that is not a "
-                  "JSON object",
-                  s->peer);
+                  "%s sent something that is not a JSON object", s->peer);
       return NULL;
     }
     return json_node_copy(json_parser_get_root(parser));

@@ -129,7 +129,12 @@ static GSubprocess *spawn(Monitor *m, const char *const *argv, int stderr_fd, in
     g_subprocess_launcher_take_fd(l, dup(fd3), 3);
   g_autofree char *joined = g_strjoinv(" ", (char **)argv);
   mlog(m, "spawn: %s", joined);
-  return g_subprocess_launcher_spawnv(l, argv, error);
+  g_autoptr(GError) local = NULL;
+  GSubprocess *child = g_subprocess_launcher_spawnv(l, argv, &local);
+  if (child == NULL)
+    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "cannot start %s for VM '%s': %s", argv[0],
+                m->config->name, local->message);
+  return child;
 }
 
 static gboolean wait_for_socket(Monitor *m, const char *path, GSubprocess *owner, guint timeout_ms)

@@ -5,7 +5,7 @@
  * really printed (tests/unit/test-probe.c). */
 #pragma once
 
-#include "caps.h"
+#include "config.h"
 
 #include <glib.h>
 

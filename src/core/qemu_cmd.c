@@ -202,10 +202,10 @@ static gboolean add_accel(BvmCommand *cmd, const BvmConfig *c, const BvmHostCaps
     const char *name = bvm_accel_to_string(want);
     const char *missing = want == BVM_ACCEL_KVM ? kvm_missing(c, caps, q) : hvf_missing(c, caps, q);
     if (missing != NULL) {
-      g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
-                  "VM '%s' is set to use %s, but %s: set it to auto or tcg "
-                  "(bridgevm set '%s' --accel auto)",
-                  c->name, name, missing, c->name);
+      g_set_error(
+          error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+          "VM '%s' is set to use %s, but %s: set it to auto or tcg (bridgevm set '%s' --accel auto)",
+          c->name, name, missing, c->name);
       return FALSE;
     }
     g_autofree char *why = NULL;

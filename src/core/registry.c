@@ -1,68 +1,14 @@
 #include "registry.h"
 #include "error.h"
-#include "bundle.h"
-#include "paths.h"
-#include "state.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
-
-char *bvm_library_resolve(const char *override)
-{
-  const char *dir = override;
-  if (dir == NULL || *dir == '\0')
-    dir = g_getenv("BRIDGEVM_LIBRARY");
-  if (dir != NULL && *dir != '\0')
-    return g_canonicalize_filename(dir, NULL);
-#ifdef __APPLE__
-  return g_build_filename(g_get_home_dir(), "Library", "Application Support", "BridgeVM", "VMs",
-                          NULL);
-#else
-  return g_build_filename(g_get_user_data_dir(), "bridgevm", "VMs", NULL);
-#endif
-}
-
-gboolean bvm_library_ensure(const char *library, GError **error)
-{
-  if (g_mkdir_with_parents(library, 0700) != 0) {
-    int saved = errno;
-    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot create the library %s: %s", library,
-                g_strerror(saved));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-int bvm_library_lock(const char *library, GError **error)
-{
-  if (!bvm_library_ensure(library, error))
-    return -1;
-  g_autofree char *path = g_build_filename(library, ".lock", NULL);
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0 || flock(fd, LOCK_EX) != 0) {
-    int saved = errno;
-    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot lock the library %s: %s", library,
-                g_strerror(saved));
-    if (fd >= 0)
-      close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-void bvm_library_unlock(int fd)
-{
-  if (fd >= 0)
-    close(fd); /* closing drops the flock */
-}
 
 void bvm_vm_entry_free(BvmVmEntry *e)
 {
@@ -248,40 +194,4 @@ void bvm_registry_sweep_temps(const char *library)
     g_autofree char *path = g_build_filename(library, name, NULL);
     (void)bvm_remove_tree(path, NULL);
   }
-}
-
-JsonNode *bvm_vm_entry_to_json(BvmVmEntry *e)
-{
-  if (e->config == NULL) {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "path");
-    json_builder_add_string_value(b, e->path);
-    json_builder_set_member_name(b, "state");
-    json_builder_add_string_value(b, "broken");
-    json_builder_set_member_name(b, "problem");
-    json_builder_add_string_value(b, e->problem ? e->problem : "unreadable");
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
-  }
-  g_auto(BvmVmStatus) status = {0};
-  gboolean changed = FALSE;
-  /* Without a run dir nothing runs and nothing needs reconciling: skip the
-   * full paths (this is most of a large `list`). */
-  g_autofree char *run_dir = bvm_paths_run_dir(e->path, e->config->id);
-  if (g_access(run_dir, F_OK) == 0) {
-    g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-    changed = bvm_vm_status_get(e->config, paths, &status);
-  } else {
-    status.state = bvm_vm_state_when_stopped(e->config);
-    status.uptime_seconds = -1;
-  }
-  /* The parsed config.json is the answer unless reconciling changed it. */
-  JsonNode *node =
-      e->json != NULL && !changed ? g_steal_pointer(&e->json) : bvm_config_to_json(e->config);
-  JsonObject *obj = json_node_get_object(node);
-  json_object_set_string_member(obj, "path", e->path);
-  json_object_set_string_member(obj, "state", bvm_vm_state_to_string(status.state));
-  json_object_set_member(obj, "status", bvm_vm_status_to_json(&status, NULL));
-  return node;
 }

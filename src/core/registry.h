@@ -1,5 +1,5 @@
-/* The library: a directory of NAME.bridgevm bundles. Finding, listing and
- * locking; no daemon, the directory is the registry. */
+/* The VMs of a library (library.h): a directory of NAME.bridgevm bundles.
+ * Finding and listing; no daemon, the directory is the registry. */
 #pragma once
 
 #include "config.h"
@@ -11,17 +11,6 @@ G_BEGIN_DECLS
 
 #define BVM_BUNDLE_SUFFIX ".bridgevm"
 #define BVM_TEMP_PREFIX ".bridgevm-tmp-"
-
-/* --library DIR, else $BRIDGEVM_LIBRARY, else $XDG_DATA_HOME/bridgevm/VMs
- * (~/Library/Application Support/BridgeVM/VMs on macOS). Absolute. */
-char *bvm_library_resolve(const char *override);
-/* mkdir -p, mode 0700. */
-gboolean bvm_library_ensure(const char *library, GError **error);
-
-/* Exclusive lock on LIBRARY/.lock for name checks + renames (create, delete).
- * Returns an fd to pass to bvm_library_unlock, or -1 with @error. */
-int bvm_library_lock(const char *library, GError **error);
-void bvm_library_unlock(int fd);
 
 typedef struct {
   char *path;        /* absolute bundle dir */
@@ -52,11 +41,4 @@ char *bvm_registry_bundle_path(const char *library, const char *name);
  * Call with the library lock held. */
 void bvm_registry_sweep_temps(const char *library);
 
-G_END_DECLS
-
-G_BEGIN_DECLS
-/* The VM object every front end shows: config fields plus "path", "state"
- * and "status" (pid, uptime); a broken bundle is {"path","state","problem"}.
- * Reads the run state, reconciling a stale one (see state.h). */
-JsonNode *bvm_vm_entry_to_json(BvmVmEntry *entry);
 G_END_DECLS

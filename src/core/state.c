@@ -96,26 +96,6 @@ void bvm_vm_status_clear(BvmVmStatus *st)
   g_clear_pointer(&st->reason, g_free);
 }
 
-gboolean bvm_pid_matches(int pid, const char *needle)
-{
-  if (pid <= 0 || kill(pid, 0) != 0)
-    return FALSE;
-#ifdef __linux__
-  g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", pid);
-  g_autofree char *data = NULL;
-  gsize len = 0;
-  if (!g_file_get_contents(path, &data, &len, NULL))
-    return FALSE;
-  /* The arguments are NUL-separated: search each. */
-  for (gsize i = 0; i < len; i += strlen(data + i) + 1)
-    if (strstr(data + i, needle) != NULL)
-      return TRUE;
-  return FALSE;
-#else
-  return TRUE;
-#endif
-}
-
 static gint64 seconds_since(const char *iso)
 {
   if (iso == NULL || *iso == '\0')
@@ -163,15 +143,21 @@ BvmVmState bvm_vm_state_when_stopped(const BvmConfig *config)
   return crashed ? BVM_VM_CRASHED : BVM_VM_STOPPED;
 }
 
-gboolean bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *out)
+gboolean bvm_state_reconcile(BvmConfig *config, const BvmPaths *paths)
 {
-  memset(out, 0, sizeof *out);
-  out->uptime_seconds = -1;
   /* No run dir: nothing runs and nothing is left to reconcile; one access()
    * keeps `list` over a large library cheap. The monitor makes run/ right
    * after taking the lock. */
-  gboolean has_run_dir = g_access(paths->run_dir, F_OK) == 0;
-  if (has_run_dir && bvm_bundle_is_locked(paths)) {
+  if (g_access(paths->run_dir, F_OK) != 0 || bvm_bundle_is_locked(paths))
+    return FALSE;
+  return reconcile(config, paths);
+}
+
+void bvm_state_get(const BvmConfig *config, const BvmPaths *paths, BvmVmStatus *out)
+{
+  memset(out, 0, sizeof *out);
+  out->uptime_seconds = -1;
+  if (g_access(paths->run_dir, F_OK) == 0 && bvm_bundle_is_locked(paths)) {
     g_autoptr(BvmRunState) rs = bvm_run_state_load(paths, NULL);
     out->state = rs ? rs->state : BVM_VM_STARTING;
     if (rs != NULL) {
@@ -183,11 +169,9 @@ gboolean bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus
       if (rs->state != BVM_VM_STARTING)
         out->uptime_seconds = seconds_since(rs->started_at);
     }
-    return FALSE;
+    return;
   }
-  gboolean changed = has_run_dir && reconcile(config, paths);
   out->state = bvm_vm_state_when_stopped(config);
-  return changed;
 }
 
 JsonNode *bvm_vm_status_to_json(const BvmVmStatus *st, const BvmConfig *config)

@@ -53,21 +53,24 @@ typedef struct {
 void bvm_vm_status_clear(BvmVmStatus *status);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BvmVmStatus, bvm_vm_status_clear)
 
-/* The VM's state now. With the bundle lock free but run/ left behind (the
- * host or the monitor crashed), reconciles first: an orphaned swtpm whose
- * command line names this VM's state dir is killed, run/ is removed, and
- * @config's lastExit records the crash (saved to config.json). Returns TRUE
- * when it changed @config. */
-gboolean bvm_vm_status_get(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *out_status);
+/* After a crash of anything: with the bundle lock free but run/ left behind
+ * (the host or the monitor crashed), an orphaned swtpm whose command line
+ * names this VM's state dir is killed (and a QEMU carrying the VM's id),
+ * run/ is removed, and @config's lastExit records the crash (saved to
+ * config.json). Does nothing while a monitor holds the lock or without run/.
+ * Commands call it before reading the state (bvm_state_get), so they never
+ * act on a stale one. Returns TRUE when it changed @config. */
+gboolean bvm_state_reconcile(BvmConfig *config, const BvmPaths *paths);
+
+/* The VM's state as the bundle tells it now: run/state.json while a monitor
+ * holds the lock, else stopped or crashed from @config's lastExit. Reads
+ * only; a run/ left behind by a crash reads as stopped until reconciled. */
+void bvm_state_get(const BvmConfig *config, const BvmPaths *paths, BvmVmStatus *out_status);
 
 /* stopped, or crashed when the last run ended in a crash or failed start. */
 BvmVmState bvm_vm_state_when_stopped(const BvmConfig *config);
 
 /* {"state","pid","monitorPid","uptimeSeconds","display","reason","lastExit"} */
 JsonNode *bvm_vm_status_to_json(const BvmVmStatus *status, const BvmConfig *config);
-
-/* TRUE when @pid is alive and its command line contains @needle (so a
- * recycled pid is never mistaken for ours). */
-gboolean bvm_pid_matches(int pid, const char *needle);
 
 G_END_DECLS

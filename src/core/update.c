@@ -16,8 +16,8 @@ static gboolean apply(BvmConfig *c, const BvmConfig *old, const BvmUpdateRequest
   if (req->disk_gib > 0) {
     if (req->disk_gib < old->disk_gib) {
       g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
-                  "VM '%s' has a %" G_GUINT64_FORMAT " GiB disk; shrinking it would lose data: "
-                  "give %" G_GUINT64_FORMAT "G or more",
+                  "VM '%s' has a %" G_GUINT64_FORMAT
+                  " GiB disk; shrinking it would lose data: give %" G_GUINT64_FORMAT "G or more",
                   c->name, old->disk_gib, old->disk_gib);
       return FALSE;
     }
@@ -44,7 +44,7 @@ static gboolean apply(BvmConfig *c, const BvmConfig *old, const BvmUpdateRequest
   return TRUE;
 }
 
-gboolean bvm_vm_update(BvmVmEntry *e, const BvmUpdateRequest *req, const BvmHostInfo *host,
+gboolean bvm_update_vm(BvmVmEntry *e, const BvmUpdateRequest *req, const BvmHostInfo *host,
                        GError **error)
 {
   g_return_val_if_fail(e != NULL && e->config != NULL && req != NULL, FALSE);

@@ -23,7 +23,7 @@ typedef struct {
  * the disk through qemu-img when asked, save config.json; all while holding
  * the bundle lock, so a start cannot race it. BUSY when the VM runs. Updates
  * @entry's config on success. */
-gboolean bvm_vm_update(BvmVmEntry *entry, const BvmUpdateRequest *req, const BvmHostInfo *host,
+gboolean bvm_update_vm(BvmVmEntry *entry, const BvmUpdateRequest *req, const BvmHostInfo *host,
                        GError **error);
 
 G_END_DECLS

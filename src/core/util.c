@@ -234,9 +234,12 @@ gboolean bvm_remove_tree(const char *path, GError **error)
   if (g_lstat(path, &st) != 0)
     return TRUE;
   if (S_ISDIR(st.st_mode)) {
-    g_autoptr(GDir) dir = g_dir_open(path, 0, error);
-    if (dir == NULL)
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GDir) dir = g_dir_open(path, 0, &local);
+    if (dir == NULL) {
+      g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot remove %s: %s", path, local->message);
       return FALSE;
+    }
     const char *name;
     while ((name = g_dir_read_name(dir)) != NULL) {
       g_autofree char *child = g_build_filename(path, name, NULL);
@@ -280,4 +283,24 @@ const char *bvm_content_type_for_path(const char *path)
     if (g_str_has_suffix(path, types[i].suffix))
       return types[i].type;
   return "application/octet-stream";
+}
+
+gboolean bvm_pid_matches(int pid, const char *needle)
+{
+  if (pid <= 0 || kill(pid, 0) != 0)
+    return FALSE;
+#ifdef __linux__
+  g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", pid);
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(path, &data, &len, NULL))
+    return FALSE;
+  /* The arguments are NUL-separated: search each. */
+  for (gsize i = 0; i < len; i += strlen(data + i) + 1)
+    if (strstr(data + i, needle) != NULL)
+      return TRUE;
+  return FALSE;
+#else
+  return TRUE;
+#endif
 }

@@ -1,5 +1,7 @@
 /* Small helpers shared by every module: atomic files, QEMU option escaping,
- * sizes and timestamps. No I/O except where the name says file. */
+ * sizes and timestamps; and the few that touch the system for everyone:
+ * running and finding a tool, removing a tree, telling our processes by
+ * pid. They call nothing of BridgeVM's but error.c (docs/architecture.md). */
 #pragma once
 
 #include <glib.h>
@@ -59,5 +61,9 @@ void bvm_fault_point(const char *point);
 
 /* rm -rf @path, not following symlinks. */
 gboolean bvm_remove_tree(const char *path, GError **error);
+
+/* TRUE when @pid is alive and its command line contains @needle (so a
+ * recycled pid is never mistaken for ours). */
+gboolean bvm_pid_matches(int pid, const char *needle);
 
 G_END_DECLS

@@ -102,10 +102,10 @@ gboolean bvm_validate_iso(const char *path, GError **error)
   }
   close(fd);
   if (!found) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
-                "%s is not an ISO image (no ISO 9660 or UDF signature): download the installer "
-                "ISO again or pick the right file",
-                path);
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+        "%s is not an ISO image (no ISO 9660 or UDF signature): download the installer ISO again or pick the right file",
+        path);
     return FALSE;
   }
   return TRUE;
@@ -183,15 +183,16 @@ gboolean bvm_validate_windows11(const BvmConfig *c, GError **error)
     return FALSE;
   }
   if (c->license_accepted_at == NULL) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_PERMISSION,
-                "Windows 11 needs your acknowledgment of the Microsoft Software License Terms: "
-                "read them and pass --accept-license");
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_PERMISSION,
+        "Windows 11 needs your acknowledgment of the Microsoft Software License Terms: read them and pass --accept-license");
     return FALSE;
   }
   return TRUE;
 }
 
-gboolean bvm_parse_resolution(const char *text, guint *out_width, guint *out_height, GError **error)
+gboolean bvm_validate_resolution(const char *text, guint *out_width, guint *out_height,
+                                 GError **error)
 {
   guint64 w = 0, h = 0;
   char *end = NULL;

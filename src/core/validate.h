@@ -43,8 +43,8 @@ gboolean bvm_validate_windows11(const BvmConfig *config, GError **error);
  * the user may insist.) */
 gboolean bvm_validate_accel(const BvmConfig *config, const BvmHostInfo *host, GError **error);
 
-/* "1920x1080" -> width, height. */
-gboolean bvm_parse_resolution(const char *text, guint *out_width, guint *out_height,
-                              GError **error);
+/* "1920x1080" -> width, height, each 1 to 16384. */
+gboolean bvm_validate_resolution(const char *text, guint *out_width, guint *out_height,
+                                 GError **error);
 
 G_END_DECLS

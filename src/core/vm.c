@@ -25,6 +25,64 @@
 /* How long after the ACPI button the guest agent is asked instead. */
 #define ACPI_GRACE_SECONDS 15
 
+gboolean bvm_vm_reconcile(BvmVmEntry *e)
+{
+  if (e->config == NULL)
+    return FALSE;
+  /* Without a run dir nothing needs reconciling: skip the full paths. */
+  g_autofree char *run_dir = bvm_paths_run_dir(e->path, e->config->id);
+  if (g_access(run_dir, F_OK) != 0)
+    return FALSE;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  if (!bvm_state_reconcile(e->config, paths))
+    return FALSE;
+  g_clear_pointer(&e->json, json_node_unref);
+  return TRUE;
+}
+
+JsonNode *bvm_vm_to_json(BvmVmEntry *e)
+{
+  if (e->config == NULL) {
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "path");
+    json_builder_add_string_value(b, e->path);
+    json_builder_set_member_name(b, "state");
+    json_builder_add_string_value(b, "broken");
+    json_builder_set_member_name(b, "problem");
+    json_builder_add_string_value(b, e->problem ? e->problem : "unreadable");
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+  }
+  g_auto(BvmVmStatus) status = {0};
+  /* Without a run dir nothing runs: skip the full paths (this is most of a
+   * large `list`). */
+  g_autofree char *run_dir = bvm_paths_run_dir(e->path, e->config->id);
+  if (g_access(run_dir, F_OK) == 0) {
+    g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+    bvm_state_get(e->config, paths, &status);
+  } else {
+    status.state = bvm_vm_state_when_stopped(e->config);
+    status.uptime_seconds = -1;
+  }
+  /* The parsed config.json is the answer unless the config changed since
+   * (bvm_vm_reconcile and bvm_update_vm drop it). */
+  JsonNode *node = e->json != NULL ? g_steal_pointer(&e->json) : bvm_config_to_json(e->config);
+  JsonObject *obj = json_node_get_object(node);
+  json_object_set_string_member(obj, "path", e->path);
+  json_object_set_string_member(obj, "state", bvm_vm_state_to_string(status.state));
+  json_object_set_member(obj, "status", bvm_vm_status_to_json(&status, NULL));
+  return node;
+}
+
+/* What a command acting on a VM must know first: its state now, after
+ * reconciling a crash (a stale run/ must not read as running). */
+static void status_now(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *out_status)
+{
+  bvm_state_reconcile(config, paths);
+  bvm_state_get(config, paths, out_status);
+}
+
 static gboolean read_status_line(int fd, guint timeout_ms, char **out_line, GError **error)
 {
   GString *line = g_string_new(NULL);
@@ -95,17 +153,17 @@ gboolean bvm_vm_start(const char *monitor_binary, BvmConfig *config, const BvmPa
                       const BvmStartOptions *opts, int *out_pid, GError **error)
 {
   g_auto(BvmVmStatus) st = {0};
-  bvm_vm_status_get(config, paths, &st);
+  status_now(config, paths, &st);
   if (st.state != BVM_VM_STOPPED && st.state != BVM_VM_CRASHED) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_BUSY, "VM '%s' is already running (%s)", config->name,
                 bvm_vm_state_to_string(st.state));
     return FALSE;
   }
   if (config->iso_path != NULL && g_access(config->iso_path, R_OK) != 0) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_NOT_FOUND,
-                "the ISO %s of VM '%s' cannot be read: attach another with 'bridgevm set %s "
-                "--iso PATH' or detach it with --eject",
-                config->iso_path, config->name, config->name);
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_NOT_FOUND,
+        "the ISO %s of VM '%s' cannot be read: attach another with 'bridgevm set %s --iso PATH' or detach it with --eject",
+        config->iso_path, config->name, config->name);
     return FALSE;
   }
   g_autofree char *full = bvm_disk_space_check(paths->disk, "start it");
@@ -198,11 +256,10 @@ gboolean bvm_vm_wait_agent(const BvmConfig *config, const BvmPaths *paths, guint
       return TRUE;
     g_usleep(500 * 1000);
   }
-  g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT,
-              "the guest of VM '%s' never reached its agent within %u s: check that it boots "
-              "('bridgevm logs %s --source serial'); under Secure Boot an unsigned boot loader "
-              "is refused, so try --no-secure-boot or a signed image",
-              config->name, timeout_ms / 1000, config->name);
+  g_set_error(
+      error, BVM_ERROR, BVM_ERROR_TIMEOUT,
+      "the guest of VM '%s' never reached its agent within %u s: check that it boots ('bridgevm logs %s --source serial'); under Secure Boot an unsigned boot loader is refused, so try --no-secure-boot or a signed image",
+      config->name, timeout_ms / 1000, config->name);
   return FALSE;
 }
 
@@ -226,7 +283,7 @@ static gboolean write_stop_request(const BvmPaths *paths, const char *what)
 static gboolean running_or_fail(BvmConfig *config, const BvmPaths *paths, BvmVmStatus *st,
                                 GError **error)
 {
-  bvm_vm_status_get(config, paths, st);
+  status_now(config, paths, st);
   if (st->state == BVM_VM_STOPPED || st->state == BVM_VM_CRASHED) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "VM '%s' is not running (%s)",
                 config->name, bvm_vm_state_to_string(st->state));
@@ -288,10 +345,10 @@ gboolean bvm_vm_stop(BvmConfig *config, const BvmPaths *paths, guint timeout_sec
   if (wait_unlocked(paths, (timeout_seconds - grace) * 1000))
     return TRUE;
   if (!force) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT,
-                "VM '%s' did not stop within %u s (the guest ignored the power button): "
-                "use --force to end it, or 'bridgevm kill %s'",
-                config->name, timeout_seconds, config->name);
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_TIMEOUT,
+        "VM '%s' did not stop within %u s (the guest ignored the power button): use --force to end it, or 'bridgevm kill %s'",
+        config->name, timeout_seconds, config->name);
     return FALSE;
   }
   if (!qmp_command(paths, "quit", NULL))
@@ -313,7 +370,7 @@ static gboolean wait_state(BvmConfig *config, const BvmPaths *paths, BvmVmState 
   gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
   for (;;) {
     g_auto(BvmVmStatus) st = {0};
-    bvm_vm_status_get(config, paths, &st);
+    status_now(config, paths, &st);
     if (st.state == want)
       return TRUE;
     if (st.state == BVM_VM_STOPPED || st.state == BVM_VM_CRASHED ||
@@ -330,7 +387,7 @@ static gboolean wait_state(BvmConfig *config, const BvmPaths *paths, BvmVmState 
 gboolean bvm_vm_pause(BvmConfig *config, const BvmPaths *paths, GError **error)
 {
   g_auto(BvmVmStatus) st = {0};
-  bvm_vm_status_get(config, paths, &st);
+  status_now(config, paths, &st);
   if (st.state == BVM_VM_PAUSED)
     return TRUE;
   if (st.state != BVM_VM_RUNNING) {
@@ -349,7 +406,7 @@ gboolean bvm_vm_pause(BvmConfig *config, const BvmPaths *paths, GError **error)
 gboolean bvm_vm_resume(BvmConfig *config, const BvmPaths *paths, GError **error)
 {
   g_auto(BvmVmStatus) st = {0};
-  bvm_vm_status_get(config, paths, &st);
+  status_now(config, paths, &st);
   if (st.state == BVM_VM_RUNNING)
     return TRUE;
   if (st.state != BVM_VM_PAUSED) {

@@ -1,14 +1,29 @@
-/* VM lifecycle from any front end: start (spawns the monitor), stop, kill.
- * The CLI, server and app stay stateless: they read the bundle and talk to
- * QEMU over its client QMP socket and to the guest agent over its socket. */
+/* A VM as every front end sees it: its view (JSON) and its lifecycle
+ * (start spawns the monitor, stop, pause, resume, kill). The CLI, server and
+ * app stay stateless: they read the bundle and talk to QEMU over its client
+ * QMP socket and to the guest agent over its socket. */
 #pragma once
 
 #include "config.h"
 #include "paths.h"
 #include "qemu_cmd.h"
+#include "registry.h"
 #include "state.h"
 
 G_BEGIN_DECLS
+
+/* Reconcile @entry's VM after a crash of anything (bvm_state_reconcile:
+ * may kill an orphaned swtpm and rewrite config.json). Call it before
+ * showing or acting on a VM found in the library. A broken entry, or one
+ * without run/, is left alone. Returns TRUE when it changed the config; the
+ * entry's parsed config.json is then dropped, as it is stale. */
+gboolean bvm_vm_reconcile(BvmVmEntry *entry);
+
+/* The VM object every front end shows: config fields plus "path", "state"
+ * and "status" (pid, uptime); a broken bundle is {"path","state","problem"}.
+ * Reads the run state and changes nothing (reconcile first). Takes the
+ * entry's parsed config.json rather than copying it: one view per entry. */
+JsonNode *bvm_vm_to_json(BvmVmEntry *entry);
 
 typedef struct {
   BvmDisplayMode display;

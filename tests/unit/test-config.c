@@ -2,6 +2,7 @@
 #include "error.h"
 #include "registry.h"
 #include "util.h"
+#include "vm.h"
 
 #include <glib/gstdio.h>
 
@@ -13,7 +14,8 @@ static const char *full_json =
     "\"code\":\"/fw/CODE.fd\",\"varsTemplate\":\"/fw/VARS.fd\"},\"tpm\":{\"enabled\":true},"
     "\"isoPath\":\"/isos/win11.iso\",\"licenseAcceptedAt\":\"2026-11-24T00:00:00Z\","
     "\"createdAt\":\"2026-11-24T00:00:00Z\",\"startedAt\":null,\"commandVersion\":1,"
-    "\"pressKeyOnBoot\":true,\"accel\":\"tcg\",\"lastExit\":{\"reason\":\"guest powered off\",\"status\":0,"
+    "\"pressKeyOnBoot\":true,\"accel\":\"tcg\",\"lastExit\":{\"reason\":\"guest powered "
+    "off\",\"status\":0,"
     "\"signal\":0,\"at\":\"2026-11-24T01:00:00Z\"}}";
 
 static void test_config_parses_every_field(void)
@@ -178,7 +180,7 @@ static void test_listed_json_equals_rebuilt(void)
   for (guint i = 0; i < entries->len; i++) {
     BvmVmEntry *e = entries->pdata[i];
     g_autoptr(JsonNode) rebuilt = bvm_config_to_json(e->config);
-    g_autoptr(JsonNode) listed = bvm_vm_entry_to_json(e);
+    g_autoptr(JsonNode) listed = bvm_vm_to_json(e);
     JsonObject *lo = json_node_get_object(listed);
     json_object_remove_member(lo, "path");
     json_object_remove_member(lo, "state");

@@ -198,12 +198,12 @@ static void test_resolution_and_sizes(void)
 {
   guint w, h;
   guint64 bytes;
-  g_assert_true(bvm_parse_resolution("2560x1440", &w, &h, NULL));
+  g_assert_true(bvm_validate_resolution("2560x1440", &w, &h, NULL));
   g_assert_cmpuint(w, ==, 2560);
   g_assert_cmpuint(h, ==, 1440);
-  g_assert_false(bvm_parse_resolution("2560", &w, &h, NULL));
-  g_assert_false(bvm_parse_resolution("x1440", &w, &h, NULL));
-  g_assert_false(bvm_parse_resolution("10x10x10", &w, &h, NULL));
+  g_assert_false(bvm_validate_resolution("2560", &w, &h, NULL));
+  g_assert_false(bvm_validate_resolution("x1440", &w, &h, NULL));
+  g_assert_false(bvm_validate_resolution("10x10x10", &w, &h, NULL));
   g_assert_true(bvm_parse_size("8G", 'M', &bytes, NULL));
   g_assert_cmpuint(bytes, ==, 8 * BVM_GIB);
   g_assert_true(bvm_parse_size("4096", 'M', &bytes, NULL));
