@@ -29,42 +29,17 @@ static gboolean on_tmpfs; /* the library is on a small tmpfs of our own */
 static gboolean disk_filled;
 static JsonNode *doctor;
 
-static char *build_iso(const char *kind)
-{
-  g_autofree char *script =
-      g_build_filename(g_getenv("BVM_SOURCE_ROOT"), "tools", "build-test-guest.sh", NULL);
-  const char *argv[] = {script, kind, NULL};
-  g_autofree char *out = NULL, *err = NULL;
-  int wait_status = 0;
-  g_assert_true(
-      g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL, &out, &err, &wait_status, NULL));
-  if (!g_spawn_check_wait_status(wait_status, NULL))
-    g_error("build-test-guest.sh %s failed: %s", kind, err);
-  g_strchomp(out);
-  const char *last = strrchr(out, '\n');
-  return g_strdup(last ? last + 1 : out);
-}
-
+/* The VM's status; *out_state its state. */
 static JsonNode *run_json(const char *const *args)
 {
-  g_auto(BvmRun) r = {0};
-  harness_run(&r, library, args);
-  if (r.status != 0)
-    g_error("bridgevm %s: exit %d: %s", args[0], r.status, r.err);
-  g_autoptr(JsonParser) p = json_parser_new();
-  g_assert_true(json_parser_load_from_data(p, r.out, -1, NULL));
-  return json_node_copy(json_parser_get_root(p));
+  return harness_run_json(library, args);
 }
 
 static void run_ok(const char *const *args)
 {
-  g_auto(BvmRun) r = {0};
-  harness_run(&r, library, args);
-  if (r.status != 0)
-    g_error("bridgevm %s failed (%d): %s", args[0], r.status, r.err);
+  harness_run_ok(library, args);
 }
 
-/* The VM's status; *out_state its state. */
 static JsonNode *status(const char **out_state)
 {
   const char *args[] = {"status", VM, "--json", NULL};
@@ -431,7 +406,7 @@ int main(int argc, char **argv)
     g_setenv("BRIDGEVM_ACCEL", g_getenv("BVM_E2E_ACCEL"), TRUE);
   library = g_build_filename(root, "lib", NULL);
   on_tmpfs = library_on_tmpfs();
-  plain_iso = build_iso("plain");
+  plain_iso = harness_build_test_guest("plain");
   const char *doc[] = {"doctor", "--json", NULL};
   g_auto(BvmRun) d = {0};
   harness_run(&d, library, doc);

@@ -13,22 +13,6 @@
 
 static char *root, *library, *plain_iso, *sb_iso;
 
-static char *build_iso(const char *kind)
-{
-  const char *src = g_getenv("BVM_SOURCE_ROOT");
-  g_autofree char *script = g_build_filename(src, "tools", "build-test-guest.sh", NULL);
-  const char *argv[] = {script, kind, NULL};
-  g_autofree char *out = NULL, *err = NULL;
-  int wait_status = 0;
-  g_assert_true(
-      g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL, &out, &err, &wait_status, NULL));
-  if (!g_spawn_check_wait_status(wait_status, NULL))
-    g_error("build-test-guest.sh %s failed: %s", kind, err);
-  g_strchomp(out);
-  const char *last = strrchr(out, '\n');
-  return g_strdup(last ? last + 1 : out);
-}
-
 static JsonNode *run_json(const char *const *args, int expect_status)
 {
   g_auto(BvmRun) r = {0};
@@ -40,14 +24,6 @@ static JsonNode *run_json(const char *const *args, int expect_status)
   g_autoptr(JsonParser) p = json_parser_new();
   g_assert_true(json_parser_load_from_data(p, r.out, -1, NULL));
   return json_node_copy(json_parser_get_root(p));
-}
-
-static void run_ok(const char *const *args)
-{
-  g_auto(BvmRun) r = {0};
-  harness_run(&r, library, args);
-  if (r.status != 0)
-    g_error("bridgevm %s failed (%d): %s", args[0], r.status, r.err);
 }
 
 static JsonObject *status_of(const char *vm, JsonNode **keep)
@@ -105,7 +81,7 @@ static void test_boot_inspect_and_acpi_stop(void)
   const char *create[] = {
       "create",   "e2e, plain", "--iso",  plain_iso, "--preset",         "light",
       "--memory", "1G",         "--disk", "2G",      "--no-secure-boot", NULL};
-  run_ok(create);
+  harness_run_ok(library, create);
   g_autofree char *id = vm_id("e2e, plain");
   const char *start[] = {"start",  "e2e, plain", "--wait-agent=240", "--display", "vnc",
                          "--json", NULL};
@@ -161,7 +137,7 @@ static void test_boot_inspect_and_acpi_stop(void)
 
   /* ACPI stop: the guest powers off; nothing of the VM is left. */
   const char *stop[] = {"stop", "e2e, plain", "--timeout", "90", NULL};
-  run_ok(stop);
+  harness_run_ok(library, stop);
   st = status_of("e2e, plain", &keep);
   g_assert_cmpstr(json_object_get_string_member(st, "state"), ==, "stopped");
   JsonObject *le = json_object_get_object_member(st, "lastExit");
@@ -185,7 +161,7 @@ static int qemu_pid_of(const char *vm)
 static void test_sigkill_is_a_crash_and_restart_works(void)
 {
   const char *start[] = {"start", "e2e, plain", "--display", "none", NULL};
-  run_ok(start);
+  harness_run_ok(library, start);
   int pid = qemu_pid_of("e2e, plain");
   g_assert_cmpint(pid, >, 0);
   g_assert_cmpint(kill(pid, SIGKILL), ==, 0);
@@ -210,9 +186,9 @@ static void test_sigkill_is_a_crash_and_restart_works(void)
   assert_no_process_of(id, tpm);
 
   /* A later start works; `kill` then ends it as the user's choice. */
-  run_ok(start);
+  harness_run_ok(library, start);
   const char *killv[] = {"kill", "e2e, plain", NULL};
-  run_ok(killv);
+  harness_run_ok(library, killv);
   JsonObject *st = status_of("e2e, plain", &keep);
   g_assert_cmpstr(json_object_get_string_member(st, "state"), ==, "stopped");
   json_node_unref(keep);
@@ -269,9 +245,9 @@ static void test_stale_run_dir_after_host_crash_is_reconciled(void)
   }
   g_assert_true(WIFSIGNALED(wait_status));
   const char *start[] = {"start", "e2e, plain", "--display", "none", NULL};
-  run_ok(start);
+  harness_run_ok(library, start);
   const char *killv[] = {"kill", "e2e, plain", NULL};
-  run_ok(killv);
+  harness_run_ok(library, killv);
 }
 
 static void test_reset_nvram_and_grown_disk(void)
@@ -289,41 +265,41 @@ static void test_reset_nvram_and_grown_disk(void)
   g_assert_true(g_file_get_contents(vars, &b, &lb, NULL));
   g_assert_false(la == lb && memcmp(a, b, la) == 0);
   const char *reset[] = {"reset-nvram", "e2e, plain", NULL};
-  run_ok(reset);
+  harness_run_ok(library, reset);
   g_free(b);
   g_assert_true(g_file_get_contents(vars, &b, &lb, NULL));
   g_assert_cmpmem(a, la, b, lb);
 
   const char *grow[] = {"set", "e2e, plain", "--disk", "3G", NULL};
-  run_ok(grow);
+  harness_run_ok(library, grow);
   g_autofree char *serial_path = g_build_filename(bundle, "logs", "serial.log", NULL);
   g_assert_true(g_file_set_contents(serial_path, "", 0, NULL));
   const char *start[] = {"start", "e2e, plain", "--display", "none", "--wait-agent=240", NULL};
-  run_ok(start);
+  harness_run_ok(library, start);
   g_autofree char *serial = wait_serial_ready("e2e, plain");
   assert_contains(serial, "BRIDGEVM-GUEST: disk-bytes=3221225472");
   const char *stop[] = {"stop", "e2e, plain", "--timeout", "90", "--force", NULL};
-  run_ok(stop);
+  harness_run_ok(library, stop);
 }
 
 static void test_secure_boot(void)
 {
   const char *create[] = {"create",   "e2e-sb", "--iso",  sb_iso, "--preset",      "light",
                           "--memory", "1G",     "--disk", "1G",   "--secure-boot", NULL};
-  run_ok(create);
+  harness_run_ok(library, create);
   const char *start[] = {"start", "e2e-sb", "--display", "none", "--wait-agent=300", NULL};
-  run_ok(start);
+  harness_run_ok(library, start);
   g_autofree char *serial = wait_serial_ready("e2e-sb");
   assert_contains(serial, "BRIDGEVM-GUEST: secureboot=enabled");
   const char *stop[] = {"stop", "e2e-sb", "--timeout", "90", "--force", NULL};
-  run_ok(stop);
+  harness_run_ok(library, stop);
 
   /* The unsigned ISO under Secure Boot: refused by the firmware, and
    * BridgeVM says the guest never reached its agent, with a hint. */
   const char *create2[] = {"create",   "e2e-unsigned", "--iso",         plain_iso,
                            "--preset", "light",        "--memory",      "1G",
                            "--disk",   "1G",           "--secure-boot", NULL};
-  run_ok(create2);
+  harness_run_ok(library, create2);
   g_auto(BvmRun) r = {0};
   const char *start2[] = {"start", "e2e-unsigned", "--display", "none", "--wait-agent=60", NULL};
   harness_run(&r, library, start2);
@@ -333,7 +309,7 @@ static void test_secure_boot(void)
   g_autofree char *serial2 = serial_log("e2e-unsigned");
   g_assert_null(strstr(serial2, "BRIDGEVM-GUEST: boot"));
   const char *killv[] = {"kill", "e2e-unsigned", NULL};
-  run_ok(killv);
+  harness_run_ok(library, killv);
 }
 
 /* On a desktop session the VM's screen is a GTK window: a real X server
@@ -360,7 +336,7 @@ static void test_window_display_on_a_desktop(void)
   harness_run(&c, library, cmd);
   assert_contains(c.out, "-display\ngtk\n");
   const char *start[] = {"start", "e2e, plain", NULL};
-  run_ok(start);
+  harness_run_ok(library, start);
   g_usleep(3 * G_USEC_PER_SEC);
   JsonNode *keep = NULL;
   JsonObject *st = status_of("e2e, plain", &keep);
@@ -368,7 +344,7 @@ static void test_window_display_on_a_desktop(void)
   g_assert_cmpstr(json_object_get_string_member(st, "display"), ==, "window");
   json_node_unref(keep);
   const char *killv[] = {"kill", "e2e, plain", NULL};
-  run_ok(killv);
+  harness_run_ok(library, killv);
   if (old_display != NULL)
     g_setenv("DISPLAY", old_display, TRUE);
   else
@@ -399,8 +375,8 @@ int main(int argc, char **argv)
   g_mkdir_with_parents(rt, 0700);
   g_setenv("XDG_RUNTIME_DIR", rt, TRUE);
   library = g_build_filename(root, "lib", NULL);
-  plain_iso = build_iso("plain");
-  sb_iso = build_iso("secureboot");
+  plain_iso = harness_build_test_guest("plain");
+  sb_iso = harness_build_test_guest("secureboot");
   g_test_add_func("/e2e/boot-inspect-and-acpi-stop", test_boot_inspect_and_acpi_stop);
   g_test_add_func("/e2e/sigkill-is-a-crash-and-restart-works",
                   test_sigkill_is_a_crash_and_restart_works);

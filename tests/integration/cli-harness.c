@@ -210,6 +210,26 @@ static void untrack_dir(const char *dir)
       tracked[i][0] = '\0';
 }
 
+void harness_run_ok(const char *library, const char *const *args)
+{
+  g_auto(BvmRun) r = {0};
+  harness_run(&r, library, args);
+  if (r.status != 0)
+    g_error("bridgevm %s failed (%d): %s", args[0], r.status, r.err);
+}
+
+JsonNode *harness_run_json(const char *library, const char *const *args)
+{
+  g_auto(BvmRun) r = {0};
+  harness_run(&r, library, args);
+  if (r.status != 0)
+    g_error("bridgevm %s failed (%d): %s", args[0], r.status, r.err);
+  g_autoptr(JsonParser) p = json_parser_new();
+  if (!json_parser_load_from_data(p, r.out, -1, NULL))
+    g_error("bridgevm %s printed no JSON: %s", args[0], r.out);
+  return json_node_copy(json_parser_get_root(p));
+}
+
 char *harness_tmpdir(const char *tmpl)
 {
   g_autoptr(GError) error = NULL;
@@ -282,6 +302,22 @@ void harness_add_final_check(const char *dir, void (*teardown)(void))
   final_dir = dir;
   final_teardown = teardown;
   g_test_add_func("/teardown/no-process-names-the-temp-dir", test_no_process_names_the_temp_dir);
+}
+
+char *harness_build_test_guest(const char *kind)
+{
+  const char *src = g_getenv("BVM_SOURCE_ROOT");
+  g_autofree char *script = g_build_filename(src, "tools", "build-test-guest.sh", NULL);
+  const char *argv[] = {script, kind, NULL};
+  g_autofree char *out = NULL, *err = NULL;
+  int wait_status = 0;
+  g_assert_true(
+      g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL, &out, &err, &wait_status, NULL));
+  if (!g_spawn_check_wait_status(wait_status, NULL))
+    g_error("build-test-guest.sh %s failed: %s", kind, err);
+  g_strchomp(out);
+  const char *last = strrchr(out, '\n');
+  return g_strdup(last ? last + 1 : out);
 }
 
 char *harness_make_iso(const char *dir, const char *name)

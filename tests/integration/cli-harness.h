@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 typedef struct {
   int status; /* exit status, or 128 + signal */
@@ -16,6 +17,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BvmRun, bvm_run_clear)
 const char *harness_binary(void);
 /* Run bridgevm with @args (NULL-terminated) and --library @library. */
 void harness_run(BvmRun *out_run, const char *library, const char *const *args);
+/* harness_run that must succeed (else the test fails with bridgevm's
+ * stderr); the _json form parses its stdout. */
+void harness_run_ok(const char *library, const char *const *args);
+JsonNode *harness_run_json(const char *library, const char *const *args);
 /* A fresh temp dir; removed by harness_cleanup. Until then the dir is
  * tracked: when this test process dies of a signal (a failed g_assert
  * aborts, g_error traps, meson's timeout sends SIGTERM) or exits without
@@ -34,6 +39,9 @@ int harness_kill_processes_mentioning(const char *needle);
  * still name @dir after a 10 s grace. Call it after every other g_test_add:
  * a top-level suite added last runs last. */
 void harness_add_final_check(const char *dir, void (*teardown)(void));
+/* The path of the test guest ISO of @kind ("plain", "secureboot"), built
+ * (or taken from its cache) by tools/build-test-guest.sh. */
+char *harness_build_test_guest(const char *kind);
 /* A small file with an ISO 9660 signature (what validation looks for). */
 char *harness_make_iso(const char *dir, const char *name);
 /* Names in @dir (sorted, newline-separated) — to prove nothing was left. */
