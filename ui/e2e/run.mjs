@@ -438,15 +438,24 @@ function cleanup() {
 }
 
 // Interrupted (Ctrl-C, a test timeout's SIGTERM): clean up all the same.
+// First, at once, whatever names the temp dir (the VM's monitor, QEMU and
+// swtpm run in their own session, out of reach of a process-group kill):
+// meson follows its SIGTERM with a SIGKILL half a second later. serve is
+// left to cleanup(), which waits for its exit (and is in our process group).
+function killLeftovers(spare) {
+  for (const p of processesMentioning(root)) {
+    if (p.pid === spare) continue;
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {}
+  }
+}
 for (const sig of ['SIGINT', 'SIGTERM'])
   process.once(sig, () => {
     console.log(`# ${sig}: cleaning up`);
+    killLeftovers(server?.pid);
     cleanup().finally(() => {
-      for (const p of processesMentioning(root)) {
-        try {
-          process.kill(p.pid, 'SIGKILL');
-        } catch {}
-      }
+      killLeftovers();
       process.exit(1);
     });
   });
