@@ -551,11 +551,15 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
 
   g_autofree char *qmp = E(paths->qmp_sock);
   g_autofree char *qmp2 = E(paths->qmp_client_sock);
+  /* The monitor's socket, listening already when handed over as a fd:
+   * the monitor connects without waiting for QEMU to bind it. */
+  g_autofree char *qmp0 =
+      opts->qmp_fd > 0 ? g_strdup_printf("socket,id=qmp0,fd=%d,server=on,wait=off", opts->qmp_fd)
+                       : g_strdup_printf("socket,id=qmp0,path=%s,server=on,wait=off", qmp);
   add_group(cmd,
             "Two QMP sockets: one the VM's monitor process holds for events, one for the CLI, "
             "server and app to send commands (QMP serves one client per socket)",
-            S("-chardev"), F("socket,id=qmp0,path=%s,server=on,wait=off", qmp), S("-mon"),
-            S("chardev=qmp0,mode=control"), S("-chardev"),
+            S("-chardev"), S(qmp0), S("-mon"), S("chardev=qmp0,mode=control"), S("-chardev"),
             F("socket,id=qmp1,path=%s,server=on,wait=off", qmp2), S("-mon"),
             S("chardev=qmp1,mode=control"), NULL);
 

@@ -29,6 +29,11 @@ typedef struct {
   gboolean start_paused;   /* -S: vCPUs wait for QMP "cont" */
   gboolean accel_override; /* use @accel instead of the VM's (BRIDGEVM_ACCEL) */
   BvmAccel accel;
+  /* > 0: the monitor's QMP socket is this already-listening fd, inherited
+   * by QEMU (fd=N instead of path=; libvirt does the same), so QEMU is
+   * reachable the moment it is spawned. 0, the default, keeps path=: fd 0
+   * is stdin, never a socket handed over. */
+  int qmp_fd;
 } BvmCmdOptions;
 
 typedef struct {

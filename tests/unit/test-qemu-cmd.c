@@ -281,6 +281,37 @@ static void test_every_group_has_a_reason(void)
   g_assert_nonnull(strstr(text, "\"reason\""));
 }
 
+/* qmp_fd hands QEMU the monitor's listening socket: only qmp0 changes, and
+ * without the option the argv is the golden one (path=). */
+static void test_qmp_fd_replaces_the_monitor_socket_path(void)
+{
+  g_autoptr(BvmHostCaps) kvm = load_caps("linux-x86_64-kvm");
+  g_autoptr(BvmConfig) c = make_config("q", "/q.iso");
+  g_autoptr(BvmPaths) paths = bvm_paths_new("/vms/q.bridgevm", c->id);
+  g_autoptr(BvmCommand) plain = build(c, kvm, "/vms/q.bridgevm", BVM_DISPLAY_NONE);
+  g_autofree char *qmp0_path =
+      g_strdup_printf("socket,id=qmp0,path=%s,server=on,wait=off", paths->qmp_sock);
+  g_assert_true(argv_has(plain, qmp0_path));
+  g_assert_false(argv_has(plain, "id=qmp0,fd="));
+
+  BvmCmdOptions opts = {.display = BVM_DISPLAY_NONE, .qmp_fd = 3};
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BvmCommand) fd = bvm_qemu_cmd_build(c, kvm, paths, &opts, &error);
+  g_assert_no_error(error);
+  g_assert_true(argv_has(fd, "socket,id=qmp0,fd=3,server=on,wait=off"));
+  g_assert_false(argv_has(fd, qmp0_path));
+  /* the second socket, for everyone else, keeps its path */
+  g_autofree char *qmp1_path =
+      g_strdup_printf("socket,id=qmp1,path=%s,server=on,wait=off", paths->qmp_client_sock);
+  g_assert_true(argv_has(fd, qmp1_path));
+  /* nothing else moves */
+  g_assert_cmpuint(fd->argv->len, ==, plain->argv->len);
+  guint differ = 0;
+  for (guint i = 0; i + 1 < fd->argv->len; i++)
+    differ += g_strcmp0(fd->argv->pdata[i], plain->argv->pdata[i]) != 0;
+  g_assert_cmpuint(differ, ==, 1);
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -295,5 +326,7 @@ int main(int argc, char **argv)
   g_test_add_func("/qemu-cmd/missing-qemu-is-a-dependency-error",
                   test_missing_qemu_is_a_dependency_error);
   g_test_add_func("/qemu-cmd/every-group-has-a-reason", test_every_group_has_a_reason);
+  g_test_add_func("/qemu-cmd/qmp-fd-replaces-the-monitor-socket-path",
+                  test_qmp_fd_replaces_the_monitor_socket_path);
   return g_test_run();
 }
