@@ -18,7 +18,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,12 +29,18 @@
 #define QMP_READY_TIMEOUT_MS 30000
 #define QMP_TIMEOUT_MS 5000
 #define SWTPM_READY_TIMEOUT_MS 10000
+/* QEMU closed QMP before its greeting: it is exiting; how long its exit
+ * may take to be reported. */
+#define QEMU_EXIT_TIMEOUT_MS 5000
+/* QEMU's fd for the monitor's QMP socket, listening already (qmp_fd). */
+#define QEMU_QMP_FD 3
 /* How often the logs QEMU writes are checked against their bound. */
 #define LOG_ROTATE_SECONDS 2
 
 typedef struct {
   BvmConfig *config;
   BvmPaths *paths;
+  int lock_fd; /* the bundle lock, held for the VM's life */
   int log_fd;
   int status_fd;
   GMainLoop *loop;
@@ -41,6 +49,7 @@ typedef struct {
   BvmQmp *qmp;
   BvmRunState run;
   gboolean qemu_exited;
+  gboolean swtpm_exited;
   gboolean shutdown_guest; /* SHUTDOWN event said the guest asked */
   char *shutdown_reason;   /* SHUTDOWN event's reason */
   guint keypress_left;     /* Windows "press any key" presses to send */
@@ -116,6 +125,50 @@ static void on_qemu_exit(GObject *source, GAsyncResult *result, gpointer data)
     g_main_loop_quit(m->loop);
 }
 
+static void on_swtpm_exit(GObject *source, GAsyncResult *result, gpointer data)
+{
+  Monitor *m = data;
+  (void)g_subprocess_wait_finish(G_SUBPROCESS(source), result, NULL);
+  /* An swtpm of an earlier start attempt is not the one we run now. */
+  if (G_SUBPROCESS(source) == m->swtpm)
+    m->swtpm_exited = TRUE;
+}
+
+static gboolean on_wait_expired(gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Run the main context until @done says so, woken by the events it waits
+ * for (a child's exit, a file created in run/), or until @timeout_ms pass.
+ * Returns what @done says last. */
+static gboolean wait_for(Monitor *m, gboolean (*done)(Monitor *m), guint timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint timer = g_timeout_add(timeout_ms, on_wait_expired, &expired);
+  while (!done(m) && !expired)
+    g_main_context_iteration(NULL, TRUE);
+  if (!expired)
+    g_source_remove(timer);
+  return done(m);
+}
+
+static gboolean qemu_gone(Monitor *m)
+{
+  return m->qemu_exited;
+}
+
+static gboolean swtpm_gone(Monitor *m)
+{
+  return m->swtpm_exited;
+}
+
+static gboolean swtpm_ready_or_gone(Monitor *m)
+{
+  return m->swtpm_exited || g_file_test(m->paths->swtpm_sock, G_FILE_TEST_EXISTS);
+}
+
 static GSubprocess *spawn(Monitor *m, const char *const *argv, int stderr_fd, int fd3,
                           GError **error)
 {
@@ -137,22 +190,20 @@ static GSubprocess *spawn(Monitor *m, const char *const *argv, int stderr_fd, in
   return child;
 }
 
-static gboolean wait_for_socket(Monitor *m, const char *path, GSubprocess *owner, guint timeout_ms)
+/* swtpm makes its socket itself (the ctrl channel QEMU connects to): wait
+ * for it to appear in run/ (inotify through GFileMonitor) or for swtpm to
+ * exit, whichever comes first. */
+static gboolean wait_swtpm_socket(Monitor *m)
 {
-  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-  while (g_get_monotonic_time() < deadline) {
-    if (g_file_test(path, G_FILE_TEST_EXISTS))
-      return TRUE;
-    /* Let the child watch run so an early exit is noticed. */
-    while (g_main_context_iteration(NULL, FALSE))
-      ;
-    if (owner == m->qemu && m->qemu_exited)
-      return FALSE;
-    if (owner != m->qemu && g_subprocess_get_identifier(owner) == NULL)
-      return FALSE;
-    g_usleep(10 * 1000);
-  }
-  return FALSE;
+  g_autoptr(GFile) dir_file = g_file_new_for_path(m->paths->run_dir);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GFileMonitor) watch =
+      g_file_monitor_directory(dir_file, G_FILE_MONITOR_NONE, NULL, &local);
+  if (watch == NULL)
+    mlog(m, "cannot watch %s (%s): waiting on swtpm's exit and the deadline only",
+         m->paths->run_dir, local->message);
+  /* No handler needed: the event's dispatch wakes wait_for, which looks. */
+  return wait_for(m, swtpm_ready_or_gone, SWTPM_READY_TIMEOUT_MS) && !m->swtpm_exited;
 }
 
 static gboolean start_swtpm(Monitor *m, GError **error)
@@ -175,9 +226,11 @@ static gboolean start_swtpm(Monitor *m, GError **error)
   close(log);
   if (m->swtpm == NULL)
     return FALSE;
+  m->swtpm_exited = FALSE;
+  g_subprocess_wait_async(m->swtpm, NULL, on_swtpm_exit, m);
   m->run.swtpm_pid = atoi(g_subprocess_get_identifier(m->swtpm));
   save_run_state(m, BVM_VM_STARTING);
-  if (!wait_for_socket(m, m->paths->swtpm_sock, m->swtpm, SWTPM_READY_TIMEOUT_MS)) {
+  if (!wait_swtpm_socket(m)) {
     g_autofree char *last = bvm_log_last_line(m->paths->swtpm_log);
     g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
                 "swtpm did not start for VM '%s': %s (see %s)", m->config->name,
@@ -230,6 +283,49 @@ static void qemu_start_failed(Monitor *m, GError **error)
                 m->config->name, last ? last : "no message in qemu.log", kvm_hint(m));
 }
 
+/* The monitor's QMP socket, bound and listening before QEMU exists: QEMU
+ * inherits it (qmp_fd), so the monitor's connect succeeds at once (the
+ * kernel queues it until QEMU accepts) instead of racing QEMU's bind. */
+static int listen_qmp(Monitor *m, GError **error)
+{
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  const char *path = m->paths->qmp_sock;
+  if (strlen(path) >= sizeof addr.sun_path) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "socket path too long: %s", path);
+    return -1;
+  }
+  strcpy(addr.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  (void)g_unlink(path);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 1) != 0) {
+    int saved = errno;
+    if (fd >= 0)
+      close(fd);
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot listen on %s for VM '%s': %s", path,
+                m->config->name, g_strerror(saved));
+    return -1;
+  }
+  return fd;
+}
+
+/* QEMU is spawned and holds the listening QMP socket: connect and read its
+ * greeting. A QEMU that gives up first (a missing ISO, a bad flag) closes
+ * the socket and the read fails at once. */
+static gboolean connect_qmp(Monitor *m, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  m->qmp = bvm_qmp_connect(m->paths->qmp_sock, QMP_READY_TIMEOUT_MS, &local);
+  if (m->qmp != NULL)
+    return TRUE;
+  mlog(m, "QMP did not answer: %s", local->message);
+  /* QEMU closed QMP because it is exiting: let its exit be reported, so
+   * its status and last words are those of its own end. */
+  if (!g_error_matches(local, BVM_ERROR, BVM_ERROR_TIMEOUT))
+    (void)wait_for(m, qemu_gone, QEMU_EXIT_TIMEOUT_MS);
+  qemu_start_failed(m, error);
+  return FALSE;
+}
+
 static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
 {
   g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, error);
@@ -241,7 +337,7 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   m->run.display = g_strdup(bvm_display_mode_to_string(display));
   /* Paused: QMP is connected before the first guest instruction runs, so
    * no event and no early keypress window is missed. */
-  BvmCmdOptions opts = {.display = display, .start_paused = TRUE};
+  BvmCmdOptions opts = {.display = display, .start_paused = TRUE, .qmp_fd = QEMU_QMP_FD};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return FALSE;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(m->config, caps, m->paths, &opts, error);
@@ -254,8 +350,15 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   int log = bvm_log_open_append(m->paths->qemu_log, error);
   if (log < 0)
     return FALSE;
-  m->qemu = spawn(m, (const char *const *)cmd->argv->pdata, log, -1, error);
+  int qmp_listen = listen_qmp(m, error);
+  if (qmp_listen < 0) {
+    close(log);
+    return FALSE;
+  }
+  m->qemu = spawn(m, (const char *const *)cmd->argv->pdata, log, qmp_listen, error);
   close(log);
+  /* QEMU alone holds it now: its exit closes the socket and ends our read. */
+  close(qmp_listen);
   if (m->qemu == NULL)
     return FALSE;
   m->run.qemu_pid = atoi(g_subprocess_get_identifier(m->qemu));
@@ -265,31 +368,8 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   save_run_state(m, BVM_VM_STARTING);
 
   bvm_fault_point("start-before-qmp");
-  if (!wait_for_socket(m, m->paths->qmp_sock, m->qemu, QMP_READY_TIMEOUT_MS)) {
-    qemu_start_failed(m, error);
+  if (!connect_qmp(m, error))
     return FALSE;
-  }
-  /* QEMU binds the socket a moment before it listens: a refused connect
-   * right after the file appears is retried, as long as QEMU lives. */
-  gint64 deadline = g_get_monotonic_time() + (gint64)QMP_READY_TIMEOUT_MS * 1000;
-  for (;;) {
-    g_autoptr(GError) local = NULL;
-    m->qmp = bvm_qmp_connect(m->paths->qmp_sock, QMP_TIMEOUT_MS, &local);
-    if (m->qmp != NULL)
-      break;
-    while (g_main_context_iteration(NULL, FALSE))
-      ;
-    if (m->qemu_exited) {
-      /* It opened its sockets, then gave up (a missing ISO, a bad flag). */
-      qemu_start_failed(m, error);
-      return FALSE;
-    }
-    if (g_get_monotonic_time() >= deadline) {
-      g_propagate_error(error, g_steal_pointer(&local));
-      return FALSE;
-    }
-    g_usleep(10 * 1000);
-  }
   g_autoptr(JsonNode) r = bvm_qmp_execute(m->qmp, "cont", NULL, QMP_TIMEOUT_MS, error);
   if (r == NULL)
     return FALSE;
@@ -527,34 +607,13 @@ static void stop_swtpm(Monitor *m, gboolean ran)
   if (m->swtpm == NULL)
     return;
   /* --terminate ends swtpm when QEMU disconnects; give it a moment, then
-   * make sure, so no swtpm outlives its VM. */
-  /* A QEMU that never ran may never have connected: nothing to wait for. */
-  gint64 deadline = g_get_monotonic_time() + (ran ? 2 * G_USEC_PER_SEC : 0);
-  while (g_subprocess_get_identifier(m->swtpm) != NULL && g_get_monotonic_time() < deadline) {
-    while (g_main_context_iteration(NULL, FALSE))
-      ;
-    if (g_subprocess_get_identifier(m->swtpm) == NULL)
-      break;
-    g_usleep(20 * 1000);
-  }
-  if (g_subprocess_get_identifier(m->swtpm) != NULL) {
+   * make sure, so no swtpm outlives its VM. A QEMU that never ran may
+   * never have connected: nothing to wait for. */
+  if (!wait_for(m, swtpm_gone, ran ? 2000 : 0)) {
     mlog(m, "swtpm still running: killing it");
     g_subprocess_force_exit(m->swtpm);
   }
   (void)g_subprocess_wait(m->swtpm, NULL, NULL);
-}
-
-static void cleanup(Monitor *m, gboolean ran)
-{
-  g_clear_pointer(&m->qmp, bvm_qmp_free);
-  if (m->qemu != NULL && !m->qemu_exited) {
-    g_subprocess_force_exit(m->qemu);
-    (void)g_subprocess_wait(m->qemu, NULL, NULL);
-  }
-  stop_swtpm(m, ran);
-  /* state.json goes before the lock is released, so a free lock with a
-   * run dir behind it always means a crash. */
-  (void)bvm_remove_tree(m->paths->run_dir, NULL);
 }
 
 /* swtpm, then QEMU. Rarely (seen once in many CI runs, under load) QEMU
@@ -585,47 +644,52 @@ static gboolean start_processes(Monitor *m, BvmDisplayMode display, GError **err
   }
 }
 
-int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_fd)
+/* The start failed: record how in config.json (QEMU's last words when it
+ * ran at all). */
+static void record_start_failure(Monitor *m, const GError *error)
 {
-  Monitor mon = {.log_fd = -1, .status_fd = status_fd};
-  Monitor *m = &mon;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *ok = NULL;
-  int exit_status = 1;
-
-  /* Our own session: a closed terminal or a Ctrl-C in the shell that ran
-   * `bridgevm start` must not reach the VM. */
-  (void)setsid();
-  signal(SIGPIPE, SIG_IGN);
-  /* What the VM's processes create (QEMU's serial.log, swtpm's state and
-   * sockets) is this user's alone, whatever the caller's umask. */
-  umask(0077);
-
-  m->config = bvm_config_load(bundle_dir, &error);
-  if (m->config == NULL) {
-    report_error(m, error);
-    return 1;
+  if (m->qemu == NULL) {
+    bvm_config_set_last_exit(m->config, BVM_EXIT_KIND_FAILED, error->message, -1, 0);
+    (void)bvm_config_save(m->config, m->paths->bundle, NULL);
+    return;
   }
+  /* Let QEMU finish dying so its last words are in qemu.log. */
+  if (!m->qemu_exited) {
+    g_subprocess_force_exit(m->qemu);
+    (void)g_subprocess_wait(m->qemu, NULL, NULL);
+    m->qemu_exited = TRUE;
+  }
+  record_exit(m, FALSE);
+}
+
+/* Prepare: take the bundle lock, make run/ and start swtpm and QEMU up to
+ * running vCPUs. On failure everything it made is left for
+ * monitor_tear_down (which knows from m->lock_fd whether run/ is ours). */
+static gboolean monitor_prepare(Monitor *m, const char *bundle_dir, BvmDisplayMode display,
+                                GError **error)
+{
+  m->config = bvm_config_load(bundle_dir, error);
+  if (m->config == NULL)
+    return FALSE;
   m->paths = bvm_paths_new(bundle_dir, m->config->id);
-  int lock = bvm_bundle_lock(m->paths, &error);
-  if (lock < 0) {
-    if (g_error_matches(error, BVM_ERROR, BVM_ERROR_BUSY)) {
-      g_clear_error(&error);
-      g_set_error(&error, BVM_ERROR, BVM_ERROR_BUSY,
-                  "VM '%s' is already running (or being changed)", m->config->name);
-    }
-    report_error(m, error);
-    goto out_nolock;
+  g_autoptr(GError) local = NULL;
+  m->lock_fd = bvm_bundle_lock(m->paths, &local);
+  if (m->lock_fd < 0) {
+    if (g_error_matches(local, BVM_ERROR, BVM_ERROR_BUSY))
+      g_set_error(error, BVM_ERROR, BVM_ERROR_BUSY, "VM '%s' is already running (or being changed)",
+                  m->config->name);
+    else
+      g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
   }
   /* A run dir with the lock free is a leftover of a crash. */
   (void)bvm_remove_tree(m->paths->run_dir, NULL);
   if (g_mkdir_with_parents(m->paths->run_dir, 0700) != 0 ||
       g_mkdir_with_parents(m->paths->logs_dir, 0700) != 0) {
     int saved = errno;
-    g_set_error(&error, BVM_ERROR, BVM_ERROR_IO, "cannot create %s: %s", m->paths->run_dir,
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot create %s: %s", m->paths->run_dir,
                 g_strerror(saved));
-    report_error(m, error);
-    goto out;
+    return FALSE;
   }
   bvm_log_rotate_if_large(m->paths->monitor_log);
   m->log_fd = bvm_log_open_append(m->paths->monitor_log, NULL);
@@ -634,33 +698,23 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
   m->run.display = g_strdup(bvm_display_mode_to_string(display));
   save_run_state(m, BVM_VM_STARTING);
 
-  if (!start_processes(m, display, &error)) {
-    if (m->qemu != NULL) {
-      /* Let QEMU finish dying so its last words are in qemu.log. */
-      if (!m->qemu_exited) {
-        g_subprocess_force_exit(m->qemu);
-        (void)g_subprocess_wait(m->qemu, NULL, NULL);
-        m->qemu_exited = TRUE;
-      }
-      record_exit(m, FALSE);
-    } else {
-      bvm_config_set_last_exit(m->config, BVM_EXIT_KIND_FAILED, error->message, -1, 0);
-      (void)bvm_config_save(m->config, bundle_dir, NULL);
-    }
-    report_error(m, error);
-    goto out;
+  if (!start_processes(m, display, error)) {
+    record_start_failure(m, *error);
+    return FALSE;
   }
   g_free(m->config->started_at);
   m->config->started_at = g_strdup(m->run.started_at);
-  if (!bvm_config_save(m->config, bundle_dir, &error)) {
-    mlog(m, "cannot record startedAt: %s", error->message);
-    g_clear_error(&error);
-  }
+  if (!bvm_config_save(m->config, bundle_dir, &local))
+    mlog(m, "cannot record startedAt: %s", local->message);
   save_run_state(m, BVM_VM_RUNNING);
-  ok = g_strdup_printf("ok %d", m->run.qemu_pid);
-  mlog(m, "VM running: QEMU pid %d", m->run.qemu_pid);
-  report(m, ok);
+  return TRUE;
+}
 
+/* Loop: follow QEMU's events until it exits, then record how the run ended.
+ * Timers only where nothing sends an event: free disk space, the size of
+ * the logs QEMU writes, the installer's keypresses. */
+static void monitor_loop(Monitor *m)
+{
   m->loop = g_main_loop_new(NULL, FALSE);
   guint qmp_watch =
       g_unix_fd_add(bvm_qmp_get_fd(m->qmp), G_IO_IN | G_IO_HUP | G_IO_ERR, on_qmp_readable, m);
@@ -690,12 +744,32 @@ int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_f
   g_source_remove(rotate_timer);
   g_source_remove(space_timer);
   record_exit(m, TRUE);
-  exit_status = 0;
+}
 
-out:
-  cleanup(m, exit_status == 0);
-  close(lock);
-out_nolock:
+/* Tear down: end what still runs, remove run/ and release the lock, in
+ * that order, so a free lock with a run dir behind it always means a
+ * crash. Nothing of run/ is touched without the lock: it may be another
+ * monitor's. */
+static void monitor_tear_down(Monitor *m, gboolean ran)
+{
+  if (m->lock_fd < 0)
+    return;
+  g_clear_pointer(&m->qmp, bvm_qmp_free);
+  if (m->qemu != NULL && !m->qemu_exited) {
+    g_subprocess_force_exit(m->qemu);
+    (void)g_subprocess_wait(m->qemu, NULL, NULL);
+    m->qemu_exited = TRUE;
+  }
+  stop_swtpm(m, ran);
+  (void)bvm_remove_tree(m->paths->run_dir, NULL);
+  close(m->lock_fd);
+  m->lock_fd = -1;
+}
+
+/* Whatever path the monitor took: the reader of status_fd hears a word,
+ * the log its last line, and the memory goes. */
+static void monitor_clear(Monitor *m)
+{
   if (m->status_fd >= 0)
     report(m, "error 1 the monitor ended before the VM ran");
   mlog(m, "monitor exiting");
@@ -710,7 +784,35 @@ out_nolock:
   g_free(m->shutdown_reason);
   g_free(m->accel);
   g_free(m->crash_reason);
-  bvm_paths_free(m->paths);
-  bvm_config_free(m->config);
-  return exit_status;
+  g_clear_pointer(&m->paths, bvm_paths_free);
+  g_clear_pointer(&m->config, bvm_config_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Monitor, monitor_clear)
+
+int bvm_monitor_run(const char *bundle_dir, BvmDisplayMode display, int status_fd)
+{
+  g_auto(Monitor) mon = {.lock_fd = -1, .log_fd = -1, .status_fd = status_fd};
+  Monitor *m = &mon;
+
+  /* Our own session: a closed terminal or a Ctrl-C in the shell that ran
+   * `bridgevm start` must not reach the VM. */
+  (void)setsid();
+  signal(SIGPIPE, SIG_IGN);
+  /* What the VM's processes create (QEMU's serial.log, swtpm's state and
+   * sockets) is this user's alone, whatever the caller's umask. */
+  umask(0077);
+
+  g_autoptr(GError) error = NULL;
+  gboolean ran = monitor_prepare(m, bundle_dir, display, &error);
+  if (ran) {
+    g_autofree char *ok = g_strdup_printf("ok %d", m->run.qemu_pid);
+    mlog(m, "VM running: QEMU pid %d", m->run.qemu_pid);
+    report(m, ok);
+    monitor_loop(m);
+  } else {
+    report_error(m, error);
+  }
+  monitor_tear_down(m, ran);
+  return ran ? 0 : 1;
 }
