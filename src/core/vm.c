@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/syscall.h>
+#endif
 
 /* From spawning the monitor to QEMU running: swtpm + QEMU start in well
  * under 2 s here; the bound only guards against a wedged monitor. */
@@ -254,6 +257,7 @@ gboolean bvm_vm_wait_agent(const BvmConfig *config, const BvmPaths *paths, guint
     g_autoptr(BvmAgent) agent = bvm_agent_connect(paths->qga_sock, MIN(left, 3000), &last);
     if (agent != NULL && bvm_agent_ping(agent, MIN(left, 3000), &last))
       return TRUE;
+    /* Polled: the guest's agent sends nothing until it starts; asking is the only event. */
     g_usleep(500 * 1000);
   }
   g_set_error(
@@ -263,13 +267,50 @@ gboolean bvm_vm_wait_agent(const BvmConfig *config, const BvmPaths *paths, guint
   return FALSE;
 }
 
-static gboolean wait_unlocked(const BvmPaths *paths, guint timeout_ms)
+/* Wait (bounded) for @pid, the VM's monitor, to exit: it releases the
+ * bundle lock as its very last act. The exit is an event through a pidfd
+ * (Linux 5.3); returns FALSE at once where there is none, and the caller
+ * polls. */
+static gboolean wait_monitor_exit(int pid, const BvmPaths *paths, gint64 deadline)
 {
-  /* The monitor releases the bundle lock as its very last act. */
+#if defined(__linux__) && defined(SYS_pidfd_open)
+  if (pid <= 0)
+    return FALSE;
+  int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+  if (pidfd < 0)
+    return FALSE;
+  /* The pidfd pins the pid: checked now, it cannot be recycled under us. */
+  gboolean exited = FALSE;
+  if (bvm_pid_matches(pid, paths->bundle)) {
+    for (;;) {
+      gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+      struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+      int r = poll(&pfd, 1, (int)CLAMP(left, 0, G_MAXINT));
+      if (r < 0 && errno == EINTR)
+        continue;
+      exited = r > 0;
+      break;
+    }
+  }
+  close(pidfd);
+  return exited;
+#else
+  (void)pid;
+  (void)paths;
+  (void)deadline;
+  return FALSE;
+#endif
+}
+
+static gboolean wait_unlocked(const BvmPaths *paths, int monitor_pid, guint timeout_ms)
+{
   gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  if (bvm_bundle_is_locked(paths))
+    (void)wait_monitor_exit(monitor_pid, paths, deadline);
   while (bvm_bundle_is_locked(paths)) {
     if (g_get_monotonic_time() >= deadline)
       return FALSE;
+    /* Polled: no pidfd here, or another holder of the lock; flock has no timed wait. */
     g_usleep(50 * 1000);
   }
   return TRUE;
@@ -321,7 +362,7 @@ gboolean bvm_vm_stop(BvmConfig *config, const BvmPaths *paths, guint timeout_sec
     if (!kill_qemu(config, &st) && st.monitor_pid > 0 &&
         bvm_pid_matches(st.monitor_pid, paths->bundle))
       kill(st.monitor_pid, SIGTERM);
-    if (!wait_unlocked(paths, 10000)) {
+    if (!wait_unlocked(paths, st.monitor_pid, 10000)) {
       g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT, "VM '%s' is still starting: see %s",
                   config->name, paths->monitor_log);
       return FALSE;
@@ -336,13 +377,13 @@ gboolean bvm_vm_stop(BvmConfig *config, const BvmPaths *paths, guint timeout_sec
   bvm_fault_point("stop-after-powerdown");
 
   guint grace = MIN(ACPI_GRACE_SECONDS, timeout_seconds / 2);
-  if (wait_unlocked(paths, grace * 1000))
+  if (wait_unlocked(paths, st.monitor_pid, grace * 1000))
     return TRUE;
   /* The guest ignored the power button: ask its agent, if it answers. */
   g_autoptr(BvmAgent) agent = bvm_agent_connect(paths->qga_sock, 2000, NULL);
   if (agent != NULL)
     (void)bvm_agent_shutdown(agent, "powerdown", NULL);
-  if (wait_unlocked(paths, (timeout_seconds - grace) * 1000))
+  if (wait_unlocked(paths, st.monitor_pid, (timeout_seconds - grace) * 1000))
     return TRUE;
   if (!force) {
     g_set_error(
@@ -353,7 +394,7 @@ gboolean bvm_vm_stop(BvmConfig *config, const BvmPaths *paths, guint timeout_sec
   }
   if (!qmp_command(paths, "quit", NULL))
     kill_qemu(config, &st);
-  if (!wait_unlocked(paths, 10000)) {
+  if (!wait_unlocked(paths, st.monitor_pid, 10000)) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT, "VM '%s' is still shutting down: see %s",
                 config->name, paths->monitor_log);
     return FALSE;
@@ -380,6 +421,7 @@ static gboolean wait_state(BvmConfig *config, const BvmPaths *paths, BvmVmState 
                   paths->monitor_log);
       return FALSE;
     }
+    /* Polled: a 20 ms look at state.json for at most 5 s beats an inotify watch (see above). */
     g_usleep(20 * 1000);
   }
 }
@@ -451,7 +493,7 @@ gboolean bvm_vm_kill(BvmConfig *config, const BvmPaths *paths, GError **error)
                 config->name, st.qemu_pid);
     return FALSE;
   }
-  if (!wait_unlocked(paths, 10000)) {
+  if (!wait_unlocked(paths, st.monitor_pid, 10000)) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_TIMEOUT, "VM '%s' is still shutting down: see %s",
                 config->name, paths->monitor_log);
     return FALSE;
