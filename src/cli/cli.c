@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "api.h"
 #include "error.h"
 #include "library.h"
 
@@ -107,4 +108,79 @@ BvmVmEntry *bvm_cli_find_vm(const BvmCliCommon *common, const char *query, int *
   if (e == NULL)
     *out_status = bvm_cli_fail(error);
   return e;
+}
+
+int bvm_cli_call(BvmCliCommon *common, const char *op, JsonObject *params, JsonNode **out_result)
+{
+  g_autoptr(JsonNode) node =
+      json_node_init_object(json_node_alloc(), params ? params : json_object_new());
+  if (params != NULL)
+    json_object_unref(params);
+  g_autofree char *library = bvm_cli_library(common);
+  g_autofree char *self = bvm_cli_self_path();
+  g_autoptr(BvmApi) api = bvm_api_new(library, self);
+  g_autoptr(GError) error = NULL;
+  JsonNode *result = bvm_api_call_progress(api, op, node, bvm_cli_progress, common, &error);
+  if (result == NULL)
+    return bvm_cli_fail(error);
+  *out_result = result;
+  return BVM_EXIT_OK;
+}
+
+JsonObject *bvm_cli_vm_params(const char *query)
+{
+  JsonObject *p = json_object_new();
+  json_object_set_string_member(p, "vm", query);
+  return p;
+}
+
+const char *bvm_cli_str(JsonObject *o, const char *key)
+{
+  JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string(n);
+}
+
+gint64 bvm_cli_int(JsonObject *o, const char *key, gint64 fallback)
+{
+  JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int(n);
+}
+
+gboolean bvm_cli_bool(JsonObject *o, const char *key)
+{
+  JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
+    return FALSE;
+  return json_node_get_boolean(n);
+}
+
+JsonObject *bvm_cli_obj(JsonObject *o, const char *key)
+{
+  JsonNode *n = o != NULL ? json_object_get_member(o, key) : NULL;
+  return n != NULL && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+void bvm_cli_print_status(JsonObject *st)
+{
+  gint64 pid = bvm_cli_int(st, "pid", 0);
+  gint64 uptime = bvm_cli_int(st, "uptimeSeconds", -1);
+  const char *display = bvm_cli_str(st, "display"), *reason = bvm_cli_str(st, "reason");
+  printf("%s: %s", bvm_cli_str(st, "name"), bvm_cli_str(st, "state"));
+  if (pid > 0)
+    printf(", pid %" G_GINT64_FORMAT, pid);
+  if (uptime >= 0)
+    printf(", up %" G_GINT64_FORMAT " s", uptime);
+  if (display != NULL && pid > 0)
+    printf(", display %s", display);
+  if (reason != NULL)
+    printf(": %s", reason);
+  printf("\n");
+  JsonObject *last = bvm_cli_obj(st, "lastExit");
+  if (last != NULL && pid <= 0)
+    printf("last exit: %s (%s)\n", bvm_cli_str(last, "reason") ? bvm_cli_str(last, "reason") : "?",
+           bvm_cli_str(last, "at") ? bvm_cli_str(last, "at") : "?");
 }
