@@ -4,6 +4,7 @@
 #include "library.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 gboolean bvm_cli_parse(const char *verb, const char *args_summary, const char *description,
@@ -61,11 +62,42 @@ char *bvm_cli_library(const BvmCliCommon *common)
   return bvm_library_resolve(common->library);
 }
 
+/* An array (listVms of a large library) one element at a time, each freed
+ * once printed: its text is never held whole beside the tree. The bytes are
+ * those of the generator on the whole array. */
+static void print_json_array(JsonGenerator *gen, JsonArray *a)
+{
+  guint n = json_array_get_length(a);
+  fputs(n ? "[\n" : "[]\n", stdout);
+  GString *out = g_string_sized_new(4096);
+  for (guint i = 0; i < n; i++) {
+    /* element 0 each time: the one before it was removed */
+    json_generator_set_root(gen, json_array_get_element(a, 0));
+    g_string_truncate(out, 0);
+    json_generator_to_gstring(gen, out);
+    json_array_remove_element(a, 0);
+    /* indented one level, as an element of the array */
+    fputs("  ", stdout);
+    const char *p = out->str;
+    for (const char *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+      fwrite(p, 1, (size_t)(nl - p) + 1, stdout);
+      fputs("  ", stdout);
+    }
+    fputs(p, stdout);
+    fputs(i + 1 < n ? ",\n" : "\n]\n", stdout);
+  }
+  g_string_free(out, TRUE);
+}
+
 void bvm_cli_print_json(JsonNode *node)
 {
   g_autoptr(JsonGenerator) gen = json_generator_new();
   json_generator_set_pretty(gen, TRUE);
   json_generator_set_indent(gen, 2);
+  if (JSON_NODE_HOLDS_ARRAY(node)) {
+    print_json_array(gen, json_node_get_array(node));
+    return;
+  }
   json_generator_set_root(gen, node);
   g_autofree char *text = json_generator_to_data(gen, NULL);
   printf("%s\n", text);

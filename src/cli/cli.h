@@ -57,7 +57,8 @@ JsonObject *bvm_cli_obj(JsonObject *o, const char *key);
  * pause, resume, status). */
 void bvm_cli_print_status(JsonObject *status);
 
-/* Pretty JSON on stdout, newline-terminated. */
+/* Pretty JSON on stdout, newline-terminated. An array is emptied as it is
+ * printed. */
 void bvm_cli_print_json(JsonNode *node);
 
 /* A progress line on stderr when it is a terminal (and not --json). */
