@@ -1,4 +1,5 @@
-/* start, stop, kill, status and the hidden __monitor verb. */
+/* start, stop, kill, pause, resume, status (each its API operation) and
+ * the hidden __monitor verb. */
 #include "cli.h"
 #include "error.h"
 #include "monitor.h"
@@ -16,7 +17,8 @@ static gboolean check_one_vm(const char *verb, int argc, int *out_status)
   return TRUE;
 }
 
-/* Run @op on the VM argv[1]; print its status answer (text or JSON). */
+/* Run @op with @params (taken); print its answer, a VM's status, as text
+ * or JSON. */
 static int call_and_print(BvmCliCommon *common, const char *op, JsonObject *params)
 {
   g_autoptr(JsonNode) result = NULL;
