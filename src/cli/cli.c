@@ -144,10 +144,8 @@ BvmVmEntry *bvm_cli_find_vm(const BvmCliCommon *common, const char *query, int *
 
 int bvm_cli_call(BvmCliCommon *common, const char *op, JsonObject *params, JsonNode **out_result)
 {
-  g_autoptr(JsonNode) node =
-      json_node_init_object(json_node_alloc(), params ? params : json_object_new());
-  if (params != NULL)
-    json_object_unref(params);
+  g_autoptr(JsonObject) owned = params != NULL ? params : json_object_new();
+  g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), owned);
   g_autofree char *library = bvm_cli_library(common);
   g_autofree char *self = bvm_cli_self_path();
   g_autoptr(BvmApi) api = bvm_api_new(library, self);
