@@ -47,6 +47,17 @@ static char *to_text(JsonNode *node)
   return json_to_string(node, TRUE);
 }
 
+/* Run `bridgevm @args --json` on the library. */
+static void run_cli_json(BvmRun *out_run, const char *const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  for (const char *const *a = args; *a != NULL; a++)
+    g_ptr_array_add(argv, (gpointer)*a);
+  g_ptr_array_add(argv, (gpointer) "--json");
+  g_ptr_array_add(argv, NULL);
+  harness_run(out_run, library, (const char *const *)argv->pdata);
+}
+
 /* The exit status the CLI gives a successful answer of @op. */
 static int success_status(const char *op, JsonNode *result)
 {
@@ -69,13 +80,8 @@ static void compare(const char *op, const char *const *args, const char *params_
                     const char *const *drop)
 {
   g_hash_table_add(covered, (gpointer)op);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  for (const char *const *a = args; *a != NULL; a++)
-    g_ptr_array_add(argv, (gpointer)*a);
-  g_ptr_array_add(argv, (gpointer) "--json");
-  g_ptr_array_add(argv, NULL);
   g_auto(BvmRun) r = {0};
-  harness_run(&r, library, (const char *const *)argv->pdata);
+  run_cli_json(&r, args);
 
   g_autoptr(JsonNode) params = params_json ? json_from_string(params_json, NULL) : NULL;
   g_assert_true(params_json == NULL || params != NULL);
@@ -174,12 +180,7 @@ static void test_every_operation_answers_alike(void)
   /* compare() runs the CLI first: delete what it made before the API
    * makes it again */
   g_auto(BvmRun) r = {0};
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  for (const char *const *a = create2; *a != NULL; a++)
-    g_ptr_array_add(argv, (gpointer)*a);
-  g_ptr_array_add(argv, (gpointer) "--json");
-  g_ptr_array_add(argv, NULL);
-  harness_run(&r, library, (const char *const *)argv->pdata);
+  run_cli_json(&r, create2);
   g_assert_cmpint(r.status, ==, 0);
   g_autoptr(JsonNode) by_cli = json_from_string(r.out, NULL);
   g_assert_nonnull(by_cli);
@@ -200,12 +201,7 @@ static void test_every_operation_answers_alike(void)
   g_hash_table_add(covered, (gpointer) "createVm");
   const char *del[] = {"delete", "second", "--permanently", NULL};
   bvm_run_clear(&r);
-  g_ptr_array_set_size(argv, 0);
-  for (const char *const *a = del; *a != NULL; a++)
-    g_ptr_array_add(argv, (gpointer)*a);
-  g_ptr_array_add(argv, (gpointer) "--json");
-  g_ptr_array_add(argv, NULL);
-  harness_run(&r, library, (const char *const *)argv->pdata);
+  run_cli_json(&r, del);
   g_assert_cmpint(r.status, ==, 0);
   g_autoptr(JsonNode) deleted_by_cli = json_from_string(r.out, NULL);
   g_assert_nonnull(deleted_by_cli);
