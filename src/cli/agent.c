@@ -1,7 +1,5 @@
 #include "cli.h"
 #include "error.h"
-#include "guest_agent.h"
-#include "paths.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -71,41 +69,29 @@ int bvm_cmd_agent(int argc, char **argv)
                          what);
   if (timeout < 1)
     return bvm_cli_usage("agent", "--timeout must be at least 1 second");
-  guint timeout_ms = (guint)timeout * 1000;
-  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
-  if (e == NULL)
-    return status;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  g_autoptr(BvmAgent) agent = bvm_agent_connect(paths->qga_sock, timeout_ms, &error);
-  if (agent == NULL)
-    return bvm_cli_fail(error);
+  JsonObject *p = bvm_cli_vm_params(argv[1]);
+  json_object_set_string_member(p, "call", what);
+  json_object_set_int_member(p, "timeoutSeconds", timeout);
   g_autoptr(JsonNode) reply = NULL;
-  if (strcmp(what, "ping") == 0) {
-    if (!bvm_agent_ping(agent, timeout_ms, &error))
-      return bvm_cli_fail(error);
-    reply = json_from_string("{\"ok\": true}", NULL);
-  } else if (strcmp(what, "info") == 0) {
-    reply = bvm_agent_info(agent, timeout_ms, &error);
-  } else if (strcmp(what, "osinfo") == 0) {
-    reply = bvm_agent_osinfo(agent, timeout_ms, &error);
-  } else if (strcmp(what, "hostname") == 0) {
-    reply = bvm_agent_hostname(agent, timeout_ms, &error);
-  } else {
-    reply = bvm_agent_network(agent, timeout_ms, &error);
-  }
-  if (reply == NULL)
-    return bvm_cli_fail(error);
-  if (common.json)
+  status = bvm_cli_call(&common, "agent", p, &reply);
+  if (status != BVM_EXIT_OK)
+    return status;
+  if (common.json) {
     bvm_cli_print_json(reply);
-  else if (strcmp(what, "ping") == 0)
-    printf("the guest agent of '%s' answers\n", e->config->name);
-  else if (strcmp(what, "network") == 0)
+  } else if (strcmp(what, "ping") == 0) {
+    /* the answer is {"ok": true}: the text names the VM as showVm does */
+    g_autoptr(JsonNode) vm = NULL;
+    status = bvm_cli_call(&common, "showVm", bvm_cli_vm_params(argv[1]), &vm);
+    if (status != BVM_EXIT_OK)
+      return status;
+    printf("the guest agent of '%s' answers\n", bvm_cli_str(json_node_get_object(vm), "name"));
+  } else if (strcmp(what, "network") == 0) {
     print_network(reply);
-  else if (strcmp(what, "info") == 0)
+  } else if (strcmp(what, "info") == 0) {
     printf("qemu-guest-agent %s\n",
            json_object_get_string_member_with_default(json_node_get_object(reply), "version", "?"));
-  else
+  } else {
     print_object(reply);
+  }
   return BVM_EXIT_OK;
 }

@@ -36,7 +36,29 @@ char *bvm_cli_library(const BvmCliCommon *common);
  * printing why, with *out_status the exit status to return. */
 BvmVmEntry *bvm_cli_find_vm(const BvmCliCommon *common, const char *query, int *out_status);
 
-/* Pretty JSON on stdout, newline-terminated. */
+/* Run the API operation @op with @params (taken; NULL for none) on the
+ * library of @common, as serve and the app do (src/core/api.c), reporting
+ * progress with bvm_cli_progress. On success *out_result is the answer and
+ * the return is BVM_EXIT_OK; on failure the error is printed and the exit
+ * status for it returned. */
+int bvm_cli_call(BvmCliCommon *common, const char *op, JsonObject *params, JsonNode **out_result);
+
+/* {"vm": @query}, the parameters most operations start from. */
+JsonObject *bvm_cli_vm_params(const char *query);
+
+/* A member of a result object: a string (NULL when absent or null), an
+ * integer (@fallback when absent or null), a boolean, an object. */
+const char *bvm_cli_str(JsonObject *o, const char *key);
+gint64 bvm_cli_int(JsonObject *o, const char *key, gint64 fallback);
+gboolean bvm_cli_bool(JsonObject *o, const char *key);
+JsonObject *bvm_cli_obj(JsonObject *o, const char *key);
+
+/* The status text of a VM from a vmStatus-shaped answer (start, stop,
+ * pause, resume, status). */
+void bvm_cli_print_status(JsonObject *status);
+
+/* Pretty JSON on stdout, newline-terminated. An array is emptied as it is
+ * printed. */
 void bvm_cli_print_json(JsonNode *node);
 
 /* A progress line on stderr when it is a terminal (and not --json). */

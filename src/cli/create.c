@@ -1,9 +1,7 @@
 #include "cli.h"
-#include "create.h"
 #include "error.h"
 #include "util.h"
 #include "validate.h"
-#include "vm.h"
 
 #include <stdio.h>
 
@@ -46,65 +44,78 @@ int bvm_cmd_create(int argc, char **argv)
   if (secure_boot && no_secure_boot)
     return bvm_cli_usage("create", "--secure-boot and --no-secure-boot contradict each other");
 
-  BvmCreateRequest req = {0};
-  req.name = argv[1];
-  req.iso_path = iso;
-  req.os = BVM_OS_LINUX;
-  if (os != NULL && !bvm_os_from_string(os, &req.os))
+  /* The flags as createVm's parameters; what the API takes only in its own
+   * units (sizes, WxH) is converted here. */
+  JsonObject *p = json_object_new();
+  g_autoptr(JsonObject) owner = p;
+  json_object_set_string_member(p, "name", argv[1]);
+  json_object_set_string_member(p, "isoPath", iso);
+  BvmOs os_word = BVM_OS_LINUX;
+  if (os != NULL && !bvm_os_from_string(os, &os_word))
     return bvm_cli_usage("create", "--os must be windows11, linux or other, not '%s'", os);
+  json_object_set_string_member(p, "os", bvm_os_to_string(os_word));
+  BvmArch arch_word;
   if (arch != NULL) {
-    if (!bvm_arch_from_string(arch, &req.arch))
+    if (!bvm_arch_from_string(arch, &arch_word))
       return bvm_cli_usage("create", "--arch must be x86_64 or aarch64, not '%s'", arch);
-    req.arch_set = TRUE;
+    json_object_set_string_member(p, "arch", bvm_arch_to_string(arch_word));
   }
+  BvmPreset preset_word;
   if (preset != NULL) {
-    if (!bvm_preset_from_string(preset, &req.preset) || req.preset == BVM_PRESET_CUSTOM)
+    if (!bvm_preset_from_string(preset, &preset_word) || preset_word == BVM_PRESET_CUSTOM)
       return bvm_cli_usage("create", "--preset must be light, recommended or pro, not '%s'",
                            preset);
-    req.preset_set = TRUE;
+    json_object_set_string_member(p, "preset", bvm_preset_to_string(preset_word));
   }
-  if (accel != NULL && !bvm_accel_from_string(accel, &req.accel))
-    return bvm_cli_usage("create", "--accel must be auto, kvm, hvf or tcg, not '%s'", accel);
+  BvmAccel accel_word;
+  if (accel != NULL) {
+    if (!bvm_accel_from_string(accel, &accel_word))
+      return bvm_cli_usage("create", "--accel must be auto, kvm, hvf or tcg, not '%s'", accel);
+    json_object_set_string_member(p, "accel", bvm_accel_to_string(accel_word));
+  }
   g_autoptr(GError) error = NULL;
   if (cpus < 0)
     return bvm_cli_usage("create", "--cpus must be a positive number");
-  req.cpus = (guint)cpus;
+  if (cpus > 0)
+    json_object_set_int_member(p, "cpus", cpus);
   guint64 bytes = 0;
   if (memory != NULL) {
     if (!bvm_parse_size(memory, 'M', &bytes, &error))
       return bvm_cli_fail(error);
-    req.memory_mib = bytes / BVM_MIB;
-    if (req.memory_mib == 0)
-      req.memory_mib = 1;
+    json_object_set_int_member(p, "memoryMiB", (gint64)MAX(bytes / BVM_MIB, 1));
   }
   if (disk != NULL) {
     if (!bvm_parse_size(disk, 'G', &bytes, &error))
       return bvm_cli_fail(error);
-    req.disk_gib = (bytes + BVM_GIB - 1) / BVM_GIB;
+    guint64 gib = (bytes + BVM_GIB - 1) / BVM_GIB;
+    /* 0 asks for the preset's size, as before */
+    if (gib > 0)
+      json_object_set_int_member(p, "diskGiB", (gint64)gib);
   }
-  if (resolution != NULL && !bvm_validate_resolution(resolution, &req.width, &req.height, &error))
-    return bvm_cli_fail(error);
-  req.no_tpm = no_tpm;
-  req.secure_boot_set = secure_boot || no_secure_boot;
-  req.secure_boot = secure_boot;
-  req.accept_license = accept;
+  guint width = 0, height = 0;
+  if (resolution != NULL) {
+    if (!bvm_validate_resolution(resolution, &width, &height, &error))
+      return bvm_cli_fail(error);
+    json_object_set_int_member(p, "width", width);
+    json_object_set_int_member(p, "height", height);
+  }
+  json_object_set_boolean_member(p, "tpm", !no_tpm);
+  if (secure_boot || no_secure_boot)
+    json_object_set_boolean_member(p, "secureBoot", secure_boot);
+  json_object_set_boolean_member(p, "acceptLicense", accept);
 
-  BvmHostInfo host;
-  bvm_host_info_probe(&host);
-  g_autofree char *library = bvm_cli_library(&common);
-  g_autofree char *path = NULL, *notices = NULL;
-  g_autoptr(BvmConfig) config =
-      bvm_create_vm(library, &req, &host, NULL, bvm_cli_progress, &common, &path, &notices, &error);
-  if (config == NULL)
-    return bvm_cli_fail(error);
-  if (notices != NULL)
-    bvm_cli_notice(notices);
-  if (common.json) {
-    BvmVmEntry entry = {.path = path, .config = config};
-    g_autoptr(JsonNode) node = bvm_vm_to_json(&entry);
-    bvm_cli_print_json(node);
-  } else {
-    printf("Created VM '%s' (%s) in %s\n", config->name, config->id, path);
-  }
+  g_autoptr(JsonNode) result = NULL;
+  status = bvm_cli_call(&common, "createVm", g_steal_pointer(&owner), &result);
+  if (status != BVM_EXIT_OK)
+    return status;
+  JsonObject *vm = json_node_get_object(result);
+  const char *notice = bvm_cli_str(vm, "notice");
+  if (notice != NULL)
+    bvm_cli_notice(notice);
+  if (common.json)
+    bvm_cli_print_json(result);
+  else
+    printf("Created VM '%s' (%s) in %s\n", bvm_cli_str(vm, "name"), bvm_cli_str(vm, "id"),
+           bvm_cli_str(vm, "path"));
   return BVM_EXIT_OK;
 }

@@ -1,7 +1,5 @@
-#include "bundle.h"
 #include "cli.h"
 #include "error.h"
-#include "library.h"
 
 #include <stdio.h>
 
@@ -14,24 +12,21 @@ int bvm_cmd_delete(int argc, char **argv)
                                    NULL},
                                   G_OPTION_ENTRY_NULL};
   int status;
-  if (!bvm_cli_parse("delete", "VM", "Move a stopped VM to the Trash.", entries, FALSE, &common,
+  if (!bvm_cli_parse("delete", "VM", "Move a stopped VM to the Trash.", entries, TRUE, &common,
                      &argc, &argv, &status))
     return status;
   if (argc != 2)
     return bvm_cli_usage("delete", "give exactly one VM");
-  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
-  if (e == NULL)
+  JsonObject *p = bvm_cli_vm_params(argv[1]);
+  json_object_set_boolean_member(p, "permanently", permanently);
+  g_autoptr(JsonNode) result = NULL;
+  status = bvm_cli_call(&common, "deleteVm", p, &result);
+  if (status != BVM_EXIT_OK)
     return status;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  g_autofree char *library = bvm_cli_library(&common);
-  int lock = bvm_library_lock(library, &error);
-  if (lock < 0)
-    return bvm_cli_fail(error);
-  gboolean ok = bvm_bundle_delete(e->config, paths, permanently, &error);
-  bvm_library_unlock(lock);
-  if (!ok)
-    return bvm_cli_fail(error);
-  printf("%s VM '%s'\n", permanently ? "Deleted" : "Moved to the Trash:", e->config->name);
+  if (common.json)
+    bvm_cli_print_json(result);
+  else
+    printf("%s VM '%s'\n", permanently ? "Deleted" : "Moved to the Trash:",
+           bvm_cli_str(json_node_get_object(result), "deleted"));
   return BVM_EXIT_OK;
 }

@@ -1,61 +1,35 @@
-/* start, stop, kill, status and the hidden __monitor verb. */
+/* start, stop, kill, pause, resume, status (each its API operation) and
+ * the hidden __monitor verb. */
 #include "cli.h"
 #include "error.h"
 #include "monitor.h"
-#include "state.h"
-#include "vm.h"
+#include "qemu_cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-static BvmVmEntry *find_vm(const char *verb, BvmCliCommon *common, int argc, char **argv,
-                           int *out_status)
+static gboolean check_one_vm(const char *verb, int argc, int *out_status)
 {
   if (argc != 2) {
     *out_status = bvm_cli_usage(verb, "give exactly one VM");
-    return NULL;
+    return FALSE;
   }
-  return bvm_cli_find_vm(common, argv[1], out_status);
+  return TRUE;
 }
 
-static void print_status(BvmVmEntry *e, gboolean json)
+/* Run @op with @params (taken); print its answer, a VM's status, as text
+ * or JSON. */
+static int call_and_print(BvmCliCommon *common, const char *op, JsonObject *params)
 {
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  g_auto(BvmVmStatus) st = {0};
-  bvm_state_reconcile(e->config, paths);
-  bvm_state_get(e->config, paths, &st);
-  if (json) {
-    g_autoptr(JsonNode) node = bvm_vm_status_to_json(&st, e->config);
-    json_object_set_string_member(json_node_get_object(node), "name", e->config->name);
-    json_object_set_string_member(json_node_get_object(node), "id", e->config->id);
-    bvm_cli_print_json(node);
-    return;
-  }
-  printf("%s: %s", e->config->name, bvm_vm_state_to_string(st.state));
-  if (st.qemu_pid > 0)
-    printf(", pid %d", st.qemu_pid);
-  if (st.uptime_seconds >= 0)
-    printf(", up %" G_GINT64_FORMAT " s", st.uptime_seconds);
-  if (st.display != NULL && st.qemu_pid > 0)
-    printf(", display %s", st.display);
-  if (st.reason != NULL)
-    printf(": %s", st.reason);
-  printf("\n");
-  if (e->config->last_exit != NULL && st.qemu_pid == 0)
-    printf("last exit: %s (%s)\n",
-           e->config->last_exit->reason ? e->config->last_exit->reason : "?",
-           e->config->last_exit->at ? e->config->last_exit->at : "?");
-}
-
-/* The monitor writes startedAt and lastExit: show what is on disk now. */
-static void print_fresh_status(BvmVmEntry *e, gboolean json)
-{
-  g_autoptr(BvmConfig) fresh = bvm_config_load(e->path, NULL);
-  if (fresh != NULL) {
-    bvm_config_free(e->config);
-    e->config = g_steal_pointer(&fresh);
-  }
-  print_status(e, json);
+  g_autoptr(JsonNode) result = NULL;
+  int status = bvm_cli_call(common, op, params, &result);
+  if (status != BVM_EXIT_OK)
+    return status;
+  if (common->json)
+    bvm_cli_print_json(result);
+  else
+    bvm_cli_print_status(json_node_get_object(result));
+  return BVM_EXIT_OK;
 }
 
 int bvm_cmd_start(int argc, char **argv)
@@ -83,23 +57,18 @@ int bvm_cmd_start(int argc, char **argv)
                      &common, &argc, &argv, &status))
     return status;
   (void)wait_agent_default;
-  BvmStartOptions opts = {.display = BVM_DISPLAY_AUTO};
-  if (display != NULL && !bvm_display_mode_from_string(display, &opts.display))
+  BvmDisplayMode mode = BVM_DISPLAY_AUTO;
+  if (display != NULL && !bvm_display_mode_from_string(display, &mode))
     return bvm_cli_usage("start", "--display must be window, none or vnc, not '%s'", display);
   if (wait_agent == 0 || wait_agent < -1)
     return bvm_cli_usage("start", "--wait-agent takes a number of seconds above 0");
-  opts.wait_agent_seconds = wait_agent > 0 ? (guint)wait_agent : 0;
-  g_autoptr(BvmVmEntry) e = find_vm("start", &common, argc, argv, &status);
-  if (e == NULL)
+  if (!check_one_vm("start", argc, &status))
     return status;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  g_autofree char *self = bvm_cli_self_path();
-  g_autoptr(GError) error = NULL;
-  bvm_cli_progress("starting", &common);
-  if (!bvm_vm_start(self, e->config, paths, &opts, NULL, &error))
-    return bvm_cli_fail(error);
-  print_fresh_status(e, common.json);
-  return BVM_EXIT_OK;
+  JsonObject *p = bvm_cli_vm_params(argv[1]);
+  json_object_set_string_member(p, "display", bvm_display_mode_to_string(mode));
+  if (wait_agent > 0)
+    json_object_set_int_member(p, "waitAgentSeconds", wait_agent);
+  return call_and_print(&common, "startVm", p);
 }
 
 int bvm_cmd_stop(int argc, char **argv)
@@ -120,65 +89,57 @@ int bvm_cmd_stop(int argc, char **argv)
     return status;
   if (timeout < 1)
     return bvm_cli_usage("stop", "--timeout must be at least 1 second");
-  g_autoptr(BvmVmEntry) e = find_vm("stop", &common, argc, argv, &status);
-  if (e == NULL)
+  if (!check_one_vm("stop", argc, &status))
     return status;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  g_autoptr(GError) error = NULL;
+  JsonObject *p = bvm_cli_vm_params(argv[1]);
+  json_object_set_int_member(p, "timeoutSeconds", timeout);
+  json_object_set_boolean_member(p, "force", force);
   bvm_cli_progress("stopping", &common);
-  if (!bvm_vm_stop(e->config, paths, (guint)timeout, force, &error))
-    return bvm_cli_fail(error);
-  print_fresh_status(e, common.json);
-  return BVM_EXIT_OK;
+  return call_and_print(&common, "stopVm", p);
 }
 
 int bvm_cmd_kill(int argc, char **argv)
 {
   g_auto(BvmCliCommon) common = {0};
   int status;
-  if (!bvm_cli_parse("kill", "VM", "End a VM's QEMU at once (like pulling the plug).", NULL, FALSE,
+  if (!bvm_cli_parse("kill", "VM", "End a VM's QEMU at once (like pulling the plug).", NULL, TRUE,
                      &common, &argc, &argv, &status))
     return status;
-  g_autoptr(BvmVmEntry) e = find_vm("kill", &common, argc, argv, &status);
-  if (e == NULL)
+  if (!check_one_vm("kill", argc, &status))
     return status;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  g_autoptr(GError) error = NULL;
-  if (!bvm_vm_kill(e->config, paths, &error))
-    return bvm_cli_fail(error);
-  printf("Killed VM '%s'\n", e->config->name);
+  g_autoptr(JsonNode) result = NULL;
+  status = bvm_cli_call(&common, "killVm", bvm_cli_vm_params(argv[1]), &result);
+  if (status != BVM_EXIT_OK)
+    return status;
+  if (common.json)
+    bvm_cli_print_json(result);
+  else
+    printf("Killed VM '%s'\n", bvm_cli_str(json_node_get_object(result), "name"));
   return BVM_EXIT_OK;
 }
 
 /* pause and resume: the same shape, one QMP command each. */
-static int pause_or_resume(const char *verb, const char *description,
-                           gboolean (*act)(BvmConfig *, const BvmPaths *, GError **), int argc,
+static int pause_or_resume(const char *verb, const char *description, const char *op, int argc,
                            char **argv)
 {
   g_auto(BvmCliCommon) common = {0};
   int status;
   if (!bvm_cli_parse(verb, "VM", description, NULL, TRUE, &common, &argc, &argv, &status))
     return status;
-  g_autoptr(BvmVmEntry) e = find_vm(verb, &common, argc, argv, &status);
-  if (e == NULL)
+  if (!check_one_vm(verb, argc, &status))
     return status;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  g_autoptr(GError) error = NULL;
-  if (!act(e->config, paths, &error))
-    return bvm_cli_fail(error);
-  print_status(e, common.json);
-  return BVM_EXIT_OK;
+  return call_and_print(&common, op, bvm_cli_vm_params(argv[1]));
 }
 
 int bvm_cmd_pause(int argc, char **argv)
 {
   return pause_or_resume("pause", "Pause a running VM's vCPUs (its memory stays as it is).",
-                         bvm_vm_pause, argc, argv);
+                         "pauseVm", argc, argv);
 }
 
 int bvm_cmd_resume(int argc, char **argv)
 {
-  return pause_or_resume("resume", "Resume a paused VM.", bvm_vm_resume, argc, argv);
+  return pause_or_resume("resume", "Resume a paused VM.", "resumeVm", argc, argv);
 }
 
 int bvm_cmd_status(int argc, char **argv)
@@ -188,11 +149,9 @@ int bvm_cmd_status(int argc, char **argv)
   if (!bvm_cli_parse("status", "VM", "Show a VM's state, pid, uptime and last exit.", NULL, TRUE,
                      &common, &argc, &argv, &status))
     return status;
-  g_autoptr(BvmVmEntry) e = find_vm("status", &common, argc, argv, &status);
-  if (e == NULL)
+  if (!check_one_vm("status", argc, &status))
     return status;
-  print_status(e, common.json);
-  return BVM_EXIT_OK;
+  return call_and_print(&common, "vmStatus", bvm_cli_vm_params(argv[1]));
 }
 
 int bvm_cmd_monitor(int argc, char **argv)

@@ -1,6 +1,5 @@
 #include "cli.h"
 #include "error.h"
-#include "presets.h"
 
 #include <stdio.h>
 
@@ -13,9 +12,10 @@ int bvm_cmd_presets(int argc, char **argv)
     return status;
   if (argc != 1)
     return bvm_cli_usage("presets", "takes no arguments");
-  BvmHostInfo host;
-  bvm_host_info_probe(&host);
-  g_autoptr(JsonNode) node = bvm_presets_to_json(&host);
+  g_autoptr(JsonNode) node = NULL;
+  status = bvm_cli_call(&common, "presets", NULL, &node);
+  if (status != BVM_EXIT_OK)
+    return status;
   if (common.json) {
     bvm_cli_print_json(node);
     return BVM_EXIT_OK;
@@ -23,9 +23,8 @@ int bvm_cmd_presets(int argc, char **argv)
   JsonArray *a = json_node_get_array(node);
   for (guint i = 0; i < json_array_get_length(a); i++) {
     JsonObject *p = json_array_get_object_element(a, i);
-    printf("%-12s %s\n", json_object_get_string_member(p, "name"),
-           json_object_get_string_member(p, "summary"));
-    const char *notice = json_object_get_string_member_with_default(p, "notice", NULL);
+    printf("%-12s %s\n", bvm_cli_str(p, "name"), bvm_cli_str(p, "summary"));
+    const char *notice = bvm_cli_str(p, "notice");
     if (notice != NULL)
       printf("%-12s on this host: %s\n", "", notice);
   }

@@ -1,4 +1,3 @@
-#include "bundle.h"
 #include "cli.h"
 #include "error.h"
 
@@ -11,18 +10,26 @@ int bvm_cmd_reset_nvram(int argc, char **argv)
   if (!bvm_cli_parse("reset-nvram", "VM",
                      "Restore a stopped VM's UEFI variables (boot entries, Secure Boot keys) "
                      "from its firmware's template.",
-                     NULL, FALSE, &common, &argc, &argv, &status))
+                     NULL, TRUE, &common, &argc, &argv, &status))
     return status;
   if (argc != 2)
     return bvm_cli_usage("reset-nvram", "give exactly one VM");
-  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
-  if (e == NULL)
+  g_autoptr(JsonNode) result = NULL;
+  status = bvm_cli_call(&common, "resetNvram", bvm_cli_vm_params(argv[1]), &result);
+  if (status != BVM_EXIT_OK)
     return status;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  if (!bvm_bundle_reset_nvram(e->config, paths, &error))
-    return bvm_cli_fail(error);
-  printf("Reset the NVRAM of VM '%s' from %s\n", e->config->name,
-         e->config->firmware.vars_template);
+  if (common.json) {
+    bvm_cli_print_json(result);
+    return BVM_EXIT_OK;
+  }
+  /* The answer says only that it was reset: the text names the VM and the
+   * template, which showVm tells. */
+  g_autoptr(JsonNode) vm = NULL;
+  status = bvm_cli_call(&common, "showVm", bvm_cli_vm_params(argv[1]), &vm);
+  if (status != BVM_EXIT_OK)
+    return status;
+  JsonObject *o = json_node_get_object(vm);
+  printf("Reset the NVRAM of VM '%s' from %s\n", bvm_cli_str(o, "name"),
+         bvm_cli_str(bvm_cli_obj(o, "firmware"), "varsTemplate"));
   return BVM_EXIT_OK;
 }

@@ -1,10 +1,7 @@
-#include "update.h"
 #include "cli.h"
-#include "disk.h"
 #include "error.h"
 #include "util.h"
 #include "validate.h"
-#include "vm.h"
 
 #include <stdio.h>
 
@@ -48,42 +45,46 @@ int bvm_cmd_set(int argc, char **argv)
     return bvm_cli_usage("set", "nothing to change: give --cpus, --memory, --disk, --resolution, "
                                 "--iso, --eject, --press-key-on-boot or --accel");
 
+  /* The flags as updateVm's parameters, sizes and WxH in the API's units. */
+  JsonObject *p = bvm_cli_vm_params(argv[1]);
+  g_autoptr(JsonObject) owner = p;
+  if (cpus > 0)
+    json_object_set_int_member(p, "cpus", cpus);
+  if (iso != NULL)
+    json_object_set_string_member(p, "isoPath", iso);
+  if (eject)
+    json_object_set_boolean_member(p, "eject", TRUE);
+  if (press_key != NULL)
+    json_object_set_boolean_member(p, "pressKeyOnBoot", g_strcmp0(press_key, "on") == 0);
+  if (accel != NULL)
+    json_object_set_string_member(p, "accel", bvm_accel_to_string(accel_word));
   g_autoptr(GError) error = NULL;
-  BvmUpdateRequest req = {.cpus = (guint)cpus,
-                          .iso_path = iso,
-                          .eject = eject,
-                          .press_key_on_boot = press_key ? g_strcmp0(press_key, "on") == 0 : -1,
-                          .accel_set = accel != NULL,
-                          .accel = accel_word};
   guint64 bytes = 0;
   if (memory != NULL) {
     if (!bvm_parse_size(memory, 'M', &bytes, &error))
       return bvm_cli_fail(error);
-    req.memory_mib = MAX(bytes / BVM_MIB, 1);
+    json_object_set_int_member(p, "memoryMiB", (gint64)MAX(bytes / BVM_MIB, 1));
   }
   if (disk != NULL) {
     if (!bvm_parse_size(disk, 'G', &bytes, &error))
       return bvm_cli_fail(error);
-    req.disk_gib = MAX((bytes + BVM_GIB - 1) / BVM_GIB, 1);
+    json_object_set_int_member(p, "diskGiB", (gint64)MAX((bytes + BVM_GIB - 1) / BVM_GIB, 1));
   }
-  if (resolution != NULL && !bvm_validate_resolution(resolution, &req.width, &req.height, &error))
-    return bvm_cli_fail(error);
+  guint width = 0, height = 0;
+  if (resolution != NULL) {
+    if (!bvm_validate_resolution(resolution, &width, &height, &error))
+      return bvm_cli_fail(error);
+    json_object_set_int_member(p, "width", width);
+    json_object_set_int_member(p, "height", height);
+  }
 
-  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
-  if (e == NULL)
+  g_autoptr(JsonNode) result = NULL;
+  status = bvm_cli_call(&common, "updateVm", g_steal_pointer(&owner), &result);
+  if (status != BVM_EXIT_OK)
     return status;
-  BvmHostInfo host;
-  bvm_host_info_probe(&host);
-  if (!bvm_update_vm(e, &req, &host, &error))
-    return bvm_cli_fail(error);
-  BvmConfig *c = e->config;
-
-  if (common.json) {
-    bvm_vm_reconcile(e);
-    g_autoptr(JsonNode) node = bvm_vm_to_json(e);
-    bvm_cli_print_json(node);
-  } else {
-    printf("Updated VM '%s'\n", c->name);
-  }
+  if (common.json)
+    bvm_cli_print_json(result);
+  else
+    printf("Updated VM '%s'\n", bvm_cli_str(json_node_get_object(result), "name"));
   return BVM_EXIT_OK;
 }

@@ -1,10 +1,13 @@
 #include "cli.h"
 #include "error.h"
-#include "state.h"
-#include "vm.h"
 #include "util.h"
 
 #include <stdio.h>
+
+static const char * or (const char *s, const char *fallback)
+{
+  return s != NULL ? s : fallback;
+}
 
 int bvm_cmd_show(int argc, char **argv)
 {
@@ -15,47 +18,46 @@ int bvm_cmd_show(int argc, char **argv)
     return status;
   if (argc != 2)
     return bvm_cli_usage("show", "give exactly one VM");
-  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
-  if (e == NULL)
+  g_autoptr(JsonNode) result = NULL;
+  status = bvm_cli_call(&common, "showVm", bvm_cli_vm_params(argv[1]), &result);
+  if (status != BVM_EXIT_OK)
     return status;
-  g_autoptr(GError) error = NULL;
   if (common.json) {
-    bvm_vm_reconcile(e);
-    g_autoptr(JsonNode) node = bvm_vm_to_json(e);
-    bvm_cli_print_json(node);
+    bvm_cli_print_json(result);
     return BVM_EXIT_OK;
   }
-  BvmConfig *c = e->config;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, c->id);
-  g_auto(BvmVmStatus) st = {0};
-  bvm_state_reconcile(c, paths);
-  bvm_state_get(c, paths, &st);
-  g_autofree char *mem = bvm_format_mib(c->memory_mib);
-  g_autofree char *disk = bvm_format_mib(c->disk_gib * 1024);
-  printf("Name:          %s\n", c->name);
-  printf("Id:            %s\n", c->id);
-  printf("State:         %s", bvm_vm_state_to_string(st.state));
-  if (st.qemu_pid > 0)
-    printf(" (pid %d, up %" G_GINT64_FORMAT " s)", st.qemu_pid, st.uptime_seconds);
+  JsonObject *c = json_node_get_object(result);
+  JsonObject *st = bvm_cli_obj(c, "status"), *fw = bvm_cli_obj(c, "firmware");
+  JsonObject *display = bvm_cli_obj(c, "display"), *last = bvm_cli_obj(c, "lastExit");
+  g_autofree char *mem = bvm_format_mib((guint64)bvm_cli_int(c, "memoryMiB", 0));
+  g_autofree char *disk = bvm_format_mib((guint64)bvm_cli_int(c, "diskGiB", 0) * 1024);
+  gint64 pid = bvm_cli_int(st, "pid", 0);
+  printf("Name:          %s\n", bvm_cli_str(c, "name"));
+  printf("Id:            %s\n", bvm_cli_str(c, "id"));
+  printf("State:         %s", bvm_cli_str(c, "state"));
+  if (pid > 0)
+    printf(" (pid %" G_GINT64_FORMAT ", up %" G_GINT64_FORMAT " s)", pid,
+           bvm_cli_int(st, "uptimeSeconds", -1));
   printf("\n");
-  printf("Path:          %s\n", e->path);
-  printf("OS / arch:     %s / %s\n", bvm_os_to_string(c->os), bvm_arch_to_string(c->arch));
-  printf("Preset:        %s\n", bvm_preset_to_string(c->preset));
-  printf("CPUs:          %u\n", c->cpus);
+  printf("Path:          %s\n", bvm_cli_str(c, "path"));
+  printf("OS / arch:     %s / %s\n", bvm_cli_str(c, "os"), bvm_cli_str(c, "arch"));
+  printf("Preset:        %s\n", or (bvm_cli_str(c, "preset"), "custom"));
+  printf("CPUs:          %u\n", (guint)bvm_cli_int(c, "cpus", 0));
   printf("Memory:        %s\n", mem);
   printf("Disk:          %s\n", disk);
-  printf("Display:       %ux%u\n", c->display_width, c->display_height);
-  printf("Secure Boot:   %s%s\n", c->firmware.secure_boot ? "on" : "off",
-         c->firmware.enrolled_keys ? " (Microsoft keys enrolled)" : "");
-  printf("Firmware:      %s\n", c->firmware.code ? c->firmware.code : "(none)");
-  printf("TPM 2.0:       %s\n", c->tpm_enabled ? "on" : "off");
-  printf("ISO:           %s\n", c->iso_path ? c->iso_path : "(none)");
-  if (c->license_accepted_at)
-    printf("Licence:       acknowledged %s\n", c->license_accepted_at);
-  printf("Created:       %s\n", c->created_at ? c->created_at : "?");
-  printf("Last started:  %s\n", c->started_at ? c->started_at : "never");
-  if (c->last_exit != NULL)
-    printf("Last exit:     %s (%s)\n", c->last_exit->reason ? c->last_exit->reason : "?",
-           c->last_exit->at ? c->last_exit->at : "?");
+  printf("Display:       %ux%u\n", (guint)bvm_cli_int(display, "width", 0),
+         (guint)bvm_cli_int(display, "height", 0));
+  printf("Secure Boot:   %s%s\n", bvm_cli_bool(fw, "secureBoot") ? "on" : "off",
+         bvm_cli_bool(fw, "enrolledKeys") ? " (Microsoft keys enrolled)" : "");
+  printf("Firmware:      %s\n", or (bvm_cli_str(fw, "code"), "(none)"));
+  printf("TPM 2.0:       %s\n", bvm_cli_bool(bvm_cli_obj(c, "tpm"), "enabled") ? "on" : "off");
+  printf("ISO:           %s\n", or (bvm_cli_str(c, "isoPath"), "(none)"));
+  if (bvm_cli_str(c, "licenseAcceptedAt") != NULL)
+    printf("Licence:       acknowledged %s\n", bvm_cli_str(c, "licenseAcceptedAt"));
+  printf("Created:       %s\n", or (bvm_cli_str(c, "createdAt"), "?"));
+  printf("Last started:  %s\n", or (bvm_cli_str(c, "startedAt"), "never"));
+  if (last != NULL)
+    printf("Last exit:     %s (%s)\n", or (bvm_cli_str(last, "reason"), "?"),
+           or (bvm_cli_str(last, "at"), "?"));
   return BVM_EXIT_OK;
 }

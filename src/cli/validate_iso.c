@@ -1,7 +1,8 @@
 #include "cli.h"
 #include "error.h"
-#include "validate.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 
 int bvm_cmd_validate_iso(int argc, char **argv)
@@ -13,15 +14,27 @@ int bvm_cmd_validate_iso(int argc, char **argv)
     return status;
   if (argc != 2)
     return bvm_cli_usage("validate-iso", "give exactly one PATH");
-  g_autoptr(GError) error = NULL;
-  gboolean ok = bvm_validate_iso(argv[1], &error);
+  JsonObject *p = json_object_new();
+  json_object_set_string_member(p, "path", argv[1]);
+  g_autoptr(JsonNode) result = NULL;
+  status = bvm_cli_call(&common, "validateIso", p, &result);
+  if (status != BVM_EXIT_OK)
+    return status;
+  JsonObject *o = json_node_get_object(result);
+  gboolean valid = bvm_cli_bool(o, "valid");
+  /* The answer carries the message, not its code: a path that is not
+   * there is NOT_FOUND (exit 3), any other fault INVALID_ARGUMENT, as
+   * bvm_validate_iso decides. */
+  GStatBuf st;
+  int fail = g_stat(argv[1], &st) != 0 && errno == ENOENT ? BVM_EXIT_NOT_FOUND : BVM_EXIT_FAILURE;
   if (common.json) {
-    g_autoptr(JsonNode) node = bvm_validate_iso_result_to_json(argv[1], error);
-    bvm_cli_print_json(node);
-    return ok ? BVM_EXIT_OK : bvm_error_exit_status(error);
+    bvm_cli_print_json(result);
+    return valid ? BVM_EXIT_OK : fail;
   }
-  if (!ok)
-    return bvm_cli_fail(error);
+  if (!valid) {
+    fprintf(stderr, "bridgevm: %s\n", bvm_cli_str(o, "message"));
+    return fail;
+  }
   printf("%s is an installer image\n", argv[1]);
   return BVM_EXIT_OK;
 }

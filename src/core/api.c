@@ -224,6 +224,14 @@ static JsonNode *op_show_vm(BvmApi *api, JsonObject *p, GError **error)
   return bvm_vm_to_json(e);
 }
 
+/* The bounds of the types only: validate.c answers a value out of range
+ * with this host's limits ("4096 vCPUs is out of range: this host allows 1
+ * to 2"), and every size the CLI's flags give (bytes in a guint64) gets
+ * that answer too. */
+#define MAX_CPUS G_MAXINT32
+#define MAX_MEMORY_MIB (G_MAXUINT64 >> 20)
+#define MAX_DISK_GIB (G_MAXUINT64 >> 30)
+
 /* The create request from API params: the same fields as the CLI flags. */
 static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **error)
 {
@@ -236,9 +244,9 @@ static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **er
       !param_word(p, "arch", &bvm_arch_words, &arch, &req->arch_set, error) ||
       !param_word(p, "preset", &bvm_preset_choice_words, &preset, &req->preset_set, error) ||
       !param_word(p, "accel", &bvm_accel_words, &accel, NULL, error) ||
-      !param_uint(p, "cpus", 1024, &cpus, error) ||
-      !param_uint(p, "memoryMiB", G_GUINT64_CONSTANT(1) << 32, &mem, error) ||
-      !param_uint(p, "diskGiB", G_GUINT64_CONSTANT(1) << 24, &disk, error) ||
+      !param_uint(p, "cpus", MAX_CPUS, &cpus, error) ||
+      !param_uint(p, "memoryMiB", MAX_MEMORY_MIB, &mem, error) ||
+      !param_uint(p, "diskGiB", MAX_DISK_GIB, &disk, error) ||
       !param_uint(p, "width", 16384, &w, error) || !param_uint(p, "height", 16384, &h, error) ||
       !param_bool(p, "tpm", &tpm, error) ||
       !param_bool(p, "acceptLicense", &req->accept_license, error))
@@ -331,9 +339,9 @@ static JsonNode *op_update_vm(BvmApi *api, JsonObject *p, GError **error)
   guint64 cpus = 0, w = 0, h = 0;
   gboolean press = FALSE;
   guint accel = BVM_ACCEL_AUTO;
-  if (!param_uint(p, "cpus", 1024, &cpus, error) ||
-      !param_uint(p, "memoryMiB", G_GUINT64_CONSTANT(1) << 32, &req.memory_mib, error) ||
-      !param_uint(p, "diskGiB", G_GUINT64_CONSTANT(1) << 24, &req.disk_gib, error) ||
+  if (!param_uint(p, "cpus", MAX_CPUS, &cpus, error) ||
+      !param_uint(p, "memoryMiB", MAX_MEMORY_MIB, &req.memory_mib, error) ||
+      !param_uint(p, "diskGiB", MAX_DISK_GIB, &req.disk_gib, error) ||
       !param_uint(p, "width", 16384, &w, error) || !param_uint(p, "height", 16384, &h, error) ||
       !param_string(p, "isoPath", FALSE, &req.iso_path, error) ||
       !param_bool(p, "eject", &req.eject, error) ||
