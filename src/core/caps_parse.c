@@ -68,6 +68,50 @@ GStrv bvm_caps_parse_help_list(const char *text)
   return g_strv_builder_end(b);
 }
 
+/* Typed lookups that answer NULL (or FALSE) for a member of another type:
+ * the replies come from another process, and a surprise is skipped, never a
+ * crash. */
+static JsonObject *object_member(JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+  return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+static const char *string_member(JsonObject *o, const char *name)
+{
+  JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+  return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+             ? json_node_get_string(n)
+             : NULL;
+}
+
+static gboolean int_member(JsonObject *o, const char *name, gint64 *out_value)
+{
+  JsonNode *n = o ? json_object_get_member(o, name) : NULL;
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+    return FALSE;
+  *out_value = json_node_get_int(n);
+  return TRUE;
+}
+
+static JsonObject *element_object(JsonArray *a, guint i)
+{
+  JsonNode *n = json_array_get_element(a, i);
+  return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
+/* The "name" of each object of @a, in order (others skipped). */
+static GStrv names_of(JsonArray *a)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+  for (guint i = 0; i < json_array_get_length(a); i++) {
+    const char *name = string_member(element_object(a, i), "name");
+    if (name != NULL)
+      g_strv_builder_add(b, name);
+  }
+  return g_strv_builder_end(b);
+}
+
 /* One reply of the batch, by its id. */
 static void parse_reply(BvmQemuCaps *c, const char *id, JsonNode *ret)
 {
@@ -79,40 +123,36 @@ static void parse_reply(BvmQemuCaps *c, const char *id, JsonNode *ret)
   if (ret == NULL)
     return;
   if (strcmp(id, "version") == 0 && JSON_NODE_HOLDS_OBJECT(ret)) {
-    JsonObject *q = json_object_get_object_member(json_node_get_object(ret), "qemu");
+    JsonObject *q = object_member(json_node_get_object(ret), "qemu");
+    gint64 major, minor, micro;
+    if (!int_member(q, "major", &major) || !int_member(q, "minor", &minor) ||
+        !int_member(q, "micro", &micro))
+      return;
     g_free(c->version);
     c->version = g_strdup_printf("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT,
-                                 json_object_get_int_member(q, "major"),
-                                 json_object_get_int_member(q, "minor"),
-                                 json_object_get_int_member(q, "micro"));
+                                 major, minor, micro);
   } else if (strcmp(id, "machines") == 0 && JSON_NODE_HOLDS_ARRAY(ret)) {
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
     JsonArray *a = json_node_get_array(ret);
     for (guint i = 0; i < json_array_get_length(a); i++) {
-      JsonObject *m = json_array_get_object_element(a, i);
-      g_strv_builder_add(b, json_object_get_string_member_with_default(m, "name", ""));
-      const char *alias = json_object_get_string_member_with_default(m, "alias", NULL);
-      if (alias != NULL)
+      JsonObject *m = element_object(a, i);
+      const char *name = string_member(m, "name");
+      const char *alias = string_member(m, "alias");
+      if (name != NULL)
+        g_strv_builder_add(b, name);
+      if (name != NULL && alias != NULL)
         g_strv_builder_add(b, alias);
     }
     g_strfreev(c->machines);
     c->machines = g_strv_builder_end(b);
   } else if (strcmp(id, "devices") == 0 && JSON_NODE_HOLDS_ARRAY(ret)) {
-    JsonArray *a = json_node_get_array(ret);
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-      JsonObject *t = json_array_get_object_element(a, i);
-      const char *name = json_object_get_string_member_with_default(t, "name", NULL);
-      if (name != NULL && !g_hash_table_contains(c->devices, name))
-        g_hash_table_insert(c->devices, g_strdup(name), g_new0(char *, 1));
-    }
+    g_auto(GStrv) names = names_of(json_node_get_array(ret));
+    for (char **n = names; *n; n++)
+      if (!g_hash_table_contains(c->devices, *n))
+        g_hash_table_insert(c->devices, g_strdup(*n), g_new0(char *, 1));
   } else if (g_str_has_prefix(id, "props:") && JSON_NODE_HOLDS_ARRAY(ret)) {
-    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-    JsonArray *a = json_node_get_array(ret);
-    for (guint i = 0; i < json_array_get_length(a); i++) {
-      JsonObject *pr = json_array_get_object_element(a, i);
-      g_strv_builder_add(b, json_object_get_string_member_with_default(pr, "name", ""));
-    }
-    g_hash_table_insert(c->devices, g_strdup(id + strlen("props:")), g_strv_builder_end(b));
+    g_hash_table_insert(c->devices, g_strdup(id + strlen("props:")),
+                        names_of(json_node_get_array(ret)));
   }
 }
 
@@ -132,7 +172,7 @@ gboolean bvm_caps_parse_qmp(BvmQemuCaps *c, const char *qmp_output, GError **err
     if (!JSON_NODE_HOLDS_OBJECT(root))
       continue;
     JsonObject *o = json_node_get_object(root);
-    const char *id = json_object_get_string_member_with_default(o, "id", NULL);
+    const char *id = string_member(o, "id");
     if (id != NULL)
       parse_reply(c, id, json_object_get_member(o, "return"));
   }
