@@ -8,7 +8,6 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 
 void bvm_qemu_caps_free(BvmQemuCaps *c)

@@ -114,7 +114,8 @@ guint bvm_caps_parse_version_code(const char *version);
 /* Probe this machine (host.c): cores, memory, accelerators, udmabuf, desktop. */
 void bvm_host_info_probe(BvmHostInfo *out_info);
 
-/* Run @binary with -accel/-machine/-display/-device help queries. */
+/* Run @binary: -accel help, -display help and one QMP session (read by
+ * bvm_caps_parse_*), then the blob and KVM probes (probe.c). */
 BvmQemuCaps *bvm_qemu_caps_probe(const char *binary, BvmArch arch, GError **error);
 
 /* Host info plus, per arch, the QEMU caps of the qemu-system-ARCH found in
