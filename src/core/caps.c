@@ -8,31 +8,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
-
-/* The devices whose properties the command builder checks. */
-static const char *const probed_devices[] = {"virtio-gpu-pci",
-                                             "virtio-vga",
-                                             "virtio-gpu-device",
-                                             "ramfb",
-                                             "nvme",
-                                             "virtio-net-pci",
-                                             "virtio-serial-pci",
-                                             "virtserialport",
-                                             "tpm-crb",
-                                             "tpm-tis-device",
-                                             "qemu-xhci",
-                                             "usb-tablet",
-                                             "usb-kbd",
-                                             "ide-cd",
-                                             "usb-storage",
-                                             "virtio-blk-pci",
-                                             "virtio-scsi-pci",
-                                             "scsi-cd",
-                                             "pvpanic",
-                                             "pvpanic-pci",
-                                             NULL};
 
 void bvm_qemu_caps_free(BvmQemuCaps *c)
 {
@@ -86,14 +62,6 @@ gboolean bvm_qemu_caps_has_property(const BvmQemuCaps *c, const char *device, co
     return FALSE;
   GStrv props = g_hash_table_lookup(c->devices, device);
   return props != NULL && g_strv_contains((const char *const *)props, prop);
-}
-
-static guint version_code(const char *version)
-{
-  guint major = 0, minor = 0, micro = 0;
-  if (version == NULL || sscanf(version, "%u.%u.%u", &major, &minor, &micro) < 2)
-    return 0;
-  return major * 10000 + minor * 100 + micro;
 }
 
 /* JSON ---------------------------------------------------------------- */
@@ -178,7 +146,7 @@ static BvmQemuCaps *qemu_from_json(JsonObject *o, BvmArch arch, GError **error)
   c->devices = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_strfreev);
   if (!bvm_jsonfields_read(qemu_fields, &caps_reader, o, c, error))
     return NULL;
-  c->version_code = version_code(c->version);
+  c->version_code = bvm_caps_parse_version_code(c->version);
   return g_steal_pointer(&c);
 }
 
@@ -288,40 +256,11 @@ static char *run_help(const char *binary, const char *option, GError **error)
   return out;
 }
 
-/* "-accel help" / "-display help": a title line, then one name a line. */
-static GStrv parse_help_list(const char *text)
-{
-  g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  for (char **l = lines; *l; l++) {
-    g_strstrip(*l);
-    if (**l == '\0' || strchr(*l, ':') != NULL || strchr(*l, ' ') != NULL)
-      continue;
-    g_strv_builder_add(b, *l);
-  }
-  return g_strv_builder_end(b);
-}
-
 /* All the rest comes from one QEMU process asked over QMP on stdio: one
  * spawn instead of one per device keeps the probe well under a second. */
 static gboolean probe_qmp(BvmQemuCaps *c, GError **error)
 {
-  g_autoptr(GString) in =
-      g_string_new("{\"execute\":\"qmp_capabilities\"}\n"
-                   "{\"execute\":\"query-version\",\"id\":\"version\"}\n"
-                   "{\"execute\":\"query-machines\",\"id\":\"machines\"}\n"
-                   "{\"execute\":\"query-command-line-options\","
-                   "\"arguments\":{\"option\":\"sandbox\"},\"id\":\"sandbox\"}\n"
-                   "{\"execute\":\"qom-list-types\",\"arguments\":"
-                   "{\"implements\":\"device\",\"abstract\":false},"
-                   "\"id\":\"devices\"}\n");
-  for (const char *const *d = probed_devices; *d; d++)
-    g_string_append_printf(in,
-                           "{\"execute\":\"device-list-properties\",\"arguments\":"
-                           "{\"typename\":\"%s\"},\"id\":\"props:%s\"}\n",
-                           *d, *d);
-  g_string_append(in, "{\"execute\":\"quit\"}\n");
-
+  g_autofree char *in = bvm_caps_parse_qmp_input();
   const char *argv[] = {c->binary, "-machine", "none", "-nodefaults", "-display", "none",
                         "-accel",  "tcg",      "-qmp", "stdio",       NULL};
   g_autoptr(GError) local = NULL;
@@ -331,75 +270,12 @@ static gboolean probe_qmp(BvmQemuCaps *c, GError **error)
                             G_SUBPROCESS_FLAGS_STDERR_SILENCE,
                         &local);
   g_autofree char *out = NULL;
-  if (p == NULL || !g_subprocess_communicate_utf8(p, in->str, NULL, &out, NULL, &local)) {
+  if (p == NULL || !g_subprocess_communicate_utf8(p, in, NULL, &out, NULL, &local)) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
                 "cannot probe the capabilities of %s over QMP: %s", c->binary, local->message);
     return FALSE;
   }
-
-  g_auto(GStrv) lines = g_strsplit(out ? out : "", "\n", -1);
-  for (char **l = lines; *l; l++) {
-    if (**l == '\0')
-      continue;
-    g_autoptr(JsonParser) parser = json_parser_new();
-    if (!json_parser_load_from_data(parser, *l, -1, NULL))
-      continue;
-    JsonNode *root = json_parser_get_root(parser);
-    if (!JSON_NODE_HOLDS_OBJECT(root))
-      continue;
-    JsonObject *o = json_node_get_object(root);
-    const char *id = json_object_get_string_member_with_default(o, "id", NULL);
-    JsonNode *ret = json_object_get_member(o, "return");
-    if (id == NULL)
-      continue;
-    if (strcmp(id, "sandbox") == 0) {
-      c->sandbox = ret != NULL;
-      continue;
-    }
-    if (ret == NULL)
-      continue;
-    if (strcmp(id, "version") == 0 && JSON_NODE_HOLDS_OBJECT(ret)) {
-      JsonObject *q = json_object_get_object_member(json_node_get_object(ret), "qemu");
-      c->version = g_strdup_printf("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT,
-                                   json_object_get_int_member(q, "major"),
-                                   json_object_get_int_member(q, "minor"),
-                                   json_object_get_int_member(q, "micro"));
-    } else if (strcmp(id, "machines") == 0 && JSON_NODE_HOLDS_ARRAY(ret)) {
-      g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-      JsonArray *a = json_node_get_array(ret);
-      for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonObject *m = json_array_get_object_element(a, i);
-        g_strv_builder_add(b, json_object_get_string_member_with_default(m, "name", ""));
-        const char *alias = json_object_get_string_member_with_default(m, "alias", NULL);
-        if (alias != NULL)
-          g_strv_builder_add(b, alias);
-      }
-      c->machines = g_strv_builder_end(b);
-    } else if (strcmp(id, "devices") == 0 && JSON_NODE_HOLDS_ARRAY(ret)) {
-      JsonArray *a = json_node_get_array(ret);
-      for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonObject *t = json_array_get_object_element(a, i);
-        const char *name = json_object_get_string_member_with_default(t, "name", NULL);
-        if (name != NULL && !g_hash_table_contains(c->devices, name))
-          g_hash_table_insert(c->devices, g_strdup(name), g_new0(char *, 1));
-      }
-    } else if (g_str_has_prefix(id, "props:") && JSON_NODE_HOLDS_ARRAY(ret)) {
-      g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-      JsonArray *a = json_node_get_array(ret);
-      for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonObject *pr = json_array_get_object_element(a, i);
-        g_strv_builder_add(b, json_object_get_string_member_with_default(pr, "name", ""));
-      }
-      g_hash_table_insert(c->devices, g_strdup(id + strlen("props:")), g_strv_builder_end(b));
-    }
-  }
-  if (c->version == NULL || c->machines == NULL) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
-                "%s did not answer the capability probe: is it a working QEMU?", c->binary);
-    return FALSE;
-  }
-  c->version_code = version_code(c->version);
-  return TRUE;
+  return bvm_caps_parse_qmp(c, out, error);
 }
 
 const char *bvm_caps_gpu_device(BvmArch arch)
@@ -461,11 +337,11 @@ BvmQemuCaps *bvm_qemu_caps_probe(const char *binary, BvmArch arch, GError **erro
   g_autofree char *accels = run_help(binary, "-accel", error);
   if (accels == NULL)
     return NULL;
-  c->accels = parse_help_list(accels);
+  c->accels = bvm_caps_parse_help_list(accels);
   g_autofree char *displays = run_help(binary, "-display", error);
   if (displays == NULL)
     return NULL;
-  c->displays = parse_help_list(displays);
+  c->displays = bvm_caps_parse_help_list(displays);
   if (!probe_qmp(c, error))
     return NULL;
   probe_gpu_blob(c);

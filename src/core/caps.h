@@ -87,10 +87,35 @@ const char *bvm_caps_gpu_device(BvmArch arch);
  * INVALID_ARGUMENT for another word. */
 gboolean bvm_accel_from_env(BvmAccel *out_accel, gboolean *out_set, GError **error);
 
+/* Reading what QEMU says to the probe, without running anything
+ * (caps_parse.c, pure): the probe below hands QEMU's output over, the golden
+ * tests hand recorded output (tests/fixtures/caps/). Declared here, not in a
+ * caps_parse.h, because caps.c calls them and they fill caps.h's records. */
+
+/* The QMP batch the probe writes to `qemu-system-ARCH -machine none -qmp
+ * stdio`: capabilities, version, machines, the sandbox option, the device
+ * types, the properties of each device the builder uses, then quit. */
+char *bvm_caps_parse_qmp_input(void);
+
+/* Fill @c (binary and devices set; devices may be NULL) from QEMU's replies
+ * to bvm_caps_parse_qmp_input(), one JSON object a line: version, machines,
+ * sandbox, devices and their properties. Lines that are not replies of the
+ * batch (the greeting, events, errors) are skipped; an error reply to the
+ * sandbox query means no seccomp. QEMU_FAILED naming c->binary when the
+ * version or the machines are missing. */
+gboolean bvm_caps_parse_qmp(BvmQemuCaps *c, const char *qmp_output, GError **error);
+
+/* "-accel help" / "-display help": a title line, then one name a line. */
+GStrv bvm_caps_parse_help_list(const char *text);
+
+/* "7.2.0" -> 70200 (major * 10000 + minor * 100 + micro); 0 when unreadable. */
+guint bvm_caps_parse_version_code(const char *version);
+
 /* Probe this machine (host.c): cores, memory, accelerators, udmabuf, desktop. */
 void bvm_host_info_probe(BvmHostInfo *out_info);
 
-/* Run @binary with -accel/-machine/-display/-device help queries. */
+/* Run @binary: -accel help, -display help and one QMP session (read by
+ * bvm_caps_parse_*), then the blob and KVM probes (probe.c). */
 BvmQemuCaps *bvm_qemu_caps_probe(const char *binary, BvmArch arch, GError **error);
 
 /* Host info plus, per arch, the QEMU caps of the qemu-system-ARCH found in
