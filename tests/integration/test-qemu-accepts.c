@@ -86,9 +86,12 @@ static void test_profile(gconstpointer data)
     g_autofree char *text = bvm_command_to_args_text(cmd);
     g_error("QEMU refused the argv of %s:\n%s\nargv:\n%s", p->name, err, text);
   }
-  /* QEMU binds before it listens: retry a refused connect briefly. */
+  /* QEMU binds before it listens: retry a refused connect while QEMU
+   * lives (a loaded 2-core host can take seconds), 30 s at most. */
   g_autoptr(BvmQmp) qmp = NULL;
-  for (int i = 0; i < 100 && qmp == NULL; i++) {
+  gint64 deadline = g_get_monotonic_time() + 30 * G_USEC_PER_SEC;
+  while (qmp == NULL && g_subprocess_get_identifier(qemu) != NULL &&
+         g_get_monotonic_time() < deadline) {
     g_clear_error(&error);
     qmp = bvm_qmp_connect(paths->qmp_sock, 10000, &error);
     if (qmp == NULL)
