@@ -46,3 +46,17 @@ export function vmHref(name: string): string {
 export function displayForHere(desktopApp: boolean): 'vnc' | 'window' {
   return desktopApp ? 'window' : 'vnc';
 }
+
+/** The usual screen resolutions, as WxH. */
+export const resolutions = ['1280x800', '1920x1080', '2560x1440', '3840x2160'] as const;
+
+/** A screen size as WxH. */
+export function resolutionText(display: { width: number; height: number }): string {
+  return `${display.width}x${display.height}`;
+}
+
+/** WxH as the width and height the API takes. */
+export function parseResolution(text: string): { width: number; height: number } {
+  const [width, height] = text.split('x').map(Number);
+  return { width, height };
+}
