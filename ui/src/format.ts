@@ -1,4 +1,4 @@
-import type { Accel, Vm, VmState } from './api/types';
+import { activeStates, type Accel, type Vm, type VmState } from './api/types';
 
 export const osNames: Record<Vm['os'], string> = {
   windows11: 'Windows 11',
@@ -22,7 +22,7 @@ export const stateLabels: Record<VmState, string> = {
 
 /** A live VM has a QEMU (or one on its way): Stop and Force stop work in every such state. */
 export function isActive(state: VmState): boolean {
-  return state === 'running' || state === 'starting' || state === 'paused' || state === 'stopping';
+  return activeStates.includes(state);
 }
 
 export const accelNames: Record<Accel, string> = {

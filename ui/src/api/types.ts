@@ -14,6 +14,11 @@ import {
 
 export const vmStates = ['stopped', 'starting', 'running', 'paused', 'stopping', 'crashed'] as const;
 
+/** The states in which a VM has a QEMU (or one on its way): the UI's one
+ * copy of what src/core/state.c decides, until the API says it (a status's
+ * `active`, or hostInfo's list of live states). */
+export const activeStates: readonly (typeof vmStates)[number][] = ['starting', 'running', 'paused', 'stopping'];
+
 /** What a VM may ask for; `auto` lets BridgeVM pick (and say why in the command's `dropped`). */
 export const accels = ['auto', 'kvm', 'hvf', 'tcg'] as const;
 
