@@ -51,8 +51,7 @@ export function Wizard() {
     return () => {
       live = false;
     };
-    // the state as it was on reaching Review: nothing on Review changes it
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // on reaching Review, with the state as it was then: nothing on Review changes it
   }, [current]);
 
   if (load.error) return <p role="alert" className="error">{load.error}</p>;

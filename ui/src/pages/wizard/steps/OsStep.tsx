@@ -1,4 +1,5 @@
 import { arches, oses, type Arch, type Os } from '../../../api/types';
+import { Field } from '../../../components/Field';
 import { osNames } from '../../../format';
 import type { StepProps } from './props';
 
@@ -27,8 +28,7 @@ export function OsStep({ state, host, dispatch }: StepProps) {
           </label>
         ))}
       </div>
-      <label className="field">
-        Architecture
+      <Field label="Architecture">
         <select
           value={state.arch}
           onChange={(e) => dispatch({ type: 'set', choice: { arch: e.target.value as Arch } })}
@@ -40,7 +40,7 @@ export function OsStep({ state, host, dispatch }: StepProps) {
             </option>
           ))}
         </select>
-      </label>
+      </Field>
     </fieldset>
   );
 }
