@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { Library } from './pages/Library';
 import { Settings } from './pages/Settings';
 import { VmDetail } from './pages/VmDetail';
-import { Wizard } from './pages/Wizard';
+import { Wizard } from './pages/wizard/Wizard';
 import { applyTheme, loadTheme } from './theme';
 
 function currentRoute(): string {

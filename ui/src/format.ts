@@ -1,4 +1,4 @@
-import type { Accel, Vm, VmState } from './api/types';
+import { activeStates, type Accel, type Vm, type VmState } from './api/types';
 
 export const osNames: Record<Vm['os'], string> = {
   windows11: 'Windows 11',
@@ -22,7 +22,7 @@ export const stateLabels: Record<VmState, string> = {
 
 /** A live VM has a QEMU (or one on its way): Stop and Force stop work in every such state. */
 export function isActive(state: VmState): boolean {
-  return state === 'running' || state === 'starting' || state === 'paused' || state === 'stopping';
+  return activeStates.includes(state);
 }
 
 export const accelNames: Record<Accel, string> = {
@@ -45,4 +45,18 @@ export function vmHref(name: string): string {
 /** Where a VM's screen goes: noVNC in the browser, QEMU's own window in the desktop app. */
 export function displayForHere(desktopApp: boolean): 'vnc' | 'window' {
   return desktopApp ? 'window' : 'vnc';
+}
+
+/** The usual screen resolutions, as WxH. */
+export const resolutions = ['1280x800', '1920x1080', '2560x1440', '3840x2160'] as const;
+
+/** A screen size as WxH. */
+export function resolutionText(display: { width: number; height: number }): string {
+  return `${display.width}x${display.height}`;
+}
+
+/** WxH as the width and height the API takes. */
+export function parseResolution(text: string): { width: number; height: number } {
+  const [width, height] = text.split('x').map(Number);
+  return { width, height };
 }

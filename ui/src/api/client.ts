@@ -11,6 +11,7 @@ import type {
   Plan,
   LogSource,
   Preset,
+  UpdateRequest,
   ValidateIso,
   Vm,
   VmStatus,
@@ -171,7 +172,7 @@ export const api = {
   createVm: (req: CreateRequest, onStep: (s: string) => void) =>
     callWithProgress<Vm>('createVm', req, onStep),
   planVm: (req: CreateRequest) => call<Plan>('planVm', req),
-  updateVm: (vm: string, changes: Record<string, unknown>) => call<Vm>('updateVm', { vm, ...changes }),
+  updateVm: (vm: string, changes: UpdateRequest) => call<Vm>('updateVm', { vm, ...changes }),
   deleteVm: (vm: string, permanently = false) =>
     call<{ deleted: string }>('deleteVm', { vm, permanently }),
   startVm: (vm: string, display: string, onStep: (s: string) => void) =>

@@ -40,8 +40,8 @@ export function nullable<T>(s: Schema<T>): Schema<T | null> {
   return { check: (v, path) => (v === null ? [] : s.check(v, path)) };
 }
 
-/** A member that may be absent. */
-export function optional<T>(s: Schema<T>): Schema<T | undefined> {
+/** A member that may be absent (an optional key in the derived type). */
+export function optional<T>(s: Schema<T>): Schema<T | undefined> & { readonly optional: true } {
   return { optional: true, check: (v, path) => (v === undefined ? [] : s.check(v, path)) };
 }
 
@@ -55,7 +55,12 @@ export function arrayOf<T>(s: Schema<T>): Schema<T[]> {
 }
 
 type Shape = Record<string, Schema<unknown>>;
-type ObjectOf<S extends Shape> = { [K in keyof S]: Infer<S[K]> };
+type OptionalKeys<S extends Shape> = {
+  [K in keyof S]: S[K] extends { readonly optional: true } ? K : never;
+}[keyof S];
+type ObjectOf<S extends Shape> = { [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & {
+  [K in OptionalKeys<S>]?: Infer<S[K]>;
+};
 
 /** An object with exactly these members: an unknown member is drift too. */
 export function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> {

@@ -14,8 +14,17 @@ import {
 
 export const vmStates = ['stopped', 'starting', 'running', 'paused', 'stopping', 'crashed'] as const;
 
+/** The states in which a VM has a QEMU (or one on its way): the UI's one
+ * copy of what src/core/state.c decides, until the API says it (a status's
+ * `active`, or hostInfo's list of live states). */
+export const activeStates: readonly (typeof vmStates)[number][] = ['starting', 'running', 'paused', 'stopping'];
+
 /** What a VM may ask for; `auto` lets BridgeVM pick (and say why in the command's `dropped`). */
 export const accels = ['auto', 'kvm', 'hvf', 'tcg'] as const;
+
+export const oses = ['windows11', 'linux', 'other'] as const;
+export const arches = ['x86_64', 'aarch64'] as const;
+export const presetNames = ['light', 'recommended', 'pro'] as const;
 
 export const LastExitSchema = object({
   kind: str,
@@ -44,8 +53,8 @@ const configShape = {
   schemaVersion: num,
   id: str,
   name: str,
-  os: oneOf('windows11', 'linux', 'other'),
-  arch: oneOf('x86_64', 'aarch64'),
+  os: oneOf(...oses),
+  arch: oneOf(...arches),
   cpus: num,
   memoryMiB: num,
   diskGiB: num,
@@ -83,7 +92,7 @@ export const VmSchema = object({
 export const VmListSchema = arrayOf(VmSchema);
 
 export const PresetSchema = object({
-  name: oneOf('light', 'recommended', 'pro'),
+  name: oneOf(...presetNames),
   cpus: num,
   memoryMiB: num,
   diskGiB: num,
@@ -95,7 +104,7 @@ export const PresetListSchema = arrayOf(PresetSchema);
 
 export const HostInfoSchema = object({
   os: str,
-  arch: oneOf('x86_64', 'aarch64'),
+  arch: oneOf(...arches),
   cores: num,
   memoryMiB: num,
   kvm: bool,
@@ -111,6 +120,9 @@ export const HostInfoSchema = object({
     maxMemoryMiB: num,
     minDiskGiB: num,
     maxDiskGiB: num,
+    /** Windows 11's minimums, when the API says them (validate.c holds them
+     * today; the UI's one copy is windows11Minimums in pages/wizard/rules.ts). */
+    windows11: optional(object({ minCpus: num, minMemoryMiB: num, minDiskGiB: num })),
   }),
 });
 
@@ -162,6 +174,9 @@ export const DoctorSchema = object({
   skippedFirmware: arrayOf(str),
 });
 
+export type Os = (typeof oses)[number];
+export type Arch = (typeof arches)[number];
+export type PresetName = (typeof presetNames)[number];
 export type LastExit = Infer<typeof LastExitSchema>;
 export type VmState = (typeof vmStates)[number];
 export type Accel = (typeof accels)[number];
@@ -179,19 +194,31 @@ export type Doctor = Infer<typeof DoctorSchema>;
 export type LogSource = 'serial' | 'qemu' | 'swtpm' | 'monitor';
 export const logSources: LogSource[] = ['serial', 'qemu', 'swtpm', 'monitor'];
 
-export interface CreateRequest {
-  name: string;
-  isoPath: string;
-  os: 'windows11' | 'linux' | 'other';
-  arch: 'x86_64' | 'aarch64';
-  preset: 'light' | 'recommended' | 'pro';
+/** What a VM's resources and screen may be set to (createVm, planVm, updateVm). */
+interface Sizing {
   cpus?: number;
   memoryMiB?: number;
   diskGiB?: number;
   width?: number;
   height?: number;
   accel?: Accel;
+}
+
+/** createVm's and planVm's parameters. */
+export interface CreateRequest extends Sizing {
+  name: string;
+  isoPath: string;
+  os: Os;
+  arch: Arch;
+  preset: PresetName;
   acceptLicense?: boolean;
+}
+
+/** updateVm's parameters besides the VM: only what changes (a stopped VM's). */
+export interface UpdateRequest extends Sizing {
+  isoPath?: string;
+  eject?: boolean;
+  pressKeyOnBoot?: boolean;
 }
 
 /** The agent's guest-get-osinfo reply (a subset). */

@@ -1,6 +1,6 @@
-import { useId } from 'react';
 import type { Accel, HostInfo } from '../api/types';
 import { accelChoices, accelNames } from '../format';
+import { Field } from './Field';
 
 /** The accelerator a VM asks for: Automatic, or one this host offers
  * (hostInfo.accels); when KVM is chosen on a host where it fails, why. */
@@ -13,18 +13,19 @@ export function AccelField({
   host: Pick<HostInfo, 'accels' | 'kvmError'> | null;
   onChange: (v: Accel) => void;
 }) {
-  const id = useId();
   const offered = host?.accels ?? [];
   const kvmFails = value === 'kvm' && host?.kvmError;
   return (
-    <div className="field">
-      <label htmlFor={id}>Accelerator</label>
-      <select
-        id={id}
-        value={value}
-        aria-describedby={`${id}-hint`}
-        onChange={(e) => onChange(e.target.value as Accel)}
-      >
+    <Field
+      label="Accelerator"
+      hintClass={kvmFails ? 'notice' : 'muted'}
+      hint={
+        kvmFails
+          ? `KVM does not work on this host: ${host.kvmError}`
+          : 'Automatic uses hardware acceleration when it works here, else TCG emulation.'
+      }
+    >
+      <select value={value} onChange={(e) => onChange(e.target.value as Accel)}>
         {accelChoices(offered, value).map((a) => (
           <option key={a} value={a}>
             {accelNames[a]}
@@ -32,11 +33,6 @@ export function AccelField({
           </option>
         ))}
       </select>
-      <p id={`${id}-hint`} className={kvmFails ? 'notice' : 'muted'}>
-        {kvmFails
-          ? `KVM does not work on this host: ${host.kvmError}`
-          : 'Automatic uses hardware acceleration when it works here, else TCG emulation.'}
-      </p>
-    </div>
+    </Field>
   );
 }

@@ -1,4 +1,5 @@
-import { resolutions } from '../pages/wizardRules';
+import { resolutions } from '../format';
+import { Field } from './Field';
 
 /** The screen resolution as WxH: the usual ones, plus the current value when it is another. */
 export function ResolutionField({ value, onChange }: { value: string; onChange: (v: string) => void }) {
@@ -6,8 +7,7 @@ export function ResolutionField({ value, onChange }: { value: string; onChange: 
     ? [...resolutions]
     : [value, ...resolutions];
   return (
-    <label className="field">
-      Resolution
+    <Field label="Resolution">
       <select value={value} onChange={(e) => onChange(e.target.value)}>
         {options.map((r) => (
           <option key={r} value={r}>
@@ -15,6 +15,6 @@ export function ResolutionField({ value, onChange }: { value: string; onChange: 
           </option>
         ))}
       </select>
-    </label>
+    </Field>
   );
 }

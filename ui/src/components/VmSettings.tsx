@@ -1,7 +1,10 @@
 import { useState } from 'react';
 import { api } from '../api/client';
-import type { Accel, HostInfo, Vm } from '../api/types';
+import type { Accel, HostInfo, UpdateRequest, Vm } from '../api/types';
+import { parseResolution, resolutionText } from '../format';
+import { useAction } from '../useAction';
 import { AccelField } from './AccelField';
+import { Field, NumberInput } from './Field';
 import { ResolutionField } from './ResolutionField';
 
 /** A stopped VM's resources, resolution, ISO and accelerator (disabled while it runs).
@@ -20,31 +23,29 @@ export function VmSettings({
   const [cpus, setCpus] = useState(vm.cpus);
   const [memoryGiB, setMemoryGiB] = useState(vm.memoryMiB / 1024);
   const [diskGiB, setDiskGiB] = useState(vm.diskGiB);
-  const [resolution, setResolution] = useState(`${vm.display.width}x${vm.display.height}`);
+  const [resolution, setResolution] = useState(resolutionText(vm.display));
   const [isoPath, setIsoPath] = useState(vm.isoPath ?? '');
   const [accel, setAccel] = useState<Accel>(vm.accel);
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [saved, setSaved] = useState(false);
+  const action = useAction();
 
-  async function save(eject = false) {
-    const [w, h] = resolution.split('x').map(Number);
-    const changes: Record<string, unknown> = {
+  function save(eject = false) {
+    const changes: UpdateRequest = {
       cpus,
       memoryMiB: Math.round(memoryGiB * 1024),
-      width: w,
-      height: h,
+      ...parseResolution(resolution),
     };
     if (diskGiB !== vm.diskGiB) changes.diskGiB = diskGiB;
     if (accel !== vm.accel) changes.accel = accel;
     if (eject) changes.eject = true;
     else if (isoPath && isoPath !== vm.isoPath) changes.isoPath = isoPath;
-    try {
+    setSaved(false);
+    void action.run('save', async () => {
       const v = await api.updateVm(vm.name, changes);
-      setMessage({ ok: true, text: 'Saved.' });
+      setSaved(true);
       if (eject) setIsoPath('');
       onSaved(v);
-    } catch (e) {
-      setMessage({ ok: false, text: (e as Error).message });
-    }
+    });
   }
 
   return (
@@ -53,48 +54,43 @@ export function VmSettings({
       aria-label="VM settings"
       onSubmit={(e) => {
         e.preventDefault();
-        void save();
+        save();
       }}
     >
       <fieldset disabled={running}>
         {running && <p className="muted">Stop the VM to change its settings.</p>}
-        <label className="field">
-          vCPUs
-          <input type="number" min={1} value={cpus} onChange={(e) => setCpus(e.target.valueAsNumber)} />
-        </label>
-        <label className="field">
-          Memory (GiB)
-          <input
-            type="number"
-            min={0.5}
-            step={0.5}
-            value={memoryGiB}
-            onChange={(e) => setMemoryGiB(e.target.valueAsNumber)}
-          />
-        </label>
-        <label className="field">
-          Disk (GiB, grow only)
-          <input type="number" min={vm.diskGiB} value={diskGiB} onChange={(e) => setDiskGiB(e.target.valueAsNumber)} />
-        </label>
+        <Field label="vCPUs">
+          <NumberInput min={1} value={cpus} onChange={setCpus} />
+        </Field>
+        <Field label="Memory (GiB)">
+          <NumberInput min={0.5} step={0.5} value={memoryGiB} onChange={setMemoryGiB} />
+        </Field>
+        <Field label="Disk (GiB, grow only)">
+          <NumberInput min={vm.diskGiB} value={diskGiB} onChange={setDiskGiB} />
+        </Field>
         <ResolutionField value={resolution} onChange={setResolution} />
-        <label className="field">
-          ISO path
+        <Field label="ISO path">
           <input type="text" value={isoPath} onChange={(e) => setIsoPath(e.target.value)} spellCheck={false} />
-        </label>
+        </Field>
         <AccelField value={accel} host={host} onChange={setAccel} />
         <div className="actions">
           <button type="submit" className="primary">
             Save settings
           </button>
           {vm.isoPath && (
-            <button type="button" onClick={() => void save(true)}>
+            <button type="button" onClick={() => save(true)}>
               Eject ISO
             </button>
           )}
         </div>
-        {message && (
-          <p role={message.ok ? 'status' : 'alert'} className={message.ok ? 'ok' : 'error'}>
-            {message.text}
+        {saved && !action.error && (
+          <p role="status" className="ok">
+            Saved.
+          </p>
+        )}
+        {action.error && (
+          <p role="alert" className="error">
+            {action.error}
           </p>
         )}
       </fieldset>

@@ -1,29 +1,21 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api/client';
 import type { Doctor } from '../api/types';
 import { applyTheme, loadTheme, type Theme } from '../theme';
+import { useAction } from '../useAction';
 
 /** Settings and dependencies: the doctor's report, with how to fix each problem. */
 export function Settings() {
   const [doctor, setDoctor] = useState<Doctor | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [checking, setChecking] = useState(false);
+  const { busy, error, run } = useAction();
+  const checking = busy !== null;
   const [theme, setTheme] = useState<Theme>(loadTheme);
 
-  async function check(refresh: boolean) {
-    setChecking(true);
-    try {
-      setDoctor(await api.doctor(refresh));
-      setError(null);
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setChecking(false);
-    }
-  }
-  useEffect(() => {
-    void check(false);
-  }, []);
+  const check = useCallback(
+    (refresh: boolean) => void run('check', async () => setDoctor(await api.doctor(refresh))),
+    [run],
+  );
+  useEffect(() => check(false), [check]);
 
   return (
     <section aria-labelledby="settings-title">
@@ -48,7 +40,7 @@ export function Settings() {
 
       <div className="page-head">
         <h2>Dependencies</h2>
-        <button type="button" onClick={() => void check(true)} disabled={checking}>
+        <button type="button" onClick={() => check(true)} disabled={checking}>
           {checking ? 'Checking…' : 'Check again'}
         </button>
       </div>

@@ -9,6 +9,7 @@ import { Logs } from '../components/Logs';
 import { StateBadge } from '../components/StateBadge';
 import { VmSettings } from '../components/VmSettings';
 import { accelNames, displayForHere, gib, isActive, osNames } from '../format';
+import { useAction } from '../useAction';
 
 type Tab = 'console' | 'logs' | 'settings' | 'command';
 const tabNames: Record<Tab, string> = { console: 'Console', logs: 'Logs', settings: 'Settings', command: 'Command' };
@@ -34,9 +35,8 @@ export function VmDetail({ name }: { name: string }) {
   const [display, setDisplay] = useState<string | null>(null);
   const [reason, setReason] = useState<string | null>(null);
   const [host, setHost] = useState<HostInfo | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run: runAction } = useAction();
   const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>('console');
   const [confirm, setConfirm] = useState<Confirm>(null);
   const [command, setCommand] = useState<Command | null>(null);
@@ -49,7 +49,7 @@ export function VmDetail({ name }: { name: string }) {
       setDisplay(s.display);
       setReason(s.reason);
       // the record changes when a run ends (lastExit)
-      if (s.state === 'stopped' || s.state === 'crashed') api.showVm(name).then(setVm, () => {});
+      if (!isActive(s.state)) api.showVm(name).then(setVm, () => {});
     },
     [name],
   );
@@ -81,7 +81,7 @@ export function VmDetail({ name }: { name: string }) {
       });
     void follow();
     return () => abort.abort();
-  }, [name, applyStatus]);
+  }, [name, applyStatus, setError]);
 
   // The command (for its tab, and for why the VM runs under TCG), again
   // whenever the record changes.
@@ -91,18 +91,10 @@ export function VmDetail({ name }: { name: string }) {
     api.vmCommand(name).then(setCommand, (e: Error) => setCommandError(e.message));
   }, [name, vm]);
 
-  async function run(label: string, action: () => Promise<unknown>) {
-    setBusy(label);
-    setError(null);
+  // (a Stop or Force stop may take over from a start or a stop: busy says the latest)
+  function run(label: string, action: () => Promise<unknown>) {
     setNotice(null);
-    try {
-      await action();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      // a Stop or Force stop may have taken over from a start or a stop
-      setBusy((b) => (b === label ? null : b));
-    }
+    return runAction(label, action);
   }
 
   if (!vm) return error ? <p role="alert" className="error">{error}</p> : <p>Loading…</p>;

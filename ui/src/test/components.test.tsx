@@ -6,7 +6,7 @@ import { setFetch } from '../api/client';
 import type { Command } from '../api/types';
 import { CommandView, shellQuote } from '../components/CommandView';
 import { Library } from '../pages/Library';
-import { Wizard } from '../pages/Wizard';
+import { Wizard } from '../pages/wizard/Wizard';
 import { fixture, serve } from './fakeServer';
 
 afterEach(() => {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setFetch } from '../api/client';
 import type { Status, Vm, VmState } from '../api/types';
+import { isActive } from '../format';
 
 export const fixture = (name: string) =>
   JSON.parse(readFileSync(path.resolve(__dirname, `../../../tests/fixtures/api/${name}.json`), 'utf8'));
@@ -44,7 +45,7 @@ export function serve(
 
 /** The recorded status, in @state (with @reason). */
 export function statusIn(state: VmState, reason: string | null = null): Status {
-  const running = state !== 'stopped' && state !== 'crashed';
+  const running = isActive(state);
   return {
     ...fixture('vm').status,
     state,

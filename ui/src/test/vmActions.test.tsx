@@ -6,7 +6,7 @@ import { setFetch } from '../api/client';
 import type { Command, HostInfo, Vm } from '../api/types';
 import { Library } from '../pages/Library';
 import { tcgWhy, VmDetail } from '../pages/VmDetail';
-import { Wizard } from '../pages/Wizard';
+import { Wizard } from '../pages/wizard/Wizard';
 import { fixture, openStream, serve, statusIn, vmIn } from './fakeServer';
 
 afterEach(() => {

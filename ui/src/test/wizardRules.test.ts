@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HostInfo } from '../api/types';
-import { checkResources } from '../pages/wizardRules';
+import { checkResources } from '../pages/wizard/rules';
 
 const host: HostInfo = {
   os: 'linux',
