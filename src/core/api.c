@@ -609,6 +609,16 @@ static JsonNode *op_host_info(BvmApi *api, JsonObject *p, GError **error)
   json_builder_add_int_value(b, BVM_DISK_MIN_GIB);
   json_builder_set_member_name(b, "maxDiskGiB");
   json_builder_add_int_value(b, BVM_DISK_MAX_GIB);
+  /* what createVm/updateVm ask of Windows 11, so a form need not repeat it */
+  json_builder_set_member_name(b, "windows11");
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "minCpus");
+  json_builder_add_int_value(b, BVM_WINDOWS11_MIN_CPUS);
+  json_builder_set_member_name(b, "minMemoryMiB");
+  json_builder_add_int_value(b, BVM_WINDOWS11_MIN_MEMORY_MIB);
+  json_builder_set_member_name(b, "minDiskGiB");
+  json_builder_add_int_value(b, BVM_WINDOWS11_MIN_DISK_GIB);
+  json_builder_end_object(b);
   json_builder_end_object(b);
   json_builder_end_object(b);
   return json_builder_get_root(b);

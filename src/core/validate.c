@@ -152,20 +152,20 @@ gboolean bvm_validate_windows11(const BvmConfig *c, GError **error)
 {
   if (c->os != BVM_OS_WINDOWS11)
     return TRUE;
-  if (c->cpus < 2) {
+  if (c->cpus < BVM_WINDOWS11_MIN_CPUS) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
                 "Windows 11 needs at least 2 vCPUs (asked for %u): use --cpus 2 or a preset",
                 c->cpus);
     return FALSE;
   }
-  if (c->memory_mib < 4096) {
+  if (c->memory_mib < BVM_WINDOWS11_MIN_MEMORY_MIB) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
                 "Windows 11 needs at least 4 GiB of memory (asked for %" G_GUINT64_FORMAT
                 " MiB): use --memory 4G or more",
                 c->memory_mib);
     return FALSE;
   }
-  if (c->disk_gib < 64) {
+  if (c->disk_gib < BVM_WINDOWS11_MIN_DISK_GIB) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
                 "Windows 11 needs a disk of at least 64 GiB (asked for %" G_GUINT64_FORMAT
                 " GiB): use --disk 64G or more",

@@ -15,6 +15,10 @@ G_BEGIN_DECLS
 #define BVM_HOST_RESERVE_MIB 2048
 #define BVM_DISK_MIN_GIB 1
 #define BVM_DISK_MAX_GIB (16 * 1024)
+/* What Windows 11 needs (bvm_validate_windows11; hostInfo.limits.windows11). */
+#define BVM_WINDOWS11_MIN_CPUS 2
+#define BVM_WINDOWS11_MIN_MEMORY_MIB 4096
+#define BVM_WINDOWS11_MIN_DISK_GIB 64
 
 /* 1..64 characters of valid UTF-8, no '/', no control characters, not "."
  * or "..", no leading or trailing space. Uniqueness is the registry's job. */

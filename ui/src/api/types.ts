@@ -120,9 +120,8 @@ export const HostInfoSchema = object({
     maxMemoryMiB: num,
     minDiskGiB: num,
     maxDiskGiB: num,
-    /** Windows 11's minimums, when the API says them (validate.c holds them
-     * today; the UI's one copy is windows11Minimums in pages/wizard/rules.ts). */
-    windows11: optional(object({ minCpus: num, minMemoryMiB: num, minDiskGiB: num })),
+    /** Windows 11's minimums, as createVm/updateVm check them (validate.c). */
+    windows11: object({ minCpus: num, minMemoryMiB: num, minDiskGiB: num }),
   }),
 });
 

@@ -12,7 +12,14 @@ const host: HostInfo = {
   desktop: false,
   kvmError: null,
   accels: ['tcg'],
-  limits: { maxCpus: 2, minMemoryMiB: 512, maxMemoryMiB: 6144, minDiskGiB: 1, maxDiskGiB: 16384 },
+  limits: {
+    maxCpus: 2,
+    minMemoryMiB: 512,
+    maxMemoryMiB: 6144,
+    minDiskGiB: 1,
+    maxDiskGiB: 16384,
+    windows11: { minCpus: 2, minMemoryMiB: 4096, minDiskGiB: 64 },
+  },
 };
 
 describe('checkResources', () => {

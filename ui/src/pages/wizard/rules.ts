@@ -18,7 +18,7 @@ export type Minimums = NonNullable<HostInfo['limits']['windows11']>;
  * until then the UI's one copy of what src/core/validate.c
  * (bvm_validate_windows11) enforces. */
 export function windows11Minimums(host: Pick<HostInfo, 'limits'>): Minimums {
-  return host.limits.windows11 ?? { minCpus: 2, minMemoryMiB: 4096, minDiskGiB: 64 };
+  return host.limits.windows11;
 }
 
 /** A preset's resources on this host: its vCPUs and memory as clamped to
