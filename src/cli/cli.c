@@ -2,6 +2,8 @@
 #include "api.h"
 #include "error.h"
 #include "library.h"
+#include "util.h"
+#include "validate.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -213,4 +215,32 @@ void bvm_cli_print_status(JsonObject *st)
   if (last != NULL && pid <= 0)
     printf("last exit: %s (%s)\n", bvm_cli_str(last, "reason") ? bvm_cli_str(last, "reason") : "?",
            bvm_cli_str(last, "at") ? bvm_cli_str(last, "at") : "?");
+}
+
+gboolean bvm_cli_size_params(JsonObject *p, const char *memory, const char *disk,
+                             const char *resolution, gboolean disk_at_least_one, GError **error)
+{
+  guint64 bytes = 0;
+  if (memory != NULL) {
+    if (!bvm_parse_size(memory, 'M', &bytes, error))
+      return FALSE;
+    json_object_set_int_member(p, "memoryMiB", (gint64)MAX(bytes / BVM_MIB, 1));
+  }
+  if (disk != NULL) {
+    if (!bvm_parse_size(disk, 'G', &bytes, error))
+      return FALSE;
+    guint64 gib = (bytes + BVM_GIB - 1) / BVM_GIB;
+    if (disk_at_least_one)
+      gib = MAX(gib, 1);
+    if (gib > 0)
+      json_object_set_int_member(p, "diskGiB", (gint64)gib);
+  }
+  if (resolution != NULL) {
+    guint width = 0, height = 0;
+    if (!bvm_validate_resolution(resolution, &width, &height, error))
+      return FALSE;
+    json_object_set_int_member(p, "width", width);
+    json_object_set_int_member(p, "height", height);
+  }
+  return TRUE;
 }

@@ -70,6 +70,12 @@ char *bvm_cli_self_path(void);
 /* A notice for the user on stderr ("bridgevm: note: ..."). */
 void bvm_cli_notice(const char *text);
 
+/* memoryMiB, diskGiB and width/height in @params from the flags' text
+ * (--memory 8G, --disk 128G, --resolution WxH; NULL: not given). A disk
+ * that rounds to 0 GiB is 1 with @disk_at_least_one, else left out. */
+gboolean bvm_cli_size_params(JsonObject *params, const char *memory, const char *disk,
+                             const char *resolution, gboolean disk_at_least_one, GError **error);
+
 /* Verbs. Each takes the argv after the verb name (argv[0] = verb). */
 int bvm_cmd_create(int argc, char **argv);
 int bvm_cmd_list(int argc, char **argv);

@@ -78,27 +78,9 @@ int bvm_cmd_create(int argc, char **argv)
     return bvm_cli_usage("create", "--cpus must be a positive number");
   if (cpus > 0)
     json_object_set_int_member(p, "cpus", cpus);
-  guint64 bytes = 0;
-  if (memory != NULL) {
-    if (!bvm_parse_size(memory, 'M', &bytes, &error))
-      return bvm_cli_fail(error);
-    json_object_set_int_member(p, "memoryMiB", (gint64)MAX(bytes / BVM_MIB, 1));
-  }
-  if (disk != NULL) {
-    if (!bvm_parse_size(disk, 'G', &bytes, &error))
-      return bvm_cli_fail(error);
-    guint64 gib = (bytes + BVM_GIB - 1) / BVM_GIB;
-    /* 0 asks for the preset's size, as before */
-    if (gib > 0)
-      json_object_set_int_member(p, "diskGiB", (gint64)gib);
-  }
-  guint width = 0, height = 0;
-  if (resolution != NULL) {
-    if (!bvm_validate_resolution(resolution, &width, &height, &error))
-      return bvm_cli_fail(error);
-    json_object_set_int_member(p, "width", width);
-    json_object_set_int_member(p, "height", height);
-  }
+  /* a disk of 0 asks for the preset's size, as before */
+  if (!bvm_cli_size_params(p, memory, disk, resolution, FALSE, &error))
+    return bvm_cli_fail(error);
   json_object_set_boolean_member(p, "tpm", !no_tpm);
   if (secure_boot || no_secure_boot)
     json_object_set_boolean_member(p, "secureBoot", secure_boot);

@@ -59,24 +59,8 @@ int bvm_cmd_set(int argc, char **argv)
   if (accel != NULL)
     json_object_set_string_member(p, "accel", bvm_accel_to_string(accel_word));
   g_autoptr(GError) error = NULL;
-  guint64 bytes = 0;
-  if (memory != NULL) {
-    if (!bvm_parse_size(memory, 'M', &bytes, &error))
-      return bvm_cli_fail(error);
-    json_object_set_int_member(p, "memoryMiB", (gint64)MAX(bytes / BVM_MIB, 1));
-  }
-  if (disk != NULL) {
-    if (!bvm_parse_size(disk, 'G', &bytes, &error))
-      return bvm_cli_fail(error);
-    json_object_set_int_member(p, "diskGiB", (gint64)MAX((bytes + BVM_GIB - 1) / BVM_GIB, 1));
-  }
-  guint width = 0, height = 0;
-  if (resolution != NULL) {
-    if (!bvm_validate_resolution(resolution, &width, &height, &error))
-      return bvm_cli_fail(error);
-    json_object_set_int_member(p, "width", width);
-    json_object_set_int_member(p, "height", height);
-  }
+  if (!bvm_cli_size_params(p, memory, disk, resolution, TRUE, &error))
+    return bvm_cli_fail(error);
 
   g_autoptr(JsonNode) result = NULL;
   status = bvm_cli_call(&common, "updateVm", g_steal_pointer(&owner), &result);
