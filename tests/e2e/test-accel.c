@@ -395,11 +395,8 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   root = harness_tmpdir("bvm-e2e-accel-XXXXXX");
-  g_autofree char *rt = g_build_filename(root, "runtime", NULL);
-  g_autofree char *cache = g_build_filename(root, "cache", NULL);
-  g_mkdir_with_parents(rt, 0700);
-  g_setenv("XDG_RUNTIME_DIR", rt, TRUE);
-  g_setenv("XDG_CACHE_HOME", cache, TRUE);
+  g_autofree char *rt = harness_env_dir(root, "XDG_RUNTIME_DIR", "runtime");
+  g_autofree char *cache = harness_env_dir(root, "XDG_CACHE_HOME", "cache");
   g_setenv("BRIDGEVM_DISK_RESERVE_MIB", G_STRINGIFY(RESERVE_MIB), TRUE);
   /* BVM_E2E_ACCEL picks the accelerator (default auto: KVM where it works) */
   if (g_getenv("BVM_E2E_ACCEL") != NULL)

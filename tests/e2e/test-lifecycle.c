@@ -371,9 +371,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   root = harness_tmpdir("bvm-e2e-XXXXXX");
   /* One runtime dir for every step: the VMs' run dirs live there. */
-  g_autofree char *rt = g_build_filename(root, "runtime", NULL);
-  g_mkdir_with_parents(rt, 0700);
-  g_setenv("XDG_RUNTIME_DIR", rt, TRUE);
+  g_autofree char *rt = harness_env_dir(root, "XDG_RUNTIME_DIR", "runtime");
   library = g_build_filename(root, "lib", NULL);
   plain_iso = harness_build_test_guest("plain");
   sb_iso = harness_build_test_guest("secureboot");

@@ -34,9 +34,12 @@ const char *harness_binary(void)
   return path;
 }
 
-void harness_run(BvmRun *out_run, const char *library, const char *const *args)
+void harness_run_in(BvmRun *out_run, const char *const *prefix, const char *const *env,
+                    const char *library, const char *const *args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  for (const char *const *p = prefix; p && *p; p++)
+    g_ptr_array_add(argv, (char *)*p);
   g_ptr_array_add(argv, (char *)harness_binary());
   if (library != NULL) {
     g_ptr_array_add(argv, (char *)"--library");
@@ -48,8 +51,9 @@ void harness_run(BvmRun *out_run, const char *library, const char *const *args)
   int wait_status = 0;
   g_autoptr(GError) error = NULL;
   memset(out_run, 0, sizeof *out_run);
-  if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL,
-                    &out_run->out, &out_run->err, &wait_status, &error))
+  if (!g_spawn_sync(NULL, (char **)argv->pdata, (char **)env,
+                    G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_SEARCH_PATH, NULL, NULL, &out_run->out,
+                    &out_run->err, &wait_status, &error))
     g_error("cannot run %s: %s", harness_binary(), error->message);
   if (WIFEXITED(wait_status))
     out_run->status = WEXITSTATUS(wait_status);
@@ -57,6 +61,11 @@ void harness_run(BvmRun *out_run, const char *library, const char *const *args)
     out_run->status = 128 + WTERMSIG(wait_status);
   g_test_message("bridgevm exit %d\nstdout: %s\nstderr: %s", out_run->status, out_run->out,
                  out_run->err);
+}
+
+void harness_run(BvmRun *out_run, const char *library, const char *const *args)
+{
+  harness_run_in(out_run, NULL, NULL, library, args);
 }
 
 /* ---- Nothing outlives a test ------------------------------------------
@@ -318,6 +327,14 @@ char *harness_build_test_guest(const char *kind)
   g_strchomp(out);
   const char *last = strrchr(out, '\n');
   return g_strdup(last ? last + 1 : out);
+}
+
+char *harness_env_dir(const char *root, const char *var, const char *name)
+{
+  char *dir = g_build_filename(root, name, NULL);
+  g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+  g_setenv(var, dir, TRUE);
+  return dir;
 }
 
 char *harness_make_iso(const char *dir, const char *name)

@@ -17,6 +17,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(BvmRun, bvm_run_clear)
 const char *harness_binary(void);
 /* Run bridgevm with @args (NULL-terminated) and --library @library. */
 void harness_run(BvmRun *out_run, const char *library, const char *const *args);
+/* The same, with @prefix (NULL-terminated, or NULL) before the binary, such
+ * as an unshare command, and @env (NULL: this process's environment). */
+void harness_run_in(BvmRun *out_run, const char *const *prefix, const char *const *env,
+                    const char *library, const char *const *args);
 /* harness_run that must succeed (else the test fails with bridgevm's
  * stderr); the _json form parses its stdout. */
 void harness_run_ok(const char *library, const char *const *args);
@@ -42,6 +46,9 @@ void harness_add_final_check(const char *dir, void (*teardown)(void));
 /* The path of the test guest ISO of @kind ("plain", "secureboot"), built
  * (or taken from its cache) by tools/build-test-guest.sh. */
 char *harness_build_test_guest(const char *kind);
+/* @root/@name, made 0700 and set as environment variable @var (XDG_DATA_HOME,
+ * XDG_RUNTIME_DIR, ...), so the test's processes keep their files in it. */
+char *harness_env_dir(const char *root, const char *var, const char *name);
 /* A small file with an ISO 9660 signature (what validation looks for). */
 char *harness_make_iso(const char *dir, const char *name);
 /* Names in @dir (sorted, newline-separated) — to prove nothing was left. */

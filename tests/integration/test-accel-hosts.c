@@ -30,31 +30,13 @@ static gboolean have_dev_kvm(void)
 static void run_on_host(BvmRun *out, const char *cache, const char *qemu, gboolean no_kvm,
                         const char *const *args)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  if (no_kvm) {
-    const char *prefix[] = {
-        "unshare", "-m", "sh", "-c", "mount --bind /dev/null /dev/kvm && exec \"$@\"", "sh", NULL};
-    for (const char *const *p = prefix; *p; p++)
-      g_ptr_array_add(argv, (char *)*p);
-  }
-  g_ptr_array_add(argv, (char *)harness_binary());
-  g_ptr_array_add(argv, (char *)"--library");
-  g_ptr_array_add(argv, library);
-  for (const char *const *a = args; *a; a++)
-    g_ptr_array_add(argv, (char *)*a);
-  g_ptr_array_add(argv, NULL);
+  const char *hide_kvm[] = {
+      "unshare", "-m", "sh", "-c", "mount --bind /dev/null /dev/kvm && exec \"$@\"", "sh", NULL};
   g_auto(GStrv) env = g_get_environ();
   env = g_environ_setenv(env, "XDG_CACHE_HOME", cache, TRUE);
   if (qemu != NULL)
     env = g_environ_setenv(env, "BRIDGEVM_QEMU_X86_64", qemu, TRUE);
-  int wait_status = 0;
-  g_autoptr(GError) error = NULL;
-  memset(out, 0, sizeof *out);
-  if (!g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_SEARCH_PATH, NULL, NULL, &out->out,
-                    &out->err, &wait_status, &error))
-    g_error("cannot run bridgevm: %s", error->message);
-  out->status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-  g_test_message("exit %d\nstdout: %s\nstderr: %s", out->status, out->out, out->err);
+  harness_run_in(out, no_kvm ? hide_kvm : NULL, (const char *const *)env, library, args);
 }
 
 static JsonObject *parse_object(const char *text, JsonNode **keep)

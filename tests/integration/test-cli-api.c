@@ -282,12 +282,8 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   root = harness_tmpdir("bvm-cliapi-XXXXXX");
-  g_autofree char *data = g_build_filename(root, "data", NULL);
-  g_mkdir_with_parents(data, 0700);
-  g_setenv("XDG_DATA_HOME", data, TRUE);
-  g_autofree char *rt = g_build_filename(root, "runtime", NULL);
-  g_mkdir_with_parents(rt, 0700);
-  g_setenv("XDG_RUNTIME_DIR", rt, TRUE);
+  g_autofree char *data = harness_env_dir(root, "XDG_DATA_HOME", "data");
+  g_autofree char *rt = harness_env_dir(root, "XDG_RUNTIME_DIR", "runtime");
   library = g_build_filename(data, "lib", NULL);
   iso = harness_make_iso(root, "installer.iso");
   covered = g_hash_table_new(g_str_hash, g_str_equal);

@@ -128,9 +128,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   root = harness_tmpdir("bvm-life-XXXXXX");
-  g_autofree char *rt = g_build_filename(root, "runtime", NULL);
-  g_mkdir_with_parents(rt, 0700);
-  g_setenv("XDG_RUNTIME_DIR", rt, TRUE);
+  g_autofree char *rt = harness_env_dir(root, "XDG_RUNTIME_DIR", "runtime");
   library = g_build_filename(root, "lib", NULL);
   iso = harness_make_iso(root, "blank.iso");
   g_test_add_func("/cli/lifecycle/failure-paths", test_failure_paths);

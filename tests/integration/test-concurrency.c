@@ -38,24 +38,14 @@ static void run_many(guint n, const char *const *args, guint *out_counts /* [256
 
 static guint count_processes(const char *needle)
 {
+  /* harness_process_mentioning: "PID: ARGV…" a line; count the QEMUs
+   * (argv[0]) among them */
+  g_autofree char *found = harness_process_mentioning(needle);
+  g_auto(GStrv) lines = g_strsplit(found ? found : "", "\n", -1);
   guint n = 0;
-  g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-  const char *name;
-  while ((name = g_dir_read_name(proc)) != NULL) {
-    if (!g_ascii_isdigit(name[0]))
-      continue;
-    g_autofree char *path = g_build_filename("/proc", name, "cmdline", NULL);
-    g_autofree char *data = NULL;
-    gsize len = 0;
-    if (!g_file_get_contents(path, &data, &len, NULL) || len == 0)
-      continue;
-    /* argv[0] is the program: count only QEMUs naming @needle */
-    if (strstr(data, "qemu-system") == NULL)
-      continue;
-    for (gsize i = 0; i + 1 < len; i++)
-      if (data[i] == '\0')
-        data[i] = ' ';
-    if (strstr(data, needle) != NULL)
+  for (char **l = lines; *l; l++) {
+    const char *argv0 = strstr(*l, ": ");
+    if (argv0 != NULL && g_strstr_len(argv0 + 2, strcspn(argv0 + 2, " "), "qemu-system") != NULL)
       n++;
   }
   return n;
@@ -128,9 +118,7 @@ int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   root = harness_tmpdir("bvm-conc-XXXXXX");
-  g_autofree char *rt = g_build_filename(root, "runtime", NULL);
-  g_mkdir_with_parents(rt, 0700);
-  g_setenv("XDG_RUNTIME_DIR", rt, TRUE);
+  g_autofree char *rt = harness_env_dir(root, "XDG_RUNTIME_DIR", "runtime");
   library = g_build_filename(root, "lib", NULL);
   iso = harness_make_iso(root, "blank.iso");
   g_test_add_func("/concurrency/ten-creates-of-one-name", test_ten_creates_of_one_name);

@@ -363,9 +363,7 @@ int main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   root = harness_tmpdir("bvm-serve-XXXXXX");
   library = g_build_filename(root, "lib", NULL);
-  g_autofree char *rt = g_build_filename(root, "runtime", NULL);
-  g_mkdir_with_parents(rt, 0700);
-  g_setenv("XDG_RUNTIME_DIR", rt, TRUE);
+  g_autofree char *rt = harness_env_dir(root, "XDG_RUNTIME_DIR", "runtime");
   const char *argv_serve[] = {harness_binary(), "--library", library, "serve", NULL};
   g_autoptr(GError) error = NULL;
   /* The server ends with this test even when an assertion aborts it. */
