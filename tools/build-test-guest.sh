@@ -644,6 +644,15 @@ lockdown=$(sed -n 's/.*\[\([a-z]*\)\].*/\1/p' /sys/kernel/security/lockdown 2>/d
 mark "lockdown=${lockdown:-unknown}"
 mark "disk-bytes=$bytes"
 mark "ip=$ipaddr"
+# A root shell on the serial console for `bridgevm console` (no login: a
+# test guest). Its own session with ttyS0 as controlling tty, so Ctrl-C
+# reaches the command it runs; started again when it exits.
+(
+    while :; do
+        PS1='bridgevm-test# ' setsid -c sh </dev/ttyS0 >/dev/ttyS0 2>&1
+        sleep 1
+    done
+) &
 mark ready
 # Something on the screen too (the console tests look for it through VNC).
 for _ in 1 2 3; do

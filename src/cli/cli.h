@@ -96,6 +96,8 @@ int bvm_cmd_status(int argc, char **argv);
 int bvm_cmd_monitor(int argc, char **argv);
 int bvm_cmd_logs(int argc, char **argv);
 int bvm_cmd_agent(int argc, char **argv);
+int bvm_cmd_console(int argc, char **argv);
+int bvm_cmd_screenshot(int argc, char **argv);
 int bvm_cmd_caps(int argc, char **argv);
 int bvm_cmd_serve(int argc, char **argv);
 

@@ -32,6 +32,8 @@ static const Verb verbs[] = {
     {"resume", bvm_cmd_resume, "Resume a paused VM"},
     {"status", bvm_cmd_status, "Show a VM's state, pid, uptime and last exit"},
     {"logs", bvm_cmd_logs, "Show or follow a VM's logs (qemu, swtpm, monitor, serial)"},
+    {"console", bvm_cmd_console, "Attach the terminal to a running VM's serial console"},
+    {"screenshot", bvm_cmd_screenshot, "Save a running VM's screen as a PNG file"},
     {"agent", bvm_cmd_agent, "Ask the guest agent: ping, info, osinfo, hostname, network"},
     {"serve", bvm_cmd_serve, "Serve the API and web UI on 127.0.0.1 (token-protected)"},
     {"__monitor", bvm_cmd_monitor, NULL},

@@ -11,6 +11,7 @@
 #include "presets.h"
 #include "qemu_cmd.h"
 #include "registry.h"
+#include "screen.h"
 #include "state.h"
 #include "update.h"
 #include "util.h"
@@ -656,6 +657,21 @@ static JsonNode *op_agent(BvmApi *api, JsonObject *p, GError **error)
   return bvm_agent_network(agent, ms, error);
 }
 
+static JsonNode *op_vm_screenshot(BvmApi *api, JsonObject *p, GError **error)
+{
+  gint64 max_age = 0;
+  gboolean last_screen = FALSE;
+  if (!bvm_jsonread_int(&param_reader, p, "maxAgeSeconds", FALSE, 0, BVM_SCREEN_MAX_AGE_SECONDS,
+                        &max_age, error) ||
+      !param_bool(p, "lastScreen", &last_screen, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  return bvm_screen_to_json(e->config, paths, (guint)max_age * 1000, last_screen, error);
+}
+
 typedef JsonNode *(*OpFunc)(BvmApi *api, JsonObject *params, GError **error);
 
 static const struct {
@@ -684,6 +700,8 @@ static const struct {
     {{"validateIso", "Whether a file is an installer ISO"}, op_validate_iso},
     {{"hostInfo", "This host's facts and the limits validation applies"}, op_host_info},
     {{"agent", "Ask a running VM's guest agent"}, op_agent},
+    {{"vmScreenshot", "A running VM's screen as PNG (or the last one kept when it stopped)"},
+     op_vm_screenshot},
 };
 
 const BvmApiOp *bvm_api_operations(guint *out_count)

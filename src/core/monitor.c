@@ -5,6 +5,7 @@
 #include "error.h"
 #include "logs.h"
 #include "qmp.h"
+#include "serial.h"
 #include "state.h"
 #include "tpm.h"
 #include "util.h"
@@ -34,6 +35,8 @@
 #define QEMU_EXIT_TIMEOUT_MS 5000
 /* QEMU's fd for the monitor's QMP socket, listening already (qmp_fd). */
 #define QEMU_QMP_FD 3
+/* QEMU's end of the serial socketpair (serial_fd). */
+#define QEMU_SERIAL_FD 4
 /* How often the logs QEMU writes are checked against their bound. */
 #define LOG_ROTATE_SECONDS 2
 
@@ -47,6 +50,7 @@ typedef struct {
   GSubprocess *qemu;
   GSubprocess *swtpm;
   BvmQmp *qmp;
+  BvmSerialHub *serial; /* the guest's serial shared on run/console.sock */
   BvmRunState run;
   gboolean qemu_exited;
   gboolean swtpm_exited;
@@ -169,7 +173,7 @@ static gboolean swtpm_ready_or_gone(Monitor *m)
   return m->swtpm_exited || g_file_test(m->paths->swtpm_sock, G_FILE_TEST_EXISTS);
 }
 
-static GSubprocess *spawn(Monitor *m, const char *const *argv, int stderr_fd, int fd3,
+static GSubprocess *spawn(Monitor *m, const char *const *argv, int stderr_fd, int fd3, int fd4,
                           GError **error)
 {
   g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
@@ -180,6 +184,8 @@ static GSubprocess *spawn(Monitor *m, const char *const *argv, int stderr_fd, in
   g_subprocess_launcher_take_stderr_fd(l, dup(stderr_fd));
   if (fd3 >= 0)
     g_subprocess_launcher_take_fd(l, dup(fd3), 3);
+  if (fd4 >= 0)
+    g_subprocess_launcher_take_fd(l, dup(fd4), 4);
   g_autofree char *joined = g_strjoinv(" ", (char **)argv);
   mlog(m, "spawn: %s", joined);
   g_autoptr(GError) local = NULL;
@@ -222,7 +228,7 @@ static gboolean start_swtpm(Monitor *m, GError **error)
   if (log < 0)
     return FALSE;
   g_auto(GStrv) argv = bvm_tpm_build_argv(swtpm, m->paths);
-  m->swtpm = spawn(m, (const char *const *)argv, log, log, error);
+  m->swtpm = spawn(m, (const char *const *)argv, log, log, -1, error);
   close(log);
   if (m->swtpm == NULL)
     return FALSE;
@@ -337,7 +343,8 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   m->run.display = g_strdup(bvm_display_mode_to_string(display));
   /* Paused: QMP is connected before the first guest instruction runs, so
    * no event and no early keypress window is missed. */
-  BvmCmdOptions opts = {.display = display, .start_paused = TRUE, .qmp_fd = QEMU_QMP_FD};
+  BvmCmdOptions opts = {
+      .display = display, .start_paused = TRUE, .qmp_fd = QEMU_QMP_FD, .serial_fd = QEMU_SERIAL_FD};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return FALSE;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(m->config, caps, m->paths, &opts, error);
@@ -351,16 +358,32 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   if (log < 0)
     return FALSE;
   int qmp_listen = listen_qmp(m, error);
+  int serial_pair[2];
+  if (qmp_listen >= 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, serial_pair) != 0) {
+    int saved = errno;
+    close(qmp_listen);
+    qmp_listen = -1;
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot make the serial socket for VM '%s': %s",
+                m->config->name, g_strerror(saved));
+  }
   if (qmp_listen < 0) {
     close(log);
     return FALSE;
   }
-  m->qemu = spawn(m, (const char *const *)cmd->argv->pdata, log, qmp_listen, error);
+  m->qemu = spawn(m, (const char *const *)cmd->argv->pdata, log, qmp_listen, serial_pair[1], error);
   close(log);
   /* QEMU alone holds it now: its exit closes the socket and ends our read. */
   close(qmp_listen);
-  if (m->qemu == NULL)
+  close(serial_pair[1]);
+  if (m->qemu == NULL) {
+    close(serial_pair[0]);
     return FALSE;
+  }
+  g_autoptr(GError) hub_error = NULL;
+  g_clear_pointer(&m->serial, bvm_serial_hub_free);
+  m->serial = bvm_serial_hub_new(serial_pair[0], m->paths->console_sock, &hub_error);
+  if (m->serial == NULL)
+    mlog(m, "no interactive serial console: %s", hub_error->message);
   m->run.qemu_pid = atoi(g_subprocess_get_identifier(m->qemu));
   g_free(m->run.started_at);
   m->run.started_at = bvm_now_iso8601();
@@ -746,6 +769,20 @@ static void monitor_loop(Monitor *m)
   record_exit(m, TRUE);
 }
 
+/* The library shows a stopped VM's last screen, greyed: run/ goes, so the
+ * thumbnail moves into the bundle (copied: run/ may be on another
+ * filesystem, $XDG_RUNTIME_DIR). */
+static void keep_last_screen(Monitor *m)
+{
+  g_autofree char *png = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents(m->paths->screen_png, &png, &len, NULL))
+    return;
+  g_autoptr(GError) error = NULL;
+  if (!bvm_file_write_atomic(m->paths->last_screen, png, (gssize)len, 0600, &error))
+    mlog(m, "cannot keep the last screen: %s", error->message);
+}
+
 /* Tear down: end what still runs, remove run/ and release the lock, in
  * that order, so a free lock with a run dir behind it always means a
  * crash. Nothing of run/ is touched without the lock: it may be another
@@ -755,12 +792,14 @@ static void monitor_tear_down(Monitor *m, gboolean ran)
   if (m->lock_fd < 0)
     return;
   g_clear_pointer(&m->qmp, bvm_qmp_free);
+  g_clear_pointer(&m->serial, bvm_serial_hub_free);
   if (m->qemu != NULL && !m->qemu_exited) {
     g_subprocess_force_exit(m->qemu);
     (void)g_subprocess_wait(m->qemu, NULL, NULL);
     m->qemu_exited = TRUE;
   }
   stop_swtpm(m, ran);
+  keep_last_screen(m);
   (void)bvm_remove_tree(m->paths->run_dir, NULL);
   close(m->lock_fd);
   m->lock_fd = -1;

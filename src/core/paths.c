@@ -41,6 +41,7 @@ BvmPaths *bvm_paths_new(const char *bundle_dir, const char *vm_id)
   p->swtpm_log = g_build_filename(p->logs_dir, "swtpm.log", NULL);
   p->monitor_log = g_build_filename(p->logs_dir, "monitor.log", NULL);
   p->serial_log = g_build_filename(p->logs_dir, "serial.log", NULL);
+  p->last_screen = g_build_filename(bundle_dir, "last-screen.png", NULL);
 
   p->run_dir = bvm_paths_run_dir(bundle_dir, vm_id);
   p->stop_request = g_build_filename(p->run_dir, "stop-request", NULL);
@@ -51,6 +52,9 @@ BvmPaths *bvm_paths_new(const char *bundle_dir, const char *vm_id)
   p->qga_sock = g_build_filename(p->run_dir, "qga.sock", NULL);
   p->swtpm_sock = g_build_filename(p->run_dir, "swtpm.sock", NULL);
   p->vnc_sock = g_build_filename(p->run_dir, "vnc.sock", NULL);
+  p->serial_sock = g_build_filename(p->run_dir, "serial.sock", NULL);
+  p->console_sock = g_build_filename(p->run_dir, "console.sock", NULL);
+  p->screen_png = g_build_filename(p->run_dir, "screen.png", NULL);
   p->qemu_pid = g_build_filename(p->run_dir, "qemu.pid", NULL);
   p->swtpm_pid = g_build_filename(p->run_dir, "swtpm.pid", NULL);
   return p;
@@ -70,6 +74,7 @@ void bvm_paths_free(BvmPaths *p)
   g_free(p->swtpm_log);
   g_free(p->monitor_log);
   g_free(p->serial_log);
+  g_free(p->last_screen);
   g_free(p->run_dir);
   g_free(p->stop_request);
   g_free(p->tpm_alias);
@@ -79,6 +84,9 @@ void bvm_paths_free(BvmPaths *p)
   g_free(p->qga_sock);
   g_free(p->swtpm_sock);
   g_free(p->vnc_sock);
+  g_free(p->serial_sock);
+  g_free(p->console_sock);
+  g_free(p->screen_png);
   g_free(p->qemu_pid);
   g_free(p->swtpm_pid);
   g_free(p);

@@ -19,6 +19,7 @@ typedef struct {
   char *swtpm_log;   /* logs/swtpm.log */
   char *monitor_log; /* logs/monitor.log */
   char *serial_log;  /* logs/serial.log */
+  char *last_screen; /* last-screen.png: run/screen.png kept when the VM stops */
   /* The monitor holds flock() on the bundle directory itself for the VM's
    * life: no lock file to unlink, so run/ can go entirely when stopped. */
   char *run_dir;         /* run/, or $XDG_RUNTIME_DIR/bridgevm/ID when too deep */
@@ -30,6 +31,9 @@ typedef struct {
   char *qga_sock;        /* run/qga.sock: guest agent */
   char *swtpm_sock;      /* run/swtpm.sock */
   char *vnc_sock;        /* run/vnc.sock */
+  char *serial_sock;     /* run/serial.sock: QEMU's serial chardev when no monitor holds it */
+  char *console_sock;    /* run/console.sock: the monitor's fan-out of the serial (serial.h) */
+  char *screen_png;      /* run/screen.png: the thumbnail, refreshed while someone looks */
   char *qemu_pid;        /* run/qemu.pid */
   char *swtpm_pid;       /* run/swtpm.pid */
 } BvmPaths;

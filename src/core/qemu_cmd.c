@@ -564,10 +564,18 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
             S("chardev=qmp1,mode=control"), NULL);
 
   g_autofree char *serial = E(paths->serial_log);
+  g_autofree char *serial_sock = E(paths->serial_sock);
+  /* A socket chardev serves one client: under the monitor QEMU's end is a
+   * socketpair the monitor shares out (run/console.sock, serial.h). */
+  g_autofree char *serial0 =
+      opts->serial_fd > 0
+          ? g_strdup_printf("socket,id=serial0,fd=%d,server=off", opts->serial_fd)
+          : g_strdup_printf("socket,id=serial0,path=%s,server=on,wait=off", serial_sock);
   add_group(cmd,
-            "The guest's serial console, appended to logs/serial.log (append=on, so the "
-            "monitor can rotate it while the VM runs); QEMU's own messages carry timestamps",
-            S("-chardev"), F("file,id=serial0,path=%s,append=on", serial), S("-serial"),
+            "The guest's serial console on a socket (bridgevm console attaches to it), also "
+            "appended to logs/serial.log (logappend=on, so the monitor can rotate it while the VM "
+            "runs); QEMU's own messages carry timestamps",
+            S("-chardev"), F("%s,logfile=%s,logappend=on", serial0, serial), S("-serial"),
             S("chardev:serial0"), S("-msg"), S("timestamp=on"), NULL);
 
   if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox && display == BVM_DISPLAY_WINDOW) {

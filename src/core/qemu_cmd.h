@@ -34,6 +34,10 @@ typedef struct {
    * reachable the moment it is spawned. 0, the default, keeps path=: fd 0
    * is stdin, never a socket handed over. */
   int qmp_fd;
+  /* > 0: the guest's serial is this connected socket (one end of the
+   * monitor's socketpair: fd=N,server=off), which the monitor fans out on
+   * run/console.sock (serial.h). 0 keeps a listening run/serial.sock. */
+  int serial_fd;
 } BvmCmdOptions;
 
 typedef struct {

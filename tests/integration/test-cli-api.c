@@ -246,6 +246,8 @@ static void test_unknown_vm_fails_alike(void)
       {"vmLogs", {"logs", "nope"}, "{\"vm\": \"nope\", \"lines\": 50}"},
       {"resetNvram", {"reset-nvram", "nope"}, "{\"vm\": \"nope\"}"},
       {"agent", {"agent", "nope", "ping"}, "{\"vm\": \"nope\", \"call\": \"ping\"}"},
+      /* a verb that writes a file from the answer: compared on its error */
+      {"vmScreenshot", {"screenshot", "nope", "nope.png"}, "{\"vm\": \"nope\"}"},
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     /* must be an error on both sides */
