@@ -1,11 +1,14 @@
 /* The live parts of `serve`: server-sent events (a VM's state and new log
- * lines) and the VM console (noVNC's WebSocket bridged to QEMU's VNC unix
- * socket: no TCP VNC port ever). */
+ * lines), the VM console (noVNC's WebSocket bridged to QEMU's VNC unix
+ * socket: no TCP VNC port ever) and the serial console (xterm.js's
+ * WebSocket bridged to the monitor's fan-out, serial.h). */
 #include "live.h"
 #include "events.h"
+#include "serial.h"
 
 #include <gio/gunixsocketaddress.h>
 #include <string.h>
+#include <unistd.h>
 
 /* SSE ---------------------------------------------------------------------- */
 
@@ -111,6 +114,22 @@ static void on_ws_closed(SoupWebsocketConnection *ws, gpointer data)
   g_idle_add(drop_connection, ws);
 }
 
+/* Pump @vnc (taken) and @ws until either closes. */
+static void bridge_start(SoupWebsocketConnection *ws, GSocketConnection *vnc)
+{
+  Bridge *b = g_new0(Bridge, 1);
+  /* libsoup lets go of the connection when this callback returns: hold it
+   * until it closes. It owns the bridge (freed with it). */
+  b->ws = g_object_ref(ws);
+  b->vnc = vnc;
+  b->cancel = g_cancellable_new();
+  g_object_set_data_full(G_OBJECT(ws), "bvm-bridge", b, bridge_free);
+  g_signal_connect(ws, "message", G_CALLBACK(on_ws_message), b);
+  g_signal_connect(ws, "closed", G_CALLBACK(on_ws_closed), b);
+  g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(vnc)), b->buf, sizeof b->buf,
+                            G_PRIORITY_DEFAULT, b->cancel, on_vnc_read, b);
+}
+
 void bvm_live_bridge_vnc(SoupWebsocketConnection *ws, const char *vnc_socket)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new();
@@ -123,15 +142,28 @@ void bvm_live_bridge_vnc(SoupWebsocketConnection *ws, const char *vnc_socket)
                                     "the VM's screen is not reachable: is it running headless?");
     return;
   }
-  Bridge *b = g_new0(Bridge, 1);
-  /* libsoup lets go of the connection when this callback returns: hold it
-   * until it closes. It owns the bridge (freed with it). */
-  b->ws = g_object_ref(ws);
-  b->vnc = vnc;
-  b->cancel = g_cancellable_new();
-  g_object_set_data_full(G_OBJECT(ws), "bvm-bridge", b, bridge_free);
-  g_signal_connect(ws, "message", G_CALLBACK(on_ws_message), b);
-  g_signal_connect(ws, "closed", G_CALLBACK(on_ws_closed), b);
-  g_input_stream_read_async(g_io_stream_get_input_stream(G_IO_STREAM(vnc)), b->buf, sizeof b->buf,
-                            G_PRIORITY_DEFAULT, b->cancel, on_vnc_read, b);
+  bridge_start(ws, vnc);
+}
+
+/* Serial over WebSocket ------------------------------------------------------- */
+
+void bvm_live_bridge_serial(SoupWebsocketConnection *ws, const char *console_socket,
+                            gboolean want_write)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean writer = FALSE;
+  /* The hub (the VM's monitor) answers the handshake at once; it is
+   * bounded (serial.h) should the monitor be wedged. */
+  int fd = bvm_serial_attach(console_socket, want_write, &writer, &error);
+  g_autoptr(GSocket) sock = fd >= 0 ? g_socket_new_from_fd(fd, NULL) : NULL;
+  if (sock == NULL) {
+    if (fd >= 0)
+      close(fd);
+    soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                    "the VM's serial console is not reachable: is it running?");
+    return;
+  }
+  /* One text message first says who has the keyboard; then binary. */
+  soup_websocket_connection_send_text(ws, writer ? "{\"writer\":true}" : "{\"writer\":false}");
+  bridge_start(ws, g_socket_connection_factory_create_connection(sock));
 }

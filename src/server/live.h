@@ -13,4 +13,10 @@ void bvm_live_start_events(SoupServerMessage *msg, const char *library, GHashTab
 /* Pump bytes between a WebSocket (binary messages) and @vnc_socket. */
 void bvm_live_bridge_vnc(SoupWebsocketConnection *ws, const char *vnc_socket);
 
+/* Attach to the VM's serial console at @console_socket (serial.h), asking
+ * for the keyboard when @want_write; send one text message
+ * {"writer": BOOL}, then pump binary messages both ways. */
+void bvm_live_bridge_serial(SoupWebsocketConnection *ws, const char *console_socket,
+                            gboolean want_write);
+
 G_END_DECLS

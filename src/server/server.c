@@ -327,8 +327,8 @@ static void handle_events(SoupServer *soup, SoupServerMessage *msg, const char *
   bvm_live_start_events(msg, s->library, query);
 }
 
-/* /vnc/VM: checks run here, before the WebSocket handshake; a status set
- * here refuses it. */
+/* /vnc/VM and /serial/VM: checks run here, before the WebSocket handshake;
+ * a status set here refuses it. */
 static void handle_vnc_check(SoupServer *soup, SoupServerMessage *msg, const char *path,
                              GHashTable *query, gpointer data)
 {
@@ -336,7 +336,7 @@ static void handle_vnc_check(SoupServer *soup, SoupServerMessage *msg, const cha
   if (!admit(s, msg))
     return;
   g_autoptr(GError) error = NULL;
-  g_autoptr(BvmVmEntry) e = bvm_registry_find(s->library, path + strlen("/vnc/"), &error);
+  g_autoptr(BvmVmEntry) e = bvm_registry_find(s->library, strchr(path + 1, '/') + 1, &error);
   if (e == NULL) {
     g_autoptr(JsonNode) node = bvm_api_error_to_json(error);
     respond_json(msg, bvm_error_http_status(error), node);
@@ -354,6 +354,24 @@ static void handle_vnc(SoupServer *soup, SoupServerMessage *msg, const char *pat
   }
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   bvm_live_bridge_vnc(ws, paths->vnc_sock);
+}
+
+/* /serial/VM[?mode=ro]: the serial console; the keyboard unless mode=ro
+ * or another console has it. */
+static void handle_serial(SoupServer *soup, SoupServerMessage *msg, const char *path,
+                          SoupWebsocketConnection *ws, gpointer data)
+{
+  BvmServer *s = data;
+  g_autoptr(BvmVmEntry) e = bvm_registry_find(s->library, path + strlen("/serial/"), NULL);
+  if (e == NULL) {
+    soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no such VM");
+    return;
+  }
+  const char *q = g_uri_get_query(soup_server_message_get_uri(msg));
+  g_autoptr(GHashTable) query = q ? g_uri_parse_params(q, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
+  gboolean read_only = query != NULL && g_strcmp0(g_hash_table_lookup(query, "mode"), "ro") == 0;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  bvm_live_bridge_serial(ws, paths->console_sock, !read_only);
 }
 
 /* GET /?token=T trades the token for the session cookie; other paths are
@@ -465,6 +483,8 @@ BvmServer *bvm_server_new(const BvmServeOptions *opts, char **out_url, GError **
   soup_server_add_handler(s->soup, "/events", handle_events, s, NULL);
   soup_server_add_handler(s->soup, "/vnc/", handle_vnc_check, s, NULL);
   soup_server_add_websocket_handler(s->soup, "/vnc/", NULL, NULL, handle_vnc, s, NULL);
+  soup_server_add_handler(s->soup, "/serial/", handle_vnc_check, s, NULL);
+  soup_server_add_websocket_handler(s->soup, "/serial/", NULL, NULL, handle_serial, s, NULL);
   soup_server_add_handler(s->soup, "/", handle_root, s, NULL);
   if (out_url != NULL)
     *out_url = g_strdup_printf("http://127.0.0.1:%u/?token=%s", s->port, s->token);

@@ -340,6 +340,34 @@ static void test_events_and_console(void)
   g_autofree char *refused = read_until(ws_bad, "\r\n\r\n");
   assert_contains(refused, "HTTP/1.1 401");
 
+  /* The serial console: the same checks; its first message says who has
+   * the keyboard (a server's text frame is unmasked: its JSON is verbatim). */
+  const char *upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: "
+                        "13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+  g_autofree char *ser_ro = g_strdup_printf(
+      "GET /serial/live?mode=ro HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nCookie: bvm_session=%s\r\n%s"
+      "Origin: http://127.0.0.1:%u\r\n\r\n",
+      port, token, upgrade, port);
+  g_autofree char *watching = read_until(ser_ro, "{\"writer\":false}");
+  assert_contains(watching, "HTTP/1.1 101");
+  assert_contains(watching, "{\"writer\":false}");
+  g_autofree char *ser_rw = g_strdup_printf(
+      "GET /serial/live HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nCookie: bvm_session=%s\r\n%s"
+      "Origin: http://127.0.0.1:%u\r\n\r\n",
+      port, token, upgrade, port);
+  g_autofree char *typing = read_until(ser_rw, "{\"writer\":true}");
+  assert_contains(typing, "{\"writer\":true}");
+  g_autofree char *ser_origin = g_strdup_printf(
+      "GET /serial/live HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nCookie: bvm_session=%s\r\n%s"
+      "Origin: http://evil.example\r\n\r\n",
+      port, token, upgrade);
+  g_autofree char *foreign = read_until(ser_origin, "\r\n\r\n");
+  assert_contains(foreign, "HTTP/1.1 403");
+  g_autofree char *ser_none =
+      g_strdup_printf("GET /serial/live HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n%s\r\n", port, upgrade);
+  g_autofree char *anonymous = read_until(ser_none, "\r\n\r\n");
+  assert_contains(anonymous, "HTTP/1.1 401");
+
   const char *killv[] = {"kill", "live", NULL};
   run_cli(killv);
 }
