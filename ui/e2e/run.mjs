@@ -287,6 +287,23 @@ async function main() {
     await shot('vm-running-console');
   });
 
+  await test('the Serial view types into the guest’s serial shell and shows its answer', async () => {
+    await byRole('radio', 'Serial').click();
+    await byRole('status', 'Serial status').getByText('Connected').waitFor({ timeout: 30000 });
+    const term = byRole('region', 'Serial console of demo, one');
+    await term.click();
+    await page.keyboard.type('echo UI-SERIAL-$((6*7))-OK');
+    await page.keyboard.press('Enter');
+    // the shell's answer (its arithmetic, not our echo) in the terminal's rows
+    await term.locator('.xterm-rows').getByText('UI-SERIAL-42-OK').waitFor({ timeout: 30000 });
+    await shot('vm-serial');
+    // the same bytes reach serial.log
+    const logs = await apiCall('vmLogs', { vm: 'demo, one', source: 'serial', lines: 50 });
+    expect(logs.text.includes('UI-SERIAL-42-OK'), 'serial.log holds the answer');
+    await byRole('radio', 'Screen').click();
+    await byRole('status', 'Console status').getByText('Connected').waitFor({ timeout: 30000 });
+  });
+
   await test('command tab shows the argv with reasons; settings are locked while running', async () => {
     await byRole('tab', 'Command').click();
     await page.getByText(/Accelerator:/).waitFor();
@@ -325,6 +342,22 @@ async function main() {
     await byRole('link', 'Library').click();
     const row = page.getByRole('row', { name: /demo, one/ });
     await row.getByRole('status', { name: 'demo, one is running' }).waitFor();
+    // the running guest's screen as a thumbnail: decoded, with lit pixels
+    const thumb = row.getByRole('img', { name: 'Screen of demo, one' });
+    await thumb.waitFor({ timeout: 30000 });
+    const lit = await thumb.evaluate(async (img) => {
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      const g = c.getContext('2d');
+      g.drawImage(img, 0, 0);
+      const d = g.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 16) if (d[i] + d[i + 1] + d[i + 2] > 60) n++;
+      return n;
+    });
+    expect(lit > 200, `the thumbnail has ${lit} lit pixels`);
     await row.getByRole('button', { name: 'Pause demo, one' }).click();
     await row.getByRole('status', { name: 'demo, one is paused' }).waitFor();
     await row.getByRole('button', { name: 'Resume demo, one' }).click();
@@ -335,6 +368,11 @@ async function main() {
     // Stop of a paused VM: the guest still powers off (ACPI)
     await row.getByRole('button', { name: 'Stop demo, one' }).click();
     await row.getByRole('status', { name: 'demo, one is stopped' }).waitFor({ timeout: 90000 });
+    // its last screen stays, greyed
+    const last = row.getByRole('img', { name: 'Last screen of demo, one' });
+    await last.waitFor({ timeout: 30000 });
+    expect((await last.getAttribute('class')).includes('thumb-stopped'), 'the last screen is greyed');
+    await shot('library-stopped-thumbnail');
     const vm = await apiCall('showVm', { vm: 'demo, one' });
     expect(['guest', 'user'].includes(vm.lastExit?.kind), `last exit: ${JSON.stringify(vm.lastExit)}`);
   });

@@ -173,6 +173,15 @@ export const DoctorSchema = object({
   skippedFirmware: arrayOf(str),
 });
 
+/** vmScreenshot: the screen as PNG (base64); live false is the screen kept when it stopped. */
+export const ScreenshotSchema = object({
+  live: bool,
+  takenAt: str,
+  width: num,
+  height: num,
+  png: str,
+});
+
 export type Os = (typeof oses)[number];
 export type Arch = (typeof arches)[number];
 export type PresetName = (typeof presetNames)[number];
@@ -190,6 +199,7 @@ export type Plan = Infer<typeof PlanSchema>;
 export type ApiErrorBody = Infer<typeof ErrorSchema>;
 export type Logs = Infer<typeof LogsSchema>;
 export type Doctor = Infer<typeof DoctorSchema>;
+export type Screenshot = Infer<typeof ScreenshotSchema>;
 export type LogSource = 'serial' | 'qemu' | 'swtpm' | 'monitor';
 export const logSources: LogSource[] = ['serial', 'qemu', 'swtpm', 'monitor'];
 

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api, inDesktopApp } from '../api/client';
 import type { Vm } from '../api/types';
 import { StateBadge } from '../components/StateBadge';
+import { Thumbnail } from '../components/Thumbnail';
 import { displayForHere, gib, isActive, osNames, vmHref } from '../format';
 import { usePoll } from '../usePoll';
 
@@ -55,6 +56,9 @@ export function Library() {
           <caption className="sr-only">Virtual machines</caption>
           <thead>
             <tr>
+              <th scope="col">
+                <span className="sr-only">Screen</span>
+              </th>
               <th scope="col">Name</th>
               <th scope="col">State</th>
               <th scope="col">OS</th>
@@ -69,6 +73,11 @@ export function Library() {
           <tbody>
             {vms.map((vm) => (
               <tr key={vm.id}>
+                <td>
+                  <a href={vmHref(vm.name)} tabIndex={-1}>
+                    <Thumbnail vm={vm.name} state={vm.state} />
+                  </a>
+                </td>
                 <th scope="row">
                   <a href={vmHref(vm.name)}>{vm.name}</a>
                 </th>

@@ -3,7 +3,7 @@ import { api, followVm, inDesktopApp } from '../api/client';
 import type { Command, HostInfo, Status, Vm, VmState } from '../api/types';
 import { CommandView } from '../components/CommandView';
 import { ConfirmDialog } from '../components/ConfirmDialog';
-import { Console } from '../components/Console';
+import { ConsoleTab } from '../components/ConsoleTab';
 import { GuestFacts } from '../components/GuestFacts';
 import { Logs } from '../components/Logs';
 import { StateBadge } from '../components/StateBadge';
@@ -198,18 +198,7 @@ export function VmDetail({ name }: { name: string }) {
         ))}
       </div>
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="panel">
-        {tab === 'console' &&
-          (hasScreen && display === 'vnc' && !desktop ? (
-            <Console vm={vm.name} />
-          ) : hasScreen ? (
-            <p className="muted">
-              {display === 'window'
-                ? 'The screen is in QEMU’s own window on this desktop.'
-                : 'This VM runs without a shared screen.'}
-            </p>
-          ) : (
-            <p className="muted">Start the VM to see its screen here.</p>
-          ))}
+        {tab === 'console' && <ConsoleTab vm={vm.name} live={hasScreen} display={display} desktop={desktop} />}
         {tab === 'logs' && <Logs vm={vm.name} />}
         {tab === 'settings' && (
           <VmSettings
