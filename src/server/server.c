@@ -343,17 +343,24 @@ static void handle_vnc_check(SoupServer *soup, SoupServerMessage *msg, const cha
   }
 }
 
+/* The paths of the VM a WebSocket's /PREFIX/VM names, or NULL after
+ * closing it (the VM went between the check and the handshake). */
+static BvmPaths *websocket_vm_paths(BvmServer *s, const char *path, SoupWebsocketConnection *ws)
+{
+  g_autoptr(BvmVmEntry) e = bvm_registry_find(s->library, strchr(path + 1, '/') + 1, NULL);
+  if (e == NULL) {
+    soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no such VM");
+    return NULL;
+  }
+  return bvm_paths_new(e->path, e->config->id);
+}
+
 static void handle_vnc(SoupServer *soup, SoupServerMessage *msg, const char *path,
                        SoupWebsocketConnection *ws, gpointer data)
 {
-  BvmServer *s = data;
-  g_autoptr(BvmVmEntry) e = bvm_registry_find(s->library, path + strlen("/vnc/"), NULL);
-  if (e == NULL) {
-    soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no such VM");
-    return;
-  }
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  bvm_live_bridge_vnc(ws, paths->vnc_sock);
+  g_autoptr(BvmPaths) paths = websocket_vm_paths(data, path, ws);
+  if (paths != NULL)
+    bvm_live_bridge_vnc(ws, paths->vnc_sock);
 }
 
 /* /serial/VM[?mode=ro]: the serial console; the keyboard unless mode=ro
@@ -361,16 +368,12 @@ static void handle_vnc(SoupServer *soup, SoupServerMessage *msg, const char *pat
 static void handle_serial(SoupServer *soup, SoupServerMessage *msg, const char *path,
                           SoupWebsocketConnection *ws, gpointer data)
 {
-  BvmServer *s = data;
-  g_autoptr(BvmVmEntry) e = bvm_registry_find(s->library, path + strlen("/serial/"), NULL);
-  if (e == NULL) {
-    soup_websocket_connection_close(ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no such VM");
+  g_autoptr(BvmPaths) paths = websocket_vm_paths(data, path, ws);
+  if (paths == NULL)
     return;
-  }
   const char *q = g_uri_get_query(soup_server_message_get_uri(msg));
   g_autoptr(GHashTable) query = q ? g_uri_parse_params(q, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
   gboolean read_only = query != NULL && g_strcmp0(g_hash_table_lookup(query, "mode"), "ro") == 0;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   bvm_live_bridge_serial(ws, paths->console_sock, !read_only);
 }
 

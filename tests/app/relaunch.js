@@ -4,6 +4,13 @@
 await libraryPainted();
 const out = {};
 out.list = await call('listVms');
+// The library's thumbnail of the running VM: vmScreenshot shown as a data:
+// image, which the app's Content-Security-Policy allows.
+let thumb = null;
+for (let i = 0; i < 150 && !(thumb = document.querySelector(`img[alt="Screen of ${VM}"]`)); i++)
+  await wait(100);
+if (thumb) await thumb.decode();
+out.thumbWidth = thumb ? thumb.naturalWidth : 0;
 location.hash = '#/vm/' + encodeURIComponent(VM);
 await stateShown('State: Running');
 await click('Pause');

@@ -301,6 +301,19 @@ static void run_cli(const char *const *args)
     g_error("bridgevm %s: %s", args[0], r.err);
 }
 
+/* A WebSocket handshake for @path, with the session cookie or not, from
+ * @origin (NULL: the server's own). */
+static char *serial_request(const char *path, gboolean cookie, const char *origin)
+{
+  g_autofree char *own = g_strdup_printf("http://127.0.0.1:%u", port);
+  g_autofree char *session =
+      cookie ? g_strdup_printf("Cookie: bvm_session=%s\r\n", token) : g_strdup("");
+  return g_strdup_printf("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n%sUpgrade: websocket\r\n"
+                         "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: %s\r\n\r\n",
+                         path, port, session, origin ? origin : own);
+}
+
 /* A running VM (a blank ISO: the firmware idles) streams its state, and
  * its screen is reachable through the WebSocket bridge (QEMU's VNC server
  * greets with its RFB version). */
@@ -342,29 +355,17 @@ static void test_events_and_console(void)
 
   /* The serial console: the same checks; its first message says who has
    * the keyboard (a server's text frame is unmasked: its JSON is verbatim). */
-  const char *upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: "
-                        "13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
-  g_autofree char *ser_ro = g_strdup_printf(
-      "GET /serial/live?mode=ro HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nCookie: bvm_session=%s\r\n%s"
-      "Origin: http://127.0.0.1:%u\r\n\r\n",
-      port, token, upgrade, port);
+  g_autofree char *ser_ro = serial_request("/serial/live?mode=ro", TRUE, NULL);
   g_autofree char *watching = read_until(ser_ro, "{\"writer\":false}");
   assert_contains(watching, "HTTP/1.1 101");
   assert_contains(watching, "{\"writer\":false}");
-  g_autofree char *ser_rw = g_strdup_printf(
-      "GET /serial/live HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nCookie: bvm_session=%s\r\n%s"
-      "Origin: http://127.0.0.1:%u\r\n\r\n",
-      port, token, upgrade, port);
+  g_autofree char *ser_rw = serial_request("/serial/live", TRUE, NULL);
   g_autofree char *typing = read_until(ser_rw, "{\"writer\":true}");
   assert_contains(typing, "{\"writer\":true}");
-  g_autofree char *ser_origin = g_strdup_printf(
-      "GET /serial/live HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nCookie: bvm_session=%s\r\n%s"
-      "Origin: http://evil.example\r\n\r\n",
-      port, token, upgrade);
+  g_autofree char *ser_origin = serial_request("/serial/live", TRUE, "http://evil.example");
   g_autofree char *foreign = read_until(ser_origin, "\r\n\r\n");
   assert_contains(foreign, "HTTP/1.1 403");
-  g_autofree char *ser_none =
-      g_strdup_printf("GET /serial/live HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n%s\r\n", port, upgrade);
+  g_autofree char *ser_none = serial_request("/serial/live", FALSE, NULL);
   g_autofree char *anonymous = read_until(ser_none, "\r\n\r\n");
   assert_contains(anonymous, "HTTP/1.1 401");
 
