@@ -296,11 +296,16 @@ async function main() {
     await page.keyboard.press('Enter');
     // the shell's answer (its arithmetic, not our echo) in the terminal's rows
     await term.locator('.xterm-rows').getByText('UI-SERIAL-42-OK').waitFor({ timeout: 30000 });
-    await shot('vm-serial');
+    // the terminal alone: a full-page shot resizes the viewport, and Chrome
+    // then settles the scroll on the next click (it lands elsewhere)
+    await term.screenshot({ path: path.join(artifacts, 'ui-vm-serial.png') });
     // the same bytes reach serial.log
     const logs = await apiCall('vmLogs', { vm: 'demo, one', source: 'serial', lines: 50 });
     expect(logs.text.includes('UI-SERIAL-42-OK'), 'serial.log holds the answer');
-    await byRole('radio', 'Screen').click();
+    // back to the screen, which connects again
+    const screenView = byRole('radio', 'Screen');
+    await screenView.click();
+    expect((await screenView.getAttribute('aria-checked')) === 'true', 'the Screen view is chosen');
     await byRole('status', 'Console status').getByText('Connected').waitFor({ timeout: 30000 });
   });
 

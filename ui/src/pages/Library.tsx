@@ -74,9 +74,7 @@ export function Library() {
             {vms.map((vm) => (
               <tr key={vm.id}>
                 <td>
-                  <a href={vmHref(vm.name)} tabIndex={-1}>
-                    <Thumbnail vm={vm.name} state={vm.state} />
-                  </a>
+                  <Thumbnail vm={vm.name} state={vm.state} />
                 </td>
                 <th scope="row">
                   <a href={vmHref(vm.name)}>{vm.name}</a>
