@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a watched thumbnail costs: CPU of the VM's QEMU over SECONDS (default
 # 30) idle at the booted test guest's prompt (baseline) and while a watcher
-# takes its screen every 3 s as the library does (QMP screendump as PNG), in
+# takes its screen every PERIOD s (default 5) as the library does (QMP screendump as PNG), in
 # the same run, alternating (ROUNDS, default 2, of each). Also the watcher's
 # own CPU (the bridgevm processes it starts). Target: the difference <= 2 %
 # of one core per watched VM. Boots a guest: takes /tmp/bvm-guest.lock per
@@ -11,7 +11,11 @@ cd "$(dirname "$0")/.."
 bvm=$(pwd)/build/bridgevm
 secs=${SECONDS_PER_BLOCK:-30}
 rounds=${ROUNDS:-2}
-period=${PERIOD:-3}
+period=${PERIOD:-5}
+# the library's thumbnail (QEMU dumps PPM, bridgevm scales and encodes it);
+# FULL=1 measures QEMU's own full-size PNG instead, for comparison
+shot_flags=--thumbnail
+[ "${FULL:-0}" = 1 ] && shot_flags=
 lock=${BVM_GUEST_LOCK:-/tmp/bvm-guest.lock}
 iso=$(tools/build-test-guest.sh plain | tail -n 1)
 lib=$(mktemp -d /tmp/bvm-bench-thumb-XXXXXX)
@@ -35,17 +39,17 @@ flock -u 9
 
 block() { # $1: idle|watched -> QEMU ticks and watcher ticks over $secs
   flock 9
-  local q0 q1 w=0 end
+  local q0 q1 w=0 end me=$BASHPID
   q0=$(cpu_ticks "$qpid")
   end=$(( $(date +%s) + secs ))
   if [ "$1" = watched ]; then
     local before after
-    before=$(awk '{print $14 + $15 + $16 + $17}' /proc/$BASHPID/stat)
+    before=$(awk '{print $14 + $15 + $16 + $17}' /proc/$me/stat)
     while [ "$(date +%s)" -lt "$end" ]; do
-      B screenshot bench "$lib/thumb.png" >/dev/null
+      B screenshot bench "$lib/thumb.png" $shot_flags >/dev/null
       sleep "$period"
     done
-    after=$(awk '{print $14 + $15 + $16 + $17}' /proc/$BASHPID/stat)
+    after=$(awk '{print $14 + $15 + $16 + $17}' /proc/$me/stat)
     w=$((after - before))
   else
     sleep "$secs"
@@ -66,7 +70,7 @@ for r in $(seq 1 "$rounds"); do
 done
 total=$((secs * rounds))
 size=$(stat -c %s "$lib/thumb.png")
-echo "thumbnails: every ${period} s, ${secs} s blocks x ${rounds}; PNG ${size} bytes"
+echo "screenshot ${shot_flags:-(full PNG)} every ${period} s, ${secs} s blocks x ${rounds}; PNG ${size} bytes"
 echo "QEMU idle:     $(pct "$idle_q" "$total") % of one core"
 echo "QEMU watched:  $(pct "$watch_q" "$total") % of one core"
 echo "difference:    $(pct $((watch_q - idle_q)) "$total") % of one core (target <= 2)"

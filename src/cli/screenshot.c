@@ -9,15 +9,22 @@
 int bvm_cmd_screenshot(int argc, char **argv)
 {
   g_auto(BvmCliCommon) common = {0};
+  gboolean thumbnail = FALSE;
+  const GOptionEntry entries[] = {{"thumbnail", 0, 0, G_OPTION_ARG_NONE, &thumbnail,
+                                   "The library's thumbnail (at most 320x200) instead", NULL},
+                                  G_OPTION_ENTRY_NULL};
   int status;
-  if (!bvm_cli_parse("screenshot", "VM FILE.png", "Save a running VM's screen as a PNG file.", NULL,
-                     TRUE, &common, &argc, &argv, &status))
+  if (!bvm_cli_parse("screenshot", "VM FILE.png", "Save a running VM's screen as a PNG file.",
+                     entries, TRUE, &common, &argc, &argv, &status))
     return status;
   if (argc != 3)
     return bvm_cli_usage("screenshot", "give a VM and the PNG file to write");
   const char *file = argv[2];
   g_autoptr(JsonNode) reply = NULL;
-  status = bvm_cli_call(&common, "vmScreenshot", bvm_cli_vm_params(argv[1]), &reply);
+  JsonObject *params = bvm_cli_vm_params(argv[1]);
+  if (thumbnail)
+    json_object_set_boolean_member(params, "thumbnail", TRUE);
+  status = bvm_cli_call(&common, "vmScreenshot", params, &reply);
   if (status != BVM_EXIT_OK)
     return status;
   JsonObject *o = json_node_get_object(reply);

@@ -660,16 +660,17 @@ static JsonNode *op_agent(BvmApi *api, JsonObject *p, GError **error)
 static JsonNode *op_vm_screenshot(BvmApi *api, JsonObject *p, GError **error)
 {
   gint64 max_age = 0;
-  gboolean last_screen = FALSE;
+  gboolean last_screen = FALSE, thumbnail = FALSE;
   if (!bvm_jsonread_int(&param_reader, p, "maxAgeSeconds", FALSE, 0, BVM_SCREEN_MAX_AGE_SECONDS,
                         &max_age, error) ||
-      !param_bool(p, "lastScreen", &last_screen, error))
+      !param_bool(p, "lastScreen", &last_screen, error) ||
+      !param_bool(p, "thumbnail", &thumbnail, error))
     return NULL;
   g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
   if (e == NULL)
     return NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  return bvm_screen_to_json(e->config, paths, (guint)max_age * 1000, last_screen, error);
+  return bvm_screen_to_json(e->config, paths, thumbnail, (guint)max_age * 1000, last_screen, error);
 }
 
 typedef JsonNode *(*OpFunc)(BvmApi *api, JsonObject *params, GError **error);

@@ -164,12 +164,20 @@ static void test_screenshot(void)
   g_assert_cmpint(gdk_pixbuf_get_height(pb), >=, 480);
   g_assert_cmpuint(distinct_colours(pb), >=, 2);
 
-  /* The library's refresh: a screen younger than maxAgeSeconds is reused
-   * (the same takenAt), a fresh one is taken when asked. */
-  const char *cached[] = {"screenshot", VM, png, "--json", NULL};
-  g_autoptr(JsonNode) a = harness_run_json(library, cached);
-  g_assert_true(json_object_get_boolean_member(json_node_get_object(a), "live"));
-  g_assert_false(json_object_has_member(json_node_get_object(a), "png"));
+  /* The library's thumbnail: scaled into 320x200 from QEMU's PPM dump, with
+   * the guest's text still on it (grey). */
+  g_autofree char *thumb = g_build_filename(root, "thumb.png", NULL);
+  const char *small[] = {"screenshot", VM, thumb, "--thumbnail", "--json", NULL};
+  g_autoptr(JsonNode) a = harness_run_json(library, small);
+  JsonObject *ao = json_node_get_object(a);
+  g_assert_true(json_object_get_boolean_member(ao, "live"));
+  g_assert_false(json_object_has_member(ao, "png"));
+  g_assert_cmpint(json_object_get_int_member(ao, "width"), <=, 320);
+  g_assert_cmpint(json_object_get_int_member(ao, "height"), <=, 200);
+  g_autoptr(GdkPixbuf) tp = gdk_pixbuf_new_from_file(thumb, &error);
+  g_assert_no_error(error);
+  g_assert_cmpint(gdk_pixbuf_get_width(tp), ==, json_object_get_int_member(ao, "width"));
+  g_assert_cmpuint(distinct_colours(tp), >=, 2);
 
   /* Bad input: the file's directory does not exist. */
   g_auto(BvmRun) bad = {0};

@@ -359,10 +359,11 @@ async function main() {
       g.drawImage(img, 0, 0);
       const d = g.getImageData(0, 0, c.width, c.height).data;
       let n = 0;
-      for (let i = 0; i < d.length; i += 16) if (d[i] + d[i + 1] + d[i + 2] > 60) n++;
-      return n;
+      for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 60) n++;
+      return { n, w: c.width };
     });
-    expect(lit > 200, `the thumbnail has ${lit} lit pixels`);
+    // a thumbnail (at most 320 wide) with the guest's text on it, in grey
+    expect(lit.w <= 320 && lit.n > 50, `the thumbnail is ${lit.w} wide with ${lit.n} lit pixels`);
     await row.getByRole('button', { name: 'Pause demo, one' }).click();
     await row.getByRole('status', { name: 'demo, one is paused' }).waitFor();
     await row.getByRole('button', { name: 'Resume demo, one' }).click();

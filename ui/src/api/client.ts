@@ -192,10 +192,10 @@ export const api = {
   presets: () => call<Preset[]>('presets'),
   validateIso: (path: string) => call<ValidateIso>('validateIso', { path }),
   hostInfo: () => call<HostInfo>('hostInfo'),
-  /** The screen no older than @maxAgeSeconds (0: now); with @lastScreen a
-   * stopped VM answers the screen kept when it stopped. */
-  vmScreenshot: (vm: string, maxAgeSeconds = 0, lastScreen = false) =>
-    call<Screenshot>('vmScreenshot', { vm, maxAgeSeconds, lastScreen }),
+  /** The thumbnail no older than @maxAgeSeconds (0: now); with @lastScreen
+   * a stopped VM answers the one kept when it stopped. */
+  vmThumbnail: (vm: string, maxAgeSeconds = 0, lastScreen = false) =>
+    call<Screenshot>('vmScreenshot', { vm, thumbnail: true, maxAgeSeconds, lastScreen }),
   agent: <T>(vm: string, what: string) => call<T>('agent', { vm, call: what, timeoutSeconds: 3 }),
   chooseIso: async (): Promise<string | null> => {
     const res = await fetchImpl('/native/chooseIso', { method: 'POST' });

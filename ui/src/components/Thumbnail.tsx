@@ -5,9 +5,10 @@ import { isActive } from '../format';
 
 /** How often a watched VM's screen is asked for, and how old an answer the
  * server may give from its cache (run/screen.png): one QMP screendump per
- * VM every few seconds, and none while nobody looks. */
-export const THUMB_REFRESH_MS = 3000;
-const THUMB_MAX_AGE_SECONDS = 2;
+ * VM every 5 s, and none while nobody looks; the server scales it to at
+ * most 320x200 (docs/performance.md for what it costs). */
+export const THUMB_REFRESH_MS = 5000;
+const THUMB_MAX_AGE_SECONDS = 4;
 
 function visible(): boolean {
   return typeof document === 'undefined' || document.visibilityState !== 'hidden';
@@ -25,7 +26,7 @@ export function Thumbnail({ vm, state }: { vm: string; state: VmState }) {
     const load = async () => {
       if (!visible()) return;
       try {
-        const s = await api.vmScreenshot(vm, active ? THUMB_MAX_AGE_SECONDS : 0, true);
+        const s = await api.vmThumbnail(vm, active ? THUMB_MAX_AGE_SECONDS : 0, true);
         if (cancelled) return;
         setSrc(`data:image/png;base64,${s.png}`);
         setLive(s.live);

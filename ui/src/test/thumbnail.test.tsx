@@ -15,13 +15,13 @@ afterEach(() => {
 const shot = (live: boolean) => ({ live, takenAt: '2026-11-30T20:00:00Z', width: 1, height: 1, png: 'iVBORw0KGgo=' });
 
 describe('Thumbnail', () => {
-  it('shows a running VM’s screen from a cache at most 2 s old', async () => {
+  it('shows a running VM’s screen from a cache at most 4 s old', async () => {
     const calls = serve({ vmScreenshot: () => shot(true) });
     render(<Thumbnail vm="deb" state="running" />);
     const img = await screen.findByRole('img', { name: 'Screen of deb' });
     expect(img.getAttribute('src')).toBe('data:image/png;base64,iVBORw0KGgo=');
     expect(img.className).not.toContain('thumb-stopped');
-    expect(calls[0].body).toEqual({ vm: 'deb', maxAgeSeconds: 2, lastScreen: true });
+    expect(calls[0].body).toEqual({ vm: 'deb', thumbnail: true, maxAgeSeconds: 4, lastScreen: true });
   });
 
   it('shows a stopped VM’s last screen greyed, asked for once', async () => {
