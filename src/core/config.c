@@ -177,6 +177,14 @@ BvmConfig *bvm_config_copy(const BvmConfig *config)
   c->created_at = g_strdup(config->created_at);
   c->started_at = g_strdup(config->started_at);
   c->last_exit = last_exit_copy(config->last_exit);
+  c->forwards =
+      config->forwards != NULL
+          ? g_ptr_array_copy(config->forwards, (GCopyFunc)(void (*)(void))bvm_forward_copy, NULL)
+          : NULL;
+  c->shares =
+      config->shares != NULL
+          ? g_ptr_array_copy(config->shares, (GCopyFunc)(void (*)(void))bvm_share_copy, NULL)
+          : NULL;
   return c;
 }
 
@@ -193,6 +201,8 @@ void bvm_config_free(BvmConfig *config)
   g_free(config->created_at);
   g_free(config->started_at);
   last_exit_free(config->last_exit);
+  g_clear_pointer(&config->forwards, g_ptr_array_unref);
+  g_clear_pointer(&config->shares, g_ptr_array_unref);
   g_free(config);
 }
 
@@ -230,6 +240,52 @@ static const BvmJsonField last_exit_fields[] = {
     {NULL},
 };
 
+static void forwards_write(JsonBuilder *b, gconstpointer base)
+{
+  const BvmConfig *c = base;
+  json_builder_begin_array(b);
+  for (guint i = 0; c->forwards != NULL && i < c->forwards->len; i++)
+    bvm_forward_write_json(c->forwards->pdata[i], b);
+  json_builder_end_array(b);
+}
+
+static gboolean forwards_read(const BvmJsonReader *r, JsonObject *obj, const char *key,
+                              gpointer base, GError **error)
+{
+  BvmConfig *c = base;
+  GPtrArray *list = NULL;
+  if (!bvm_forward_read_json_array(r, obj, key, &list, error))
+    return FALSE;
+  if (list != NULL) {
+    g_clear_pointer(&c->forwards, g_ptr_array_unref);
+    c->forwards = list;
+  }
+  return TRUE;
+}
+
+static void shares_write(JsonBuilder *b, gconstpointer base)
+{
+  const BvmConfig *c = base;
+  json_builder_begin_array(b);
+  for (guint i = 0; c->shares != NULL && i < c->shares->len; i++)
+    bvm_share_write_json(c->shares->pdata[i], b);
+  json_builder_end_array(b);
+}
+
+static gboolean shares_read(const BvmJsonReader *r, JsonObject *obj, const char *key, gpointer base,
+                            GError **error)
+{
+  BvmConfig *c = base;
+  GPtrArray *list = NULL;
+  if (!bvm_share_read_json_array(r, obj, key, &list, error))
+    return FALSE;
+  if (list != NULL) {
+    g_clear_pointer(&c->shares, g_ptr_array_unref);
+    c->shares = list;
+  }
+  return TRUE;
+}
+
 static const BvmJsonField config_fields[] = {
     {"schemaVersion", BVM_FIELD_INT, CFG(schema_version), BVM_FIELD_REQUIRED, 0, G_MAXINT32},
     {"id", BVM_FIELD_STRING, CFG(id), BVM_FIELD_REQUIRED},
@@ -253,6 +309,11 @@ static const BvmJsonField config_fields[] = {
     {"accel", BVM_FIELD_WORD, CFG(accel), .words = &bvm_accel_words},
     {"lastExit", BVM_FIELD_OBJECT, CFG(last_exit), .fields = last_exit_fields,
      .object_new = last_exit_new},
+    /* written once a VM has had any (older records lack them) */
+    {"forwards", BVM_FIELD_CUSTOM, CFG(forwards), BVM_FIELD_OMIT_UNSET, .write = forwards_write,
+     .read = forwards_read},
+    {"shares", BVM_FIELD_CUSTOM, CFG(shares), BVM_FIELD_OMIT_UNSET, .write = shares_write,
+     .read = shares_read},
     {NULL},
 };
 
