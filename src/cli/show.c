@@ -59,5 +59,6 @@ int bvm_cmd_show(int argc, char **argv)
   if (last != NULL)
     printf("Last exit:     %s (%s)\n", or (bvm_cli_str(last, "reason"), "?"),
            or (bvm_cli_str(last, "at"), "?"));
+  bvm_cli_print_sharing(c);
   return BVM_EXIT_OK;
 }

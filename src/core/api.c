@@ -2,6 +2,7 @@
 #include "bundle.h"
 #include "caps.h"
 #include "create.h"
+#include "deps.h"
 #include "doctor.h"
 #include "error.h"
 #include "guest_agent.h"
@@ -11,6 +12,7 @@
 #include "presets.h"
 #include "qemu_cmd.h"
 #include "registry.h"
+#include "sharing.h"
 #include "state.h"
 #include "update.h"
 #include "util.h"
@@ -398,6 +400,8 @@ static JsonNode *op_start_vm(BvmApi *api, JsonObject *p, GError **error)
     return NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   BvmStartOptions opts = {.display = (BvmDisplayMode)display};
+  if (!bvm_sharing_check_start(e->config, paths, error))
+    return NULL;
   report("starting swtpm and QEMU", NULL);
   if (!bvm_vm_start(api->monitor_binary, e->config, paths, &opts, NULL, error))
     return NULL;
@@ -474,7 +478,8 @@ static JsonNode *op_vm_command(BvmApi *api, JsonObject *p, GError **error)
   if (caps == NULL)
     return NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  BvmCmdOptions opts = {.display = (BvmDisplayMode)display, .start_paused = paused};
+  g_autofree char *smbd = bvm_deps_locate("smbd");
+  BvmCmdOptions opts = {.display = (BvmDisplayMode)display, .start_paused = paused, .smbd = smbd};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return NULL;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(e->config, caps, paths, &opts, error);
@@ -656,6 +661,83 @@ static JsonNode *op_agent(BvmApi *api, JsonObject *p, GError **error)
   return bvm_agent_network(agent, ms, error);
 }
 
+/* Port forwards and shared folders (sharing.c) --------------------------- */
+
+static JsonNode *op_add_forward(BvmApi *api, JsonObject *p, GError **error)
+{
+  guint proto = BVM_FORWARD_TCP;
+  guint64 host_port = 0, guest_port = 0;
+  const char *bind = NULL;
+  if (!param_word(p, "proto", &bvm_forward_proto_words, &proto, NULL, error) ||
+      !bvm_jsonread_int(&param_reader, p, "hostPort", TRUE, 1, 65535, (gint64 *)&host_port,
+                        error) ||
+      !bvm_jsonread_int(&param_reader, p, "guestPort", TRUE, 1, 65535, (gint64 *)&guest_port,
+                        error) ||
+      !param_string(p, "bind", FALSE, &bind, error))
+    return NULL;
+  g_autoptr(BvmForward) f =
+      bvm_forward_new((BvmForwardProto)proto, (guint)host_port, (guint)guest_port, bind);
+  if (!bvm_forward_check(NULL, f, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL || !bvm_sharing_add_forward(api->library, e, f, error))
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
+}
+
+static JsonNode *op_remove_forward(BvmApi *api, JsonObject *p, GError **error)
+{
+  guint proto = BVM_FORWARD_TCP;
+  gboolean proto_set = FALSE;
+  guint64 host_port = 0;
+  if (!param_word(p, "proto", &bvm_forward_proto_words, &proto, &proto_set, error) ||
+      !bvm_jsonread_int(&param_reader, p, "hostPort", TRUE, 1, 65535, (gint64 *)&host_port, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL ||
+      !bvm_sharing_remove_forward(e, (BvmForwardProto)proto, !proto_set, (guint)host_port, error))
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
+}
+
+static JsonNode *op_add_share(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *path = NULL, *tag = NULL;
+  gboolean ro = FALSE;
+  if (!param_string(p, "path", TRUE, &path, error) || !param_string(p, "tag", FALSE, &tag, error) ||
+      !param_bool(p, "readOnly", &ro, error))
+    return NULL;
+  /* the tag defaults as the CLI's PATH[:TAG] does */
+  g_autofree char *default_tag = bvm_share_default_tag(path);
+  g_autoptr(BvmShare) s = bvm_share_new(path, tag != NULL ? tag : default_tag, ro);
+  if (!g_path_is_absolute(s->path)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "parameter 'path' must be an absolute directory, not '%s'", s->path);
+    return NULL;
+  }
+  if (!bvm_share_check_tag(s->tag, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL || !bvm_sharing_add_share(e, s, error))
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
+}
+
+static JsonNode *op_remove_share(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *tag = NULL;
+  if (!param_string(p, "tag", TRUE, &tag, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL || !bvm_sharing_remove_share(e, tag, error))
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
+}
+
 typedef JsonNode *(*OpFunc)(BvmApi *api, JsonObject *params, GError **error);
 
 static const struct {
@@ -684,6 +766,10 @@ static const struct {
     {{"validateIso", "Whether a file is an installer ISO"}, op_validate_iso},
     {{"hostInfo", "This host's facts and the limits validation applies"}, op_host_info},
     {{"agent", "Ask a running VM's guest agent"}, op_agent},
+    {{"addForward", "Forward a host port into a VM (live while it runs)"}, op_add_forward},
+    {{"removeForward", "Stop forwarding a host port (live while it runs)"}, op_remove_forward},
+    {{"addShare", "Share a host directory with a stopped VM"}, op_add_share},
+    {{"removeShare", "Stop sharing a directory with a stopped VM"}, op_remove_share},
 };
 
 const BvmApiOp *bvm_api_operations(guint *out_count)

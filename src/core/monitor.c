@@ -1,6 +1,7 @@
 #include "monitor.h"
 #include "bundle.h"
 #include "caps.h"
+#include "deps.h"
 #include "diskspace.h"
 #include "error.h"
 #include "logs.h"
@@ -337,7 +338,9 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   m->run.display = g_strdup(bvm_display_mode_to_string(display));
   /* Paused: QMP is connected before the first guest instruction runs, so
    * no event and no early keypress window is missed. */
-  BvmCmdOptions opts = {.display = display, .start_paused = TRUE, .qmp_fd = QEMU_QMP_FD};
+  g_autofree char *smbd = bvm_deps_locate("smbd");
+  BvmCmdOptions opts = {
+      .display = display, .start_paused = TRUE, .qmp_fd = QEMU_QMP_FD, .smbd = smbd};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return FALSE;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(m->config, caps, m->paths, &opts, error);

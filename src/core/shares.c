@@ -51,8 +51,7 @@ gboolean bvm_share_check_tag(const char *tag, GError **error)
   return TRUE;
 }
 
-/* The directory's own name, made a valid tag. */
-static char *default_tag(const char *path)
+char *bvm_share_default_tag(const char *path)
 {
   g_autofree char *base = g_path_get_basename(path);
   GString *tag = g_string_new(NULL);
@@ -84,7 +83,7 @@ BvmShare *bvm_share_parse(const char *spec, GError **error)
     return NULL;
   }
   if (tag == NULL)
-    tag = default_tag(path);
+    tag = bvm_share_default_tag(path);
   if (!bvm_share_check_tag(tag, error))
     return NULL;
   return bvm_share_new(path, tag, ro);

@@ -35,6 +35,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmShare, bvm_share_free)
  * absolute). INVALID_ARGUMENT for an empty path or a bad tag. */
 BvmShare *bvm_share_parse(const char *spec, GError **error);
 
+/* The directory's own name made a valid tag ("my data" -> "my_data"). */
+char *bvm_share_default_tag(const char *path);
+
 /* A tag the guest can name: 1..31 bytes of letters, digits, '-', '_', '.'. */
 gboolean bvm_share_check_tag(const char *tag, GError **error);
 

@@ -114,6 +114,73 @@ static void compare(const char *op, const char *const *args, const char *params_
   }
 }
 
+/* An operation that cannot be done twice in a row (an add, a remove): the
+ * CLI does it, @undo_op through the API puts things back, then the API does
+ * it, and the two answers are compared. */
+static void compare_undone(const char *op, const char *const *args, const char *params_json,
+                           const char *undo_op, const char *undo_json)
+{
+  g_hash_table_add(covered, (gpointer)op);
+  g_auto(BvmRun) r = {0};
+  run_cli_json(&r, args);
+  g_assert_cmpint(r.status, ==, 0);
+  g_autoptr(JsonNode) got = json_from_string(r.out, NULL);
+  g_assert_nonnull(got);
+  g_autoptr(BvmApi) api = bvm_api_new(library, harness_binary());
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) undo = json_from_string(undo_json, NULL);
+  g_autoptr(JsonNode) undone = bvm_api_call(api, undo_op, undo, &error);
+  g_assert_no_error(error);
+  g_autoptr(JsonNode) params = json_from_string(params_json, NULL);
+  g_autoptr(JsonNode) want = bvm_api_call(api, op, params, &error);
+  g_assert_no_error(error);
+  drop_members(want, always_drop);
+  drop_members(got, always_drop);
+  if (!json_node_equal(want, got)) {
+    g_autofree char *w = to_text(want), *g = to_text(got);
+    g_error("%s: the API answers\n%s\nbut `bridgevm %s --json` printed\n%s", op, w, args[0], g);
+  }
+}
+
+/* A host TCP port nothing listens on now (the kernel's pick). */
+static guint free_port(void)
+{
+  g_autoptr(GSocket) s =
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+  g_assert_true(g_socket_bind(s, any, FALSE, NULL));
+  g_autoptr(GSocketAddress) got = g_socket_get_local_address(s, NULL);
+  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(got));
+}
+
+/* Forwards and shares: each flag of `set` is one operation. */
+static void compare_sharing(void)
+{
+  guint port = free_port();
+  g_autofree char *spec = g_strdup_printf("tcp:%u:80", port);
+  g_autofree char *port_text = g_strdup_printf("%u", port);
+  g_autofree char *add = g_strdup_printf("{\"vm\": \"vm\", \"proto\": \"tcp\", \"hostPort\": %u, "
+                                         "\"guestPort\": 80, \"bind\": \"127.0.0.1\"}",
+                                         port);
+  g_autofree char *remove = g_strdup_printf("{\"vm\": \"vm\", \"hostPort\": %u}", port);
+  const char *set_forward[] = {"set", "vm", "--forward", spec, NULL};
+  compare_undone("addForward", set_forward, add, "removeForward", remove);
+  const char *set_no_forward[] = {"set", "vm", "--no-forward", port_text, NULL};
+  compare_undone("removeForward", set_no_forward, remove, "addForward", add);
+
+  g_autofree char *dir = g_build_filename(root, "shared dir", NULL);
+  g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+  g_autofree char *share_spec = g_strdup_printf("%s:docs:ro", dir);
+  g_autofree char *share = g_strdup_printf(
+      "{\"vm\": \"vm\", \"path\": \"%s\", \"tag\": \"docs\", \"readOnly\": true}", dir);
+  const char *no_share_params = "{\"vm\": \"vm\", \"tag\": \"docs\"}";
+  const char *set_share[] = {"set", "vm", "--share", share_spec, NULL};
+  compare_undone("addShare", set_share, share, "removeShare", no_share_params);
+  const char *set_no_share[] = {"set", "vm", "--no-share", "docs", NULL};
+  compare_undone("removeShare", set_no_share, no_share_params, "addShare", share);
+}
+
 static void test_every_operation_answers_alike(void)
 {
   const char *create[] = {"create",   "vm", "--iso",  iso,  "--preset", "light",
@@ -165,6 +232,7 @@ static void test_every_operation_answers_alike(void)
           NULL);
   const char *reset[] = {"reset-nvram", "vm", NULL};
   compare("resetNvram", reset, "{\"vm\": \"vm\"}", NULL);
+  compare_sharing();
 
   /* create and delete: the CLI's VM is deleted through the API and made
    * again through it, and that one deleted by the CLI */
