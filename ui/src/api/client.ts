@@ -191,6 +191,13 @@ export const api = {
   presets: () => call<Preset[]>('presets'),
   validateIso: (path: string) => call<ValidateIso>('validateIso', { path }),
   hostInfo: () => call<HostInfo>('hostInfo'),
+  addForward: (vm: string, f: { proto: 'tcp' | 'udp'; hostPort: number; guestPort: number; bind?: string }) =>
+    call<Vm>('addForward', { vm, ...f }),
+  removeForward: (vm: string, hostPort: number, proto?: 'tcp' | 'udp') =>
+    call<Vm>('removeForward', proto ? { vm, hostPort, proto } : { vm, hostPort }),
+  addShare: (vm: string, s: { path: string; tag?: string; readOnly: boolean }) =>
+    call<Vm>('addShare', { vm, ...s }),
+  removeShare: (vm: string, tag: string) => call<Vm>('removeShare', { vm, tag }),
   agent: <T>(vm: string, what: string) => call<T>('agent', { vm, call: what, timeoutSeconds: 3 }),
   chooseIso: async (): Promise<string | null> => {
     const res = await fetchImpl('/native/chooseIso', { method: 'POST' });

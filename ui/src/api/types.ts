@@ -49,6 +49,23 @@ export const StatusSchema = object(statusShape);
 /** vmStatus and the state events: the status with the VM's name and id. */
 export const VmStatusSchema = object({ ...statusShape, name: str, id: str });
 
+export const ForwardSchema = object({
+  proto: oneOf('tcp', 'udp'),
+  hostPort: num,
+  guestPort: num,
+  bind: str,
+  /** Reachable from other machines (bound to anything but 127.x); added by the view. */
+  public: optional(bool),
+});
+
+export const ShareSchema = object({
+  path: str,
+  tag: str,
+  readOnly: bool,
+  /** What to type in the guest to mount it; added by the view. */
+  mountCommand: optional(str),
+});
+
 const configShape = {
   schemaVersion: num,
   id: str,
@@ -76,6 +93,9 @@ const configShape = {
   pressKeyOnBoot: bool,
   accel: oneOf(...accels),
   lastExit: nullable(LastExitSchema),
+  /** Absent until the VM has had one. */
+  forwards: optional(arrayOf(ForwardSchema)),
+  shares: optional(arrayOf(ShareSchema)),
 };
 
 /** config.json as a planned VM has it (planVm). */
@@ -177,6 +197,8 @@ export type Os = (typeof oses)[number];
 export type Arch = (typeof arches)[number];
 export type PresetName = (typeof presetNames)[number];
 export type LastExit = Infer<typeof LastExitSchema>;
+export type Forward = Infer<typeof ForwardSchema>;
+export type Share = Infer<typeof ShareSchema>;
 export type VmState = (typeof vmStates)[number];
 export type Accel = (typeof accels)[number];
 export type Status = Infer<typeof StatusSchema>;

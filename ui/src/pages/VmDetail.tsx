@@ -6,13 +6,20 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Console } from '../components/Console';
 import { GuestFacts } from '../components/GuestFacts';
 import { Logs } from '../components/Logs';
+import { Sharing } from '../components/Sharing';
 import { StateBadge } from '../components/StateBadge';
 import { VmSettings } from '../components/VmSettings';
 import { accelNames, displayForHere, gib, isActive, osNames } from '../format';
 import { useAction } from '../useAction';
 
-type Tab = 'console' | 'logs' | 'settings' | 'command';
-const tabNames: Record<Tab, string> = { console: 'Console', logs: 'Logs', settings: 'Settings', command: 'Command' };
+type Tab = 'console' | 'logs' | 'settings' | 'sharing' | 'command';
+const tabNames: Record<Tab, string> = {
+  console: 'Console',
+  logs: 'Logs',
+  settings: 'Settings',
+  sharing: 'Ports & folders',
+  command: 'Command',
+};
 type Confirm = 'reset' | 'delete' | null;
 const busyLabels: Record<string, string> = {
   start: 'Starting…',
@@ -220,6 +227,7 @@ export function VmDetail({ name }: { name: string }) {
             onSaved={setVm}
           />
         )}
+        {tab === 'sharing' && <Sharing vm={vm} active={active} onSaved={setVm} />}
         {tab === 'command' &&
           (command ? (
             <CommandView command={command} />
