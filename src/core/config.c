@@ -242,48 +242,24 @@ static const BvmJsonField last_exit_fields[] = {
 
 static void forwards_write(JsonBuilder *b, gconstpointer base)
 {
-  const BvmConfig *c = base;
-  json_builder_begin_array(b);
-  for (guint i = 0; c->forwards != NULL && i < c->forwards->len; i++)
-    bvm_forward_write_json(c->forwards->pdata[i], b);
-  json_builder_end_array(b);
+  bvm_forward_write_json_array(((const BvmConfig *)base)->forwards, b);
 }
 
 static gboolean forwards_read(const BvmJsonReader *r, JsonObject *obj, const char *key,
                               gpointer base, GError **error)
 {
-  BvmConfig *c = base;
-  GPtrArray *list = NULL;
-  if (!bvm_forward_read_json_array(r, obj, key, &list, error))
-    return FALSE;
-  if (list != NULL) {
-    g_clear_pointer(&c->forwards, g_ptr_array_unref);
-    c->forwards = list;
-  }
-  return TRUE;
+  return bvm_forward_read_json_array(r, obj, key, &((BvmConfig *)base)->forwards, error);
 }
 
 static void shares_write(JsonBuilder *b, gconstpointer base)
 {
-  const BvmConfig *c = base;
-  json_builder_begin_array(b);
-  for (guint i = 0; c->shares != NULL && i < c->shares->len; i++)
-    bvm_share_write_json(c->shares->pdata[i], b);
-  json_builder_end_array(b);
+  bvm_share_write_json_array(((const BvmConfig *)base)->shares, b);
 }
 
 static gboolean shares_read(const BvmJsonReader *r, JsonObject *obj, const char *key, gpointer base,
                             GError **error)
 {
-  BvmConfig *c = base;
-  GPtrArray *list = NULL;
-  if (!bvm_share_read_json_array(r, obj, key, &list, error))
-    return FALSE;
-  if (list != NULL) {
-    g_clear_pointer(&c->shares, g_ptr_array_unref);
-    c->shares = list;
-  }
-  return TRUE;
+  return bvm_share_read_json_array(r, obj, key, &((BvmConfig *)base)->shares, error);
 }
 
 static const BvmJsonField config_fields[] = {

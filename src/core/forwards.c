@@ -153,43 +153,25 @@ static const BvmJsonField forward_fields[] = {
     {NULL},
 };
 
-void bvm_forward_write_json(const BvmForward *f, JsonBuilder *b)
+static gpointer forward_new_empty(void)
 {
-  bvm_jsonfields_write(forward_fields, f, b);
+  return bvm_forward_new(BVM_FORWARD_TCP, 0, 0, NULL);
+}
+
+static gboolean forward_check_item(const GPtrArray *before, gconstpointer item, GError **error)
+{
+  return bvm_forward_check(before, item, error);
+}
+
+void bvm_forward_write_json_array(const GPtrArray *forwards, JsonBuilder *b)
+{
+  bvm_jsonfields_write_array(forward_fields, forwards, b);
 }
 
 gboolean bvm_forward_read_json_array(const BvmJsonReader *reader, JsonObject *obj, const char *key,
                                      GPtrArray **out_forwards, GError **error)
 {
-  JsonNode *node = obj != NULL ? json_object_get_member(obj, key) : NULL;
-  if (node == NULL || JSON_NODE_HOLDS_NULL(node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY(node)) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "'%s' must be a list of forwards",
-                key);
-    return FALSE;
-  }
-  JsonArray *a = json_node_get_array(node);
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)bvm_forward_free);
-  for (guint i = 0; i < json_array_get_length(a); i++) {
-    JsonNode *el = json_array_get_element(a, i);
-    if (!JSON_NODE_HOLDS_OBJECT(el)) {
-      g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "'%s[%u]' must be an object", key,
-                  i);
-      return FALSE;
-    }
-    g_autofree char *path = g_strdup_printf("%s[%u]", key, i);
-    BvmJsonReader child = *reader;
-    child.path = path;
-    g_autoptr(BvmForward) f = bvm_forward_new(BVM_FORWARD_TCP, 0, 0, NULL);
-    if (!bvm_jsonfields_read(forward_fields, &child, json_node_get_object(el), f, error))
-      return FALSE;
-    if (!bvm_forward_check(list, f, error)) {
-      g_prefix_error(error, "'%s': ", path);
-      return FALSE;
-    }
-    g_ptr_array_add(list, g_steal_pointer(&f));
-  }
-  *out_forwards = g_steal_pointer(&list);
-  return TRUE;
+  return bvm_jsonfields_read_array(forward_fields, reader, obj, key, forward_new_empty,
+                                   (GDestroyNotify)bvm_forward_free, forward_check_item,
+                                   out_forwards, error);
 }

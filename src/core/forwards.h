@@ -50,10 +50,12 @@ char *bvm_forward_hostfwd_key(const BvmForward *f);
 /* "tcp 127.0.0.1:8080 -> guest 80", for messages and `show`. */
 char *bvm_forward_describe(const BvmForward *f);
 
-/* JSON: {"proto": "tcp", "hostPort": 8080, "guestPort": 80, "bind": "127.0.0.1"}. */
-void bvm_forward_write_json(const BvmForward *f, JsonBuilder *b);
-/* An array of those into a new GPtrArray of BvmForward *, checked as a whole
- * (ranges, duplicates); @reader words the faults, @key names the member. */
+/* JSON: an array of {"proto": "tcp", "hostPort": 8080, "guestPort": 80,
+ * "bind": "127.0.0.1"} (NULL @forwards: an empty array). */
+void bvm_forward_write_json_array(const GPtrArray *forwards, JsonBuilder *b);
+/* An array of those into a new GPtrArray of BvmForward * (replacing a list
+ * *out_forwards held), checked as a whole (ranges, duplicates); @reader words the faults, @key
+ * names the member. */
 gboolean bvm_forward_read_json_array(const BvmJsonReader *reader, JsonObject *obj, const char *key,
                                      GPtrArray **out_forwards, GError **error);
 

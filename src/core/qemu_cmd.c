@@ -661,23 +661,20 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
             S("-chardev"), F("file,id=serial0,path=%s,append=on", serial), S("-serial"),
             S("chardev:serial0"), S("-msg"), S("timestamp=on"), NULL);
 
-  if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox && display == BVM_DISPLAY_WINDOW) {
-    /* GTK forks: QEMU 7.2 with -display gtk dies of SIGSYS at start under
-     * spawn=deny (seen here), so a windowed VM keeps the rest of the filter. */
+  /* GTK forks: QEMU 7.2 with -display gtk dies of SIGSYS at start under
+   * spawn=deny (seen here); QEMU forks smbd when a Windows guest first
+   * connects to its shared folder. Such a VM keeps the rest of the filter. */
+  const char *forks = display == BVM_DISPLAY_WINDOW
+                          ? "the GTK window forks, and spawn=deny kills QEMU"
+                      : smb ? "the shared folder's smbd is started by QEMU"
+                            : NULL;
+  if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox && forks != NULL) {
     add_group(cmd,
               "seccomp sandbox: QEMU may not use obsolete syscalls, gain privileges or change "
               "resource limits, which a guest escape would need",
               S("-sandbox"), S("on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny"),
               NULL);
-    add_dropped(cmd, "seccomp spawn=deny", "the GTK window forks, and spawn=deny kills QEMU");
-  } else if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox && smb) {
-    /* QEMU forks smbd when the guest first connects to 10.0.2.4:445. */
-    add_group(cmd,
-              "seccomp sandbox: QEMU may not use obsolete syscalls, gain privileges or change "
-              "resource limits, which a guest escape would need",
-              S("-sandbox"), S("on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny"),
-              NULL);
-    add_dropped(cmd, "seccomp spawn=deny", "the shared folder's smbd is started by QEMU");
+    add_dropped(cmd, "seccomp spawn=deny", "%s", forks);
   } else if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox) {
     add_group(cmd,
               "seccomp sandbox: QEMU may not use obsolete syscalls, gain privileges, spawn "

@@ -127,42 +127,25 @@ static const BvmJsonField share_fields[] = {
     {NULL},
 };
 
-void bvm_share_write_json(const BvmShare *s, JsonBuilder *b)
+static gpointer share_new_empty(void)
 {
-  bvm_jsonfields_write(share_fields, s, b);
+  return bvm_share_new(NULL, NULL, FALSE);
+}
+
+static gboolean share_check_item(const GPtrArray *before, gconstpointer item, GError **error)
+{
+  return bvm_share_check(before, item, error);
+}
+
+void bvm_share_write_json_array(const GPtrArray *shares, JsonBuilder *b)
+{
+  bvm_jsonfields_write_array(share_fields, shares, b);
 }
 
 gboolean bvm_share_read_json_array(const BvmJsonReader *reader, JsonObject *obj, const char *key,
                                    GPtrArray **out_shares, GError **error)
 {
-  JsonNode *node = obj != NULL ? json_object_get_member(obj, key) : NULL;
-  if (node == NULL || JSON_NODE_HOLDS_NULL(node))
-    return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY(node)) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "'%s' must be a list of shares", key);
-    return FALSE;
-  }
-  JsonArray *a = json_node_get_array(node);
-  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)bvm_share_free);
-  for (guint i = 0; i < json_array_get_length(a); i++) {
-    JsonNode *el = json_array_get_element(a, i);
-    if (!JSON_NODE_HOLDS_OBJECT(el)) {
-      g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "'%s[%u]' must be an object", key,
-                  i);
-      return FALSE;
-    }
-    g_autofree char *path = g_strdup_printf("%s[%u]", key, i);
-    BvmJsonReader child = *reader;
-    child.path = path;
-    g_autoptr(BvmShare) s = bvm_share_new(NULL, NULL, FALSE);
-    if (!bvm_jsonfields_read(share_fields, &child, json_node_get_object(el), s, error))
-      return FALSE;
-    if (!bvm_share_check(list, s, error)) {
-      g_prefix_error(error, "'%s': ", path);
-      return FALSE;
-    }
-    g_ptr_array_add(list, g_steal_pointer(&s));
-  }
-  *out_shares = g_steal_pointer(&list);
-  return TRUE;
+  return bvm_jsonfields_read_array(share_fields, reader, obj, key, share_new_empty,
+                                   (GDestroyNotify)bvm_share_free, share_check_item, out_shares,
+                                   error);
 }

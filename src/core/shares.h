@@ -49,8 +49,10 @@ gboolean bvm_share_check(const GPtrArray *shares, const BvmShare *s, GError **er
  * Windows' UNC path of QEMU's SMB server. */
 char *bvm_share_mount_command(const BvmShare *s, gboolean windows_guest);
 
-void bvm_share_write_json(const BvmShare *s, JsonBuilder *b);
-/* A JSON array of shares into a new GPtrArray of BvmShare *, checked. */
+/* JSON: an array of {"path", "tag", "readOnly"} (NULL @shares: empty). */
+void bvm_share_write_json_array(const GPtrArray *shares, JsonBuilder *b);
+/* A JSON array of shares into a new GPtrArray of BvmShare * (replacing a list
+ * *out_shares held), checked. */
 gboolean bvm_share_read_json_array(const BvmJsonReader *reader, JsonObject *obj, const char *key,
                                    GPtrArray **out_shares, GError **error);
 

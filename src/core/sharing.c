@@ -23,6 +23,24 @@ static gboolean commit(BvmVmEntry *e, BvmConfig *c, GError **error)
   return TRUE;
 }
 
+/* For a stopped VM, saves @c under the bundle lock (taking it from *io_c)
+ * and sets *out_done; a running VM's lock is held by its monitor: *out_done
+ * stays FALSE and the caller changes QEMU first. */
+static gboolean save_if_stopped(BvmVmEntry *e, const BvmPaths *paths, BvmConfig **io_c,
+                                gboolean *out_done, GError **error)
+{
+  *out_done = FALSE;
+  int lock = bvm_bundle_lock(paths, NULL);
+  if (lock < 0)
+    return TRUE;
+  gboolean ok = commit(e, *io_c, error);
+  close(lock);
+  if (ok)
+    *io_c = NULL;
+  *out_done = ok;
+  return ok;
+}
+
 /* An HMP command through QMP's human-monitor-command; its text output. */
 static char *hmp(const BvmPaths *paths, const char *line, GError **error)
 {
@@ -79,14 +97,9 @@ gboolean bvm_sharing_add_forward(const char *library, BvmVmEntry *e, const BvmFo
   if (c->forwards == NULL)
     c->forwards = g_ptr_array_new_with_free_func((GDestroyNotify)bvm_forward_free);
   g_ptr_array_add(c->forwards, bvm_forward_copy(f));
-  int lock = bvm_bundle_lock(paths, NULL);
-  if (lock >= 0) {
-    gboolean ok = commit(e, c, error);
-    close(lock);
-    if (ok)
-      g_steal_pointer(&c);
-    return ok;
-  }
+  gboolean done = FALSE;
+  if (!save_if_stopped(e, paths, &c, &done, error) || done)
+    return done;
   /* Running: QEMU listens first, then the config says so. */
   g_autofree char *rule = bvm_forward_hostfwd(f);
   g_autofree char *line = g_strdup_printf("hostfwd_add %s %s", NETDEV_ID, rule);
@@ -126,14 +139,9 @@ gboolean bvm_sharing_remove_forward(BvmVmEntry *e, BvmForwardProto proto, gboole
                 any_proto ? "" : bvm_forward_proto_to_string(proto));
     return FALSE;
   }
-  int lock = bvm_bundle_lock(paths, NULL);
-  if (lock >= 0) {
-    gboolean ok = commit(e, c, error);
-    close(lock);
-    if (ok)
-      g_steal_pointer(&c);
-    return ok;
-  }
+  gboolean done = FALSE;
+  if (!save_if_stopped(e, paths, &c, &done, error) || done)
+    return done;
   for (guint i = 0; i < gone->len; i++) {
     g_autofree char *key = bvm_forward_hostfwd_key(gone->pdata[i]);
     g_autofree char *line = g_strdup_printf("hostfwd_remove %s %s", NETDEV_ID, key);

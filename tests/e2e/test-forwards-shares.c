@@ -24,18 +24,6 @@ static JsonNode *show_json(const char *lib, const char *vm)
   return harness_run_json(lib, args);
 }
 
-/* A TCP port on 127.0.0.1 nothing listens on now (the kernel's pick). */
-static guint free_port(void)
-{
-  g_autoptr(GSocket) s =
-      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-  g_assert_true(g_socket_bind(s, any, FALSE, NULL));
-  g_autoptr(GSocketAddress) got = g_socket_get_local_address(s, NULL);
-  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(got));
-}
-
 /* GET / from 127.0.0.1:@port: the whole answer, or NULL with @error when the
  * connection fails. */
 static char *http_get(guint port, GError **error)
@@ -106,7 +94,7 @@ static void test_forwards_and_shares_in_one_boot(void)
   g_assert_true(g_file_set_contents(host_txt, "from-host\n", -1, NULL));
   g_assert_true(g_file_set_contents(ro_txt, "ro-host\n", -1, NULL));
 
-  guint port = free_port(), live_port = free_port();
+  guint port = harness_free_tcp_port(), live_port = harness_free_tcp_port();
   g_assert_cmpuint(port, !=, live_port);
   g_autofree char *fwd = g_strdup_printf("tcp:%u:80", port);
   g_autofree char *rw_spec = g_strdup_printf("%s:data", rw);

@@ -71,6 +71,8 @@ GSubprocess *harness_spawn_tied(GSubprocessFlags flags, const char *const *argv,
  * command was sent counts as done; a QEMU that runs on and never answers is
  * a TIMEOUT error. */
 gboolean harness_guest_exec(const char *qga_sock, const char *shell_cmd, GError **error);
+/* A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick). */
+guint harness_free_tcp_port(void);
 /* Assert @haystack contains @needle, printing both when not. */
 #define assert_contains(haystack, needle)                                                          \
   do {                                                                                             \

@@ -142,22 +142,10 @@ static void compare_undone(const char *op, const char *const *args, const char *
   }
 }
 
-/* A host TCP port nothing listens on now (the kernel's pick). */
-static guint free_port(void)
-{
-  g_autoptr(GSocket) s =
-      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-  g_assert_true(g_socket_bind(s, any, FALSE, NULL));
-  g_autoptr(GSocketAddress) got = g_socket_get_local_address(s, NULL);
-  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(got));
-}
-
 /* Forwards and shares: each flag of `set` is one operation. */
 static void compare_sharing(void)
 {
-  guint port = free_port();
+  guint port = harness_free_tcp_port();
   g_autofree char *spec = g_strdup_printf("tcp:%u:80", port);
   g_autofree char *port_text = g_strdup_printf("%u", port);
   g_autofree char *add = g_strdup_printf("{\"vm\": \"vm\", \"proto\": \"tcp\", \"hostPort\": %u, "
