@@ -114,7 +114,7 @@ char *bvm_share_mount_command(const BvmShare *s, gboolean windows_guest)
 {
   if (windows_guest)
     return g_strdup_printf("net use Z: %s", BVM_SHARE_SMB_UNC);
-  return g_strdup_printf("mount -t 9p -o trans=virtio,version=9p2000.L%s %s /mnt/%s",
+  return g_strdup_printf("mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000%s %s /mnt/%s",
                          s->read_only ? ",ro" : "", s->tag, s->tag);
 }
 

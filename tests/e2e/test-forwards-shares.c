@@ -106,10 +106,12 @@ static void test_forwards_and_shares_in_one_boot(void)
   const char *show[] = {"show", VM, NULL};
   g_auto(BvmRun) shown = {0};
   harness_run(&shown, library, show);
-  assert_contains(shown.out,
-                  "in the guest: mount -t 9p -o trans=virtio,version=9p2000.L data /mnt/data");
-  assert_contains(shown.out,
-                  "in the guest: mount -t 9p -o trans=virtio,version=9p2000.L,ro docs /mnt/docs");
+  assert_contains(
+      shown.out,
+      "in the guest: mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 data /mnt/data");
+  assert_contains(
+      shown.out,
+      "in the guest: mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro docs /mnt/docs");
   g_autofree char *fwd_line = g_strdup_printf("tcp 127.0.0.1:%u -> guest 80", port);
   assert_contains(shown.out, fwd_line);
 
@@ -139,8 +141,8 @@ static void test_forwards_and_shares_in_one_boot(void)
   harness_guest_exec(
       paths->qga_sock,
       "mkdir -p /mnt/rw /mnt/ro /www; "
-      "mount -t 9p -o trans=virtio,version=9p2000.L data /mnt/rw; "
-      "mount -t 9p -o trans=virtio,version=9p2000.L docs /mnt/ro; "
+      "mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 data /mnt/rw; "
+      "mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 docs /mnt/ro; "
       "cat /mnt/rw/host.txt > /mnt/rw/guest-read.txt; "
       "cat /mnt/ro/host.txt > /mnt/rw/guest-read-ro.txt; "
       "echo guest-wrote > /mnt/rw/guest.txt; "

@@ -104,7 +104,8 @@ static void test_share_spec_parsed(void)
   g_assert_cmpstr(c->path, ==, "/a:b/c");
   g_assert_cmpstr(c->tag, ==, "c");
   g_autofree char *mount = bvm_share_mount_command(b, FALSE);
-  g_assert_cmpstr(mount, ==, "mount -t 9p -o trans=virtio,version=9p2000.L,ro code /mnt/code");
+  g_assert_cmpstr(mount, ==,
+                  "mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro code /mnt/code");
   g_autofree char *unc = bvm_share_mount_command(b, TRUE);
   g_assert_cmpstr(unc, ==, "net use Z: \\\\10.0.2.4\\qemu");
 }

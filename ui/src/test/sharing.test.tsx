@@ -53,13 +53,13 @@ describe('Sharing', () => {
           path: '/home/me/code',
           tag: 'code',
           readOnly: true,
-          mountCommand: 'mount -t 9p -o trans=virtio,version=9p2000.L,ro code /mnt/code',
+          mountCommand: 'mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro code /mnt/code',
         },
       ],
     });
     render(<Sharing vm={vm} active={false} onSaved={() => {}} />);
     const list = screen.getByRole('list', { name: 'Shared folders' });
-    expect(within(list).getByText('mount -t 9p -o trans=virtio,version=9p2000.L,ro code /mnt/code')).toBeTruthy();
+    expect(within(list).getByText('mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,ro code /mnt/code')).toBeTruthy();
     expect(within(list).getByText(/\/home\/me\/code \(read-only\)/)).toBeTruthy();
   });
 });
