@@ -666,13 +666,11 @@ static JsonNode *op_agent(BvmApi *api, JsonObject *p, GError **error)
 static JsonNode *op_add_forward(BvmApi *api, JsonObject *p, GError **error)
 {
   guint proto = BVM_FORWARD_TCP;
-  guint64 host_port = 0, guest_port = 0;
+  gint64 host_port = 0, guest_port = 0;
   const char *bind = NULL;
   if (!param_word(p, "proto", &bvm_forward_proto_words, &proto, NULL, error) ||
-      !bvm_jsonread_int(&param_reader, p, "hostPort", TRUE, 1, 65535, (gint64 *)&host_port,
-                        error) ||
-      !bvm_jsonread_int(&param_reader, p, "guestPort", TRUE, 1, 65535, (gint64 *)&guest_port,
-                        error) ||
+      !bvm_jsonread_int(&param_reader, p, "hostPort", TRUE, 1, 65535, &host_port, error) ||
+      !bvm_jsonread_int(&param_reader, p, "guestPort", TRUE, 1, 65535, &guest_port, error) ||
       !param_string(p, "bind", FALSE, &bind, error))
     return NULL;
   g_autoptr(BvmForward) f =
@@ -690,9 +688,9 @@ static JsonNode *op_remove_forward(BvmApi *api, JsonObject *p, GError **error)
 {
   guint proto = BVM_FORWARD_TCP;
   gboolean proto_set = FALSE;
-  guint64 host_port = 0;
+  gint64 host_port = 0;
   if (!param_word(p, "proto", &bvm_forward_proto_words, &proto, &proto_set, error) ||
-      !bvm_jsonread_int(&param_reader, p, "hostPort", TRUE, 1, 65535, (gint64 *)&host_port, error))
+      !bvm_jsonread_int(&param_reader, p, "hostPort", TRUE, 1, 65535, &host_port, error))
     return NULL;
   g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
   if (e == NULL ||

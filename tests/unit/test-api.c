@@ -3,6 +3,7 @@
 #include "api.h"
 #include "error.h"
 #include "events.h"
+#include "ports.h"
 #include "util.h"
 
 #include <glib/gstdio.h>
@@ -266,6 +267,21 @@ static void test_fixtures_match_the_dispatcher(void)
     g_assert_no_error(error);
     check_fixture(*op, r);
   }
+  /* a VM with a forward and a share, as addForward and addShare answer */
+  guint port = 47000;
+  while (!bvm_ports_check_free(BVM_FORWARD_TCP, "127.0.0.1", port, NULL))
+    port++;
+  g_autofree char *fp =
+      g_strdup_printf("{\"vm\": \"fixture\", \"hostPort\": %u, \"guestPort\": 80}", port);
+  g_autoptr(JsonNode) fwd_params = params(fp);
+  g_autoptr(JsonNode) fwd = bvm_api_call(api, "addForward", fwd_params, &error);
+  g_assert_no_error(error);
+  g_autofree char *sp =
+      g_strdup_printf("{\"vm\": \"fixture\", \"path\": \"%s\", \"readOnly\": true}", root);
+  g_autoptr(JsonNode) share_params = params(sp);
+  g_autoptr(JsonNode) shared = bvm_api_call(api, "addShare", share_params, &error);
+  g_assert_no_error(error);
+  check_fixture("vmSharing", shared);
   g_autoptr(JsonNode) lp = params("{\"vm\": \"fixture\", \"source\": \"serial\"}");
   g_autoptr(JsonNode) lg = bvm_api_call(api, "vmLogs", lp, &error);
   g_assert_no_error(error);

@@ -21,6 +21,7 @@ import {
 const dir = path.resolve(__dirname, '../../../tests/fixtures/api');
 const schemas: Record<string, Schema<unknown>> = {
   vm: VmSchema,
+  vmSharing: VmSchema,
   listVms: VmListSchema,
   vmStatus: VmStatusSchema,
   vmCommand: CommandSchema,
