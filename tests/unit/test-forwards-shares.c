@@ -5,10 +5,13 @@
 #include "error.h"
 #include "forwards.h"
 #include "paths.h"
+#include "ports.h"
 #include "qemu_cmd.h"
 #include "shares.h"
 
+#include <gio/gio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void expect_forward_refused(const char *spec, const char *bind, const char *words)
 {
@@ -191,6 +194,31 @@ static void test_windows_share_is_smb_or_dropped(void)
   g_assert_true(said);
 }
 
+/* A port this process listens on is refused, naming this process. */
+static void test_port_in_use_names_its_owner(void)
+{
+  g_autoptr(GSocket) s =
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+  g_assert_true(g_socket_bind(s, any, FALSE, NULL));
+  g_assert_true(g_socket_listen(s, NULL));
+  g_autoptr(GSocketAddress) got = g_socket_get_local_address(s, NULL);
+  guint port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(got));
+  g_autoptr(GError) error = NULL;
+  g_assert_false(bvm_ports_check_free(BVM_FORWARD_TCP, "127.0.0.1", port, &error));
+  g_assert_error(error, BVM_ERROR, BVM_ERROR_BUSY);
+  /* Linux tells: the owner is this test, by its name and pid */
+  g_autofree char *owner = g_strdup_printf("(pid %d)", (int)getpid());
+  if (g_file_test("/proc/net/tcp", G_FILE_TEST_EXISTS) && strstr(error->message, owner) == NULL)
+    g_error("'%s' does not name this process %s", error->message, owner);
+  /* on 0.0.0.0 too: the wildcard overlaps the loopback listener */
+  g_clear_error(&error);
+  g_assert_false(bvm_ports_check_free(BVM_FORWARD_TCP, "0.0.0.0", port, &error));
+  g_socket_close(s, NULL);
+  g_assert_true(bvm_ports_check_free(BVM_FORWARD_TCP, "127.0.0.1", port, NULL));
+}
+
 int main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
@@ -205,5 +233,6 @@ int main(int argc, char **argv)
   g_test_add_func("/shares/path-with-commas-stays-one-option",
                   test_share_path_with_commas_stays_one_option);
   g_test_add_func("/shares/windows-smb-or-dropped", test_windows_share_is_smb_or_dropped);
+  g_test_add_func("/ports/in-use-names-its-owner", test_port_in_use_names_its_owner);
   return g_test_run();
 }
