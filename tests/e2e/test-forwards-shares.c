@@ -78,6 +78,25 @@ static char *read_file_waiting(const char *path, guint seconds)
   return data;
 }
 
+/* A VM that is never started: made to be refused a port. */
+static void create_stopped_vm(const char *lib, const char *name)
+{
+  const char *create[] = {"create",   name, "--iso",  plain_iso, "--preset", "light",
+                          "--memory", "1G", "--disk", "2G",      "--no-tpm", NULL};
+  harness_run_ok(lib, create);
+}
+
+/* `set VM --forward tcp:PORT:80` fails saying @words. */
+static void expect_forward_refused(const char *lib, const char *vm, guint port, const char *words)
+{
+  g_autofree char *fwd = g_strdup_printf("tcp:%u:80", port);
+  const char *set[] = {"set", vm, "--forward", fwd, NULL};
+  g_auto(BvmRun) refused = {0};
+  harness_run(&refused, lib, set);
+  g_assert_cmpint(refused.status, !=, 0);
+  assert_contains(refused.err, words);
+}
+
 static void test_forwards_and_shares_in_one_boot(void)
 {
   const char *create[] = {"create",   VM,   "--iso",  plain_iso, "--preset",         "light",
@@ -116,17 +135,10 @@ static void test_forwards_and_shares_in_one_boot(void)
   assert_contains(shown.out, fwd_line);
 
   /* a second VM of the library may not take the same host port */
-  const char *create_other[] = {"create",   "other", "--iso",  plain_iso, "--preset", "light",
-                                "--memory", "1G",    "--disk", "2G",      "--no-tpm", NULL};
-  harness_run_ok(library, create_other);
-  g_autofree char *other_fwd = g_strdup_printf("tcp:%u:8080", port);
-  const char *set_other[] = {"set", "other", "--forward", other_fwd, NULL};
-  g_auto(BvmRun) refused = {0};
-  harness_run(&refused, library, set_other);
-  g_assert_cmpint(refused.status, !=, 0);
+  create_stopped_vm(library, "other");
   g_autofree char *by_fs =
       g_strdup_printf("host port %u (tcp) is already forwarded by VM 'fs'", port);
-  assert_contains(refused.err, by_fs);
+  expect_forward_refused(library, "other", port, by_fs);
 
   JsonNode *vm = show_json(library, VM);
   JsonObject *vo = json_node_get_object(vm);
@@ -180,17 +192,10 @@ static void test_forwards_and_shares_in_one_boot(void)
   assert_contains(page, "hello-from-guest");
 
   /* another library's VM: the port is taken on this host, by VM 'fs' */
-  const char *create_far[] = {"create",   "far", "--iso",  plain_iso, "--preset", "light",
-                              "--memory", "1G",  "--disk", "2G",      "--no-tpm", NULL};
-  harness_run_ok(other_library, create_far);
-  g_autofree char *far_fwd = g_strdup_printf("tcp:%u:80", port);
-  const char *set_far[] = {"set", "far", "--forward", far_fwd, NULL};
-  g_auto(BvmRun) taken = {0};
-  harness_run(&taken, other_library, set_far);
-  g_assert_cmpint(taken.status, !=, 0);
+  create_stopped_vm(other_library, "far");
   g_autofree char *in_use =
       g_strdup_printf("host port %u (tcp) is in use by VM 'fs' (QEMU, pid", port);
-  assert_contains(taken.err, in_use);
+  expect_forward_refused(other_library, "far", port, in_use);
 
   /* a forward added while the VM runs works at once... */
   g_autofree char *live = g_strdup_printf("tcp:%u:80", live_port);
@@ -217,6 +222,8 @@ static void test_forwards_and_shares_in_one_boot(void)
   const char *kill[] = {"kill", VM, NULL};
   harness_run_ok(library, kill);
   /* with the VM gone the port is free: the other library's VM may take it */
+  g_autofree char *far_fwd = g_strdup_printf("tcp:%u:80", port);
+  const char *set_far[] = {"set", "far", "--forward", far_fwd, NULL};
   harness_run_ok(other_library, set_far);
 }
 
