@@ -163,6 +163,17 @@ void bvm_config_set_last_exit(BvmConfig *config, BvmExitKind kind, const char *r
   config->last_exit = e;
 }
 
+/* GCopyFunc for the lists (the copies keep the lists' free functions). */
+static gpointer forward_copy(gconstpointer f, gpointer unused)
+{
+  return bvm_forward_copy(f);
+}
+
+static gpointer share_copy(gconstpointer s, gpointer unused)
+{
+  return bvm_share_copy(s);
+}
+
 BvmConfig *bvm_config_copy(const BvmConfig *config)
 {
   g_return_val_if_fail(config != NULL, NULL);
@@ -178,13 +189,8 @@ BvmConfig *bvm_config_copy(const BvmConfig *config)
   c->started_at = g_strdup(config->started_at);
   c->last_exit = last_exit_copy(config->last_exit);
   c->forwards =
-      config->forwards != NULL
-          ? g_ptr_array_copy(config->forwards, (GCopyFunc)(void (*)(void))bvm_forward_copy, NULL)
-          : NULL;
-  c->shares =
-      config->shares != NULL
-          ? g_ptr_array_copy(config->shares, (GCopyFunc)(void (*)(void))bvm_share_copy, NULL)
-          : NULL;
+      config->forwards != NULL ? g_ptr_array_copy(config->forwards, forward_copy, NULL) : NULL;
+  c->shares = config->shares != NULL ? g_ptr_array_copy(config->shares, share_copy, NULL) : NULL;
   return c;
 }
 

@@ -1,5 +1,6 @@
 #include "sharing.h"
 #include "bundle.h"
+#include "deps.h"
 #include "error.h"
 #include "ports.h"
 #include "qmp.h"
@@ -210,6 +211,14 @@ static gboolean add_share(BvmConfig *c, gconstpointer data, GError **error)
         error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
         "VM '%s' is a Windows guest: QEMU's SMB server shares one directory and %s is shared already (remove it with --no-share %s)",
         c->name, ((BvmShare *)c->shares->pdata[0])->path, ((BvmShare *)c->shares->pdata[0])->tag);
+    return FALSE;
+  }
+  g_autofree char *smbd = c->os == BVM_OS_WINDOWS11 ? bvm_deps_locate("smbd") : NULL;
+  if (c->os == BVM_OS_WINDOWS11 && smbd == NULL) {
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING,
+        "VM '%s' is a Windows guest: its shared folder is served by QEMU's SMB server, which runs smbd, and smbd is not installed: install samba (Debian: apt install samba; macOS: brew install samba)",
+        c->name);
     return FALSE;
   }
   if (c->os == BVM_OS_WINDOWS11 && s->read_only) {

@@ -23,8 +23,9 @@ gboolean bvm_sharing_remove_forward(BvmVmEntry *entry, BvmForwardProto proto, gb
 
 /* Adds @share to a stopped VM: the path must be an existing directory
  * (made absolute), the tag unused; a Windows guest takes one share, read-
- * write (QEMU's SMB server shares one directory read-write). BUSY while
- * the VM runs. */
+ * write (QEMU's SMB server shares one directory read-write), and only where
+ * smbd is installed (DEPENDENCY_MISSING naming samba). BUSY while the VM
+ * runs. */
 gboolean bvm_sharing_add_share(BvmVmEntry *entry, const BvmShare *share, GError **error);
 
 /* Removes the share tagged @tag from a stopped VM. */
