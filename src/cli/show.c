@@ -44,7 +44,13 @@ int bvm_cmd_show(int argc, char **argv)
   printf("Preset:        %s\n", or (bvm_cli_str(c, "preset"), "custom"));
   printf("CPUs:          %u\n", (guint)bvm_cli_int(c, "cpus", 0));
   printf("Memory:        %s\n", mem);
-  printf("Disk:          %s\n", disk);
+  JsonObject *usage = bvm_cli_obj(c, "diskUsage");
+  g_autofree char *allocated =
+      g_format_size_full((guint64)bvm_cli_int(usage, "allocatedBytes", 0), G_FORMAT_SIZE_IEC_UNITS);
+  if (usage != NULL)
+    printf("Disk:          %s (%s allocated on the host, snapshots included)\n", disk, allocated);
+  else
+    printf("Disk:          %s\n", disk);
   printf("Display:       %ux%u\n", (guint)bvm_cli_int(display, "width", 0),
          (guint)bvm_cli_int(display, "height", 0));
   printf("Secure Boot:   %s%s\n", bvm_cli_bool(fw, "secureBoot") ? "on" : "off",

@@ -1,0 +1,279 @@
+#include "snapshot_vm.h"
+#include "error.h"
+#include "guest_agent.h"
+#include "qmp.h"
+#include "util.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define QMP_TIMEOUT_MS 5000
+/* The agent answers a ping at once when it runs; a guest without one must
+ * not hold the snapshot up. */
+#define AGENT_CONNECT_MS 2000
+/* A freeze syncs the guest's filesystems first: give it time, but bound it
+ * (the thaw follows anyway). */
+#define FREEZE_TIMEOUT_MS 10000
+/* The disk node qemu_cmd.c names (-blockdev ...,node-name=disk0). */
+#define DISK_NODE "disk0"
+
+void bvm_snapshot_taken_clear(BvmSnapshotTaken *t)
+{
+  g_clear_pointer(&t->snapshot, bvm_snapshot_free);
+}
+
+static void report(BvmProgressFunc progress, gpointer data, const char *step)
+{
+  if (progress != NULL)
+    progress(step, data);
+}
+
+/* Both locks, or BUSY when the VM runs (*out_running then TRUE). */
+static int lock_stopped(const BvmPaths *paths, gboolean *out_running, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  int fd = bvm_bundle_lock(paths, &local);
+  *out_running = fd < 0 && g_error_matches(local, BVM_ERROR, BVM_ERROR_BUSY);
+  if (fd < 0) {
+    g_propagate_error(error, g_steal_pointer(&local));
+    return -1;
+  }
+  if (!bvm_snapshot_recover(paths, NULL, error)) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static JsonNode *qmp_snapshot_args(const char *name)
+{
+  JsonNode *node = json_node_init_object(json_node_alloc(), json_object_new());
+  json_object_set_string_member(json_node_get_object(node), "device", DISK_NODE);
+  json_object_set_string_member(json_node_get_object(node), "name", name);
+  return node;
+}
+
+static gboolean qmp_run(BvmQmp *qmp, const char *command, JsonNode *args, GError **error)
+{
+  g_autoptr(JsonNode) r = bvm_qmp_execute(qmp, command, args, QMP_TIMEOUT_MS, error);
+  return r != NULL;
+}
+
+/* The live snapshot's critical section: the vCPUs paused (when running) so
+ * that the disk, vars and TPM are taken at one moment. */
+static gboolean take_live(BvmQmp *qmp, const BvmPaths *paths, const char *name, const char *stage,
+                          GError **error)
+{
+  g_autoptr(JsonNode) status = bvm_qmp_execute(qmp, "query-status", NULL, QMP_TIMEOUT_MS, error);
+  if (status == NULL)
+    return FALSE;
+  gboolean running =
+      json_object_get_boolean_member_with_default(json_node_get_object(status), "running", FALSE);
+  if (running && !qmp_run(qmp, "stop", NULL, error))
+    return FALSE;
+  g_autoptr(JsonNode) args = qmp_snapshot_args(name);
+  gboolean ok = qmp_run(qmp, "blockdev-snapshot-internal-sync", args, error);
+  bvm_fault_point("snapshot-live-after-disk");
+  if (ok && !bvm_snapshot_stage_copy_state(paths, stage, error)) {
+    g_autoptr(JsonNode) del = qmp_snapshot_args(name);
+    (void)qmp_run(qmp, "blockdev-snapshot-delete-internal-sync", del, NULL);
+    ok = FALSE;
+  }
+  g_autoptr(GError) cont_error = NULL;
+  if (running && !qmp_run(qmp, "cont", NULL, &cont_error) && ok) {
+    g_propagate_prefixed_error(error, g_steal_pointer(&cont_error),
+                               "snapshot taken, but the VM stays paused: ");
+    ok = FALSE;
+  }
+  return ok;
+}
+
+static gboolean create_live(const BvmConfig *config, const BvmPaths *paths, const char *name,
+                            BvmSnapshot *meta, BvmProgressFunc progress, gpointer user_data,
+                            guint *out_paused_ms, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(BvmQmp) qmp = bvm_qmp_connect(paths->qmp_client_sock, QMP_TIMEOUT_MS, &local);
+  if (qmp == NULL) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_BUSY,
+                "VM '%s' is starting, stopping or being changed (%s): try again in a moment",
+                config->name, local->message);
+    return FALSE;
+  }
+  g_autofree char *stage = bvm_snapshot_stage_begin(paths, name, error);
+  if (stage == NULL)
+    return FALSE;
+
+  report(progress, user_data, "asking the guest agent to freeze the filesystems");
+  g_autoptr(BvmAgent) agent = bvm_agent_connect(paths->qga_sock, AGENT_CONNECT_MS, NULL);
+  gint64 start = g_get_monotonic_time();
+  gboolean frozen = FALSE;
+  if (agent != NULL) {
+    g_autoptr(JsonNode) r =
+        bvm_agent_execute(agent, "guest-fsfreeze-freeze", NULL, FREEZE_TIMEOUT_MS, NULL);
+    frozen = r != NULL;
+  }
+  report(progress, user_data, "taking the disk snapshot and copying the vars and TPM");
+  gboolean ok = take_live(qmp, paths, name, stage, error);
+  /* Always thawed, also after an error or a freeze that timed out (it may
+   * have completed in the guest since). */
+  if (agent != NULL) {
+    g_autoptr(JsonNode) r =
+        bvm_agent_execute(agent, "guest-fsfreeze-thaw", NULL, FREEZE_TIMEOUT_MS, NULL);
+    (void)r;
+  }
+  *out_paused_ms = (guint)((g_get_monotonic_time() - start) / 1000);
+  meta->live = TRUE;
+  meta->consistency = frozen ? BVM_SNAPSHOT_FILESYSTEM : BVM_SNAPSHOT_CRASH;
+  if (ok && !bvm_snapshot_stage_commit(paths, stage, meta, error)) {
+    g_autoptr(JsonNode) del = qmp_snapshot_args(name);
+    (void)qmp_run(qmp, "blockdev-snapshot-delete-internal-sync", del, NULL);
+    ok = FALSE;
+  }
+  if (!ok)
+    (void)bvm_remove_tree(stage, NULL);
+  return ok;
+}
+
+gboolean bvm_snapshot_vm_create(const BvmConfig *config, const BvmPaths *paths, const char *name,
+                                const char *description, BvmProgressFunc progress,
+                                gpointer user_data, BvmSnapshotTaken *out_taken, GError **error)
+{
+  if (!bvm_snapshot_validate_name(name, error))
+    return FALSE;
+  int slock = bvm_snapshot_lock(paths, error);
+  if (slock < 0)
+    return FALSE;
+  g_autoptr(BvmSnapshot) meta = g_new0(BvmSnapshot, 1);
+  meta->name = g_strdup(name);
+  meta->description = g_strdup(description);
+  meta->created_at = bvm_now_iso8601();
+  gboolean running = FALSE, ok = FALSE;
+  guint paused_ms = 0;
+  g_autoptr(GError) local = NULL;
+  int block = lock_stopped(paths, &running, &local);
+  if (block >= 0) {
+    report(progress, user_data, "taking the snapshot of the stopped VM");
+    ok = bvm_snapshot_create_stopped(paths, name, description, error);
+    close(block);
+  } else if (running) {
+    ok = create_live(config, paths, name, meta, progress, user_data, &paused_ms, error);
+  } else {
+    g_propagate_error(error, g_steal_pointer(&local));
+  }
+  close(slock);
+  if (!ok)
+    return FALSE;
+  if (out_taken != NULL) {
+    g_autoptr(GPtrArray) all = bvm_snapshot_list(paths, NULL);
+    for (guint i = 0; all != NULL && i < all->len; i++)
+      if (g_strcmp0(((BvmSnapshot *)all->pdata[i])->name, name) == 0)
+        out_taken->snapshot = g_ptr_array_steal_index(all, i);
+    if (out_taken->snapshot == NULL) /* the list could not read the disk */
+      out_taken->snapshot = g_steal_pointer(&meta);
+    out_taken->paused_ms = paused_ms;
+  }
+  return TRUE;
+}
+
+gboolean bvm_snapshot_vm_revert(const BvmConfig *config, const BvmPaths *paths, const char *name,
+                                GError **error)
+{
+  if (!bvm_snapshot_validate_name(name, error))
+    return FALSE;
+  int slock = bvm_snapshot_lock(paths, error);
+  if (slock < 0)
+    return FALSE;
+  gboolean running = FALSE, ok = FALSE;
+  g_autoptr(GError) local = NULL;
+  int block = lock_stopped(paths, &running, &local);
+  if (block >= 0) {
+    ok = bvm_snapshot_revert_stopped(paths, name, error);
+    close(block);
+  } else if (running) {
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_BUSY,
+        "VM '%s' is running: stop it first (bridgevm stop '%s') to revert it to snapshot '%s'",
+        config->name, config->name, name);
+  } else {
+    g_propagate_error(error, g_steal_pointer(&local));
+  }
+  close(slock);
+  return ok;
+}
+
+static gboolean delete_live(const BvmConfig *config, const BvmPaths *paths, const char *name,
+                            GError **error)
+{
+  g_autofree char *snap = bvm_snapshot_find(paths, name, error);
+  if (snap == NULL)
+    return FALSE;
+  g_autoptr(BvmQmp) qmp = bvm_qmp_connect(paths->qmp_client_sock, QMP_TIMEOUT_MS, error);
+  if (qmp == NULL)
+    return FALSE;
+  /* the same journal as a stopped delete: a crash after the rename is
+   * finished by the next recovery */
+  g_autofree char *dir = g_path_get_dirname(snap);
+  g_autofree char *doomed = g_strdup_printf("%s/.del-%s", dir, name);
+  if (g_rename(snap, doomed) != 0) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot rename %s: %s", snap, g_strerror(errno));
+    return FALSE;
+  }
+  g_autoptr(GError) local = NULL;
+  g_autoptr(JsonNode) args = qmp_snapshot_args(name);
+  if (!qmp_run(qmp, "blockdev-snapshot-delete-internal-sync", args, &local) &&
+      !strstr(local->message, "not found")) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED,
+                "deleting snapshot '%s' of running VM '%s': %s", name, config->name,
+                local->message);
+    return FALSE;
+  }
+  return bvm_remove_tree(doomed, error);
+}
+
+gboolean bvm_snapshot_vm_delete(const BvmConfig *config, const BvmPaths *paths, const char *name,
+                                GError **error)
+{
+  if (!bvm_snapshot_validate_name(name, error))
+    return FALSE;
+  int slock = bvm_snapshot_lock(paths, error);
+  if (slock < 0)
+    return FALSE;
+  gboolean running = FALSE, ok = FALSE;
+  g_autoptr(GError) local = NULL;
+  int block = lock_stopped(paths, &running, &local);
+  if (block >= 0) {
+    ok = bvm_snapshot_delete_stopped(paths, name, error);
+    close(block);
+  } else if (running) {
+    ok = delete_live(config, paths, name, error);
+  } else {
+    g_propagate_error(error, g_steal_pointer(&local));
+  }
+  close(slock);
+  return ok;
+}
+
+JsonNode *bvm_snapshot_vm_to_json(const BvmSnapshot *s)
+{
+  JsonNode *node = bvm_snapshot_to_json(s);
+  JsonObject *o = json_node_get_object(node);
+  json_object_set_int_member(o, "stateBytes", (gint64)s->state_bytes);
+  json_object_set_int_member(o, "diskHeldBytes", (gint64)s->disk_held_bytes);
+  return node;
+}
+
+JsonNode *bvm_snapshot_vm_list_json(const BvmPaths *paths, GError **error)
+{
+  g_autoptr(GPtrArray) list = bvm_snapshot_list(paths, error);
+  if (list == NULL)
+    return NULL;
+  JsonArray *a = json_array_sized_new(list->len);
+  for (guint i = 0; i < list->len; i++)
+    json_array_add_element(a, bvm_snapshot_vm_to_json(list->pdata[i]));
+  JsonNode *node = json_node_new(JSON_NODE_ARRAY);
+  json_node_take_array(node, a);
+  return node;
+}
