@@ -557,7 +557,7 @@ char *bvm_snapshot_stage_begin(const BvmPaths *paths, const char *name, GError *
   }
   g_autofree char *stage = snap_path(paths, STAGE_PREFIX, name);
   (void)bvm_remove_tree(stage, NULL);
-  if (g_mkdir(stage, 0700) != 0) {
+  if (g_mkdir_with_parents(stage, 0700) != 0) {
     int saved = errno;
     g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot create %s: %s", stage, g_strerror(saved));
     return NULL;
@@ -643,7 +643,7 @@ gboolean bvm_snapshot_revert_stopped(const BvmPaths *paths, const char *name, GE
   g_autofree char *stage = g_build_filename(dir, REVERT_STAGE, NULL);
   g_autofree char *journal = g_build_filename(dir, REVERT_COMMITTED, NULL);
   (void)bvm_remove_tree(stage, NULL);
-  if (g_mkdir(stage, 0700) != 0) {
+  if (g_mkdir_with_parents(stage, 0700) != 0) {
     int saved = errno;
     g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot create %s: %s", stage, g_strerror(saved));
     return FALSE;
