@@ -680,16 +680,27 @@ static JsonNode *op_list_snapshots(BvmApi *api, JsonObject *p, GError **error)
   return bvm_snapshot_vm_list_json(paths, error);
 }
 
+/* The VM and the snapshot @name of an operation on one snapshot. */
+static BvmVmEntry *param_snapshot(BvmApi *api, JsonObject *p, const char **out_name,
+                                  BvmPaths **out_paths, GError **error)
+{
+  if (!param_string(p, "name", TRUE, out_name, error))
+    return NULL;
+  BvmVmEntry *e = param_vm(api, p, error);
+  if (e != NULL)
+    *out_paths = bvm_paths_new(e->path, e->config->id);
+  return e;
+}
+
 static JsonNode *op_create_snapshot(BvmApi *api, JsonObject *p, GError **error)
 {
   const char *name = NULL, *description = NULL;
-  if (!param_string(p, "name", TRUE, &name, error) ||
-      !param_string(p, "description", FALSE, &description, error))
+  g_autoptr(BvmPaths) paths = NULL;
+  if (!param_string(p, "description", FALSE, &description, error))
     return NULL;
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  g_autoptr(BvmVmEntry) e = param_snapshot(api, p, &name, &paths, error);
   if (e == NULL)
     return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   g_auto(BvmSnapshotTaken) taken = {0};
   if (!bvm_snapshot_vm_create(e->config, paths, name, description, report, NULL, &taken, error))
     return NULL;
@@ -705,13 +716,9 @@ static JsonNode *op_create_snapshot(BvmApi *api, JsonObject *p, GError **error)
 static JsonNode *op_revert_snapshot(BvmApi *api, JsonObject *p, GError **error)
 {
   const char *name = NULL;
-  if (!param_string(p, "name", TRUE, &name, error))
-    return NULL;
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
-  if (e == NULL)
-    return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  if (!bvm_snapshot_vm_revert(e->config, paths, name, error))
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_snapshot(api, p, &name, &paths, error);
+  if (e == NULL || !bvm_snapshot_vm_revert(e->config, paths, name, error))
     return NULL;
   return object_of("reverted", json_node_init_string(json_node_alloc(), name));
 }
@@ -719,13 +726,9 @@ static JsonNode *op_revert_snapshot(BvmApi *api, JsonObject *p, GError **error)
 static JsonNode *op_delete_snapshot(BvmApi *api, JsonObject *p, GError **error)
 {
   const char *name = NULL;
-  if (!param_string(p, "name", TRUE, &name, error))
-    return NULL;
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
-  if (e == NULL)
-    return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  if (!bvm_snapshot_vm_delete(e->config, paths, name, error))
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_snapshot(api, p, &name, &paths, error);
+  if (e == NULL || !bvm_snapshot_vm_delete(e->config, paths, name, error))
     return NULL;
   return object_of("deleted", json_node_init_string(json_node_alloc(), name));
 }

@@ -38,7 +38,7 @@ static guint64 allocated_bytes(const char *path)
 static gboolean convert_from_snapshot(const char *src, const char *name, const char *dest,
                                       GError **error)
 {
-  g_autofree char *tool = bvm_find_tool("qemu-img", "BRIDGEVM_QEMU_IMG", BVM_QEMU_IMG_HINT, error);
+  g_autofree char *tool = bvm_disk_qemu_img(error);
   if (tool == NULL)
     return FALSE;
   g_autofree char *snap = g_strconcat("snapshot.name=", name, NULL);

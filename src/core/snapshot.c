@@ -143,7 +143,7 @@ static gboolean meta_save(const char *dir, const BvmSnapshot *s, GError **error)
 static gboolean qemu_img_snapshot(const char *op, const char *name, const char *disk,
                                   GError **error)
 {
-  g_autofree char *tool = bvm_find_tool("qemu-img", "BRIDGEVM_QEMU_IMG", BVM_QEMU_IMG_HINT, error);
+  g_autofree char *tool = bvm_disk_qemu_img(error);
   if (tool == NULL)
     return FALSE;
   /* qemu-img snapshot has no -f: --image-opts names the format, so the
@@ -157,23 +157,12 @@ static gboolean qemu_img_snapshot(const char *op, const char *name, const char *
 
 GStrv bvm_snapshot_disk_tags(const char *disk, GError **error)
 {
-  g_autofree char *tool = bvm_find_tool("qemu-img", "BRIDGEVM_QEMU_IMG", BVM_QEMU_IMG_HINT, error);
-  if (tool == NULL)
-    return NULL;
-  const char *argv[] = {tool, "info", "-U", "--output=json", "-f", "qcow2", disk, NULL};
-  g_autofree char *out = NULL;
-  if (!bvm_run_tool(argv, BVM_QEMU_IMG_HINT, &out, error)) {
-    g_prefix_error(error, "reading the snapshots of %s: ", disk);
+  g_autoptr(JsonNode) info = bvm_disk_info_json(disk, error);
+  if (info == NULL) {
+    g_prefix_error(error, "reading its snapshots: ");
     return NULL;
   }
-  g_autoptr(JsonParser) parser = json_parser_new();
-  if (!json_parser_load_from_data(parser, out, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "qemu-img info gave no JSON object for %s",
-                disk);
-    return NULL;
-  }
-  JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+  JsonObject *o = json_node_get_object(info);
   g_autoptr(GStrvBuilder) b = g_strv_builder_new();
   JsonArray *snaps =
       json_object_has_member(o, "snapshots") ? json_object_get_array_member(o, "snapshots") : NULL;

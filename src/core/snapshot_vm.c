@@ -137,34 +137,67 @@ static gboolean create_live(const BvmConfig *config, const BvmPaths *paths, cons
   return ok;
 }
 
-gboolean bvm_snapshot_vm_create(const BvmConfig *config, const BvmPaths *paths, const char *name,
-                                const char *description, BvmProgressFunc progress,
-                                gpointer user_data, BvmSnapshotTaken *out_taken, GError **error)
+/* One snapshot operation on a VM, for run_locked. */
+typedef struct {
+  const BvmConfig *config;
+  const BvmPaths *paths;
+  const char *name;
+  const char *description;
+  BvmProgressFunc progress;
+  gpointer user_data;
+  BvmSnapshot *meta; /* create */
+  guint paused_ms;   /* create, live */
+} Op;
+
+typedef gboolean (*OpStep)(Op *op, GError **error);
+
+/* Check the name and take the snapshot lock; then @stopped under the bundle
+ * lock, after recovery, or @running when the VM runs (its monitor holds the
+ * bundle lock). */
+static gboolean run_locked(Op *op, OpStep stopped, OpStep running, GError **error)
 {
-  if (!bvm_snapshot_validate_name(name, error))
+  if (!bvm_snapshot_validate_name(op->name, error))
     return FALSE;
-  int slock = bvm_snapshot_lock(paths, error);
+  int slock = bvm_snapshot_lock(op->paths, error);
   if (slock < 0)
     return FALSE;
-  g_autoptr(BvmSnapshot) meta = g_new0(BvmSnapshot, 1);
-  meta->name = g_strdup(name);
-  meta->description = g_strdup(description);
-  meta->created_at = bvm_now_iso8601();
-  gboolean running = FALSE, ok = FALSE;
-  guint paused_ms = 0;
+  gboolean is_running = FALSE, ok = FALSE;
   g_autoptr(GError) local = NULL;
-  int block = lock_stopped(paths, &running, &local);
+  int block = lock_stopped(op->paths, &is_running, &local);
   if (block >= 0) {
-    report(progress, user_data, "taking the snapshot of the stopped VM");
-    ok = bvm_snapshot_create_stopped(paths, name, description, error);
+    ok = stopped(op, error);
     close(block);
-  } else if (running) {
-    ok = create_live(config, paths, name, meta, progress, user_data, &paused_ms, error);
+  } else if (is_running) {
+    ok = running(op, error);
   } else {
     g_propagate_error(error, g_steal_pointer(&local));
   }
   close(slock);
-  if (!ok)
+  return ok;
+}
+
+static gboolean create_stopped(Op *op, GError **error)
+{
+  report(op->progress, op->user_data, "taking the snapshot of the stopped VM");
+  return bvm_snapshot_create_stopped(op->paths, op->name, op->description, error);
+}
+
+static gboolean create_running(Op *op, GError **error)
+{
+  return create_live(op->config, op->paths, op->name, op->meta, op->progress, op->user_data,
+                     &op->paused_ms, error);
+}
+
+gboolean bvm_snapshot_vm_create(const BvmConfig *config, const BvmPaths *paths, const char *name,
+                                const char *description, BvmProgressFunc progress,
+                                gpointer user_data, BvmSnapshotTaken *out_taken, GError **error)
+{
+  g_autoptr(BvmSnapshot) meta = g_new0(BvmSnapshot, 1);
+  meta->name = g_strdup(name);
+  meta->description = g_strdup(description);
+  meta->created_at = bvm_now_iso8601();
+  Op op = {config, paths, name, description, progress, user_data, meta, 0};
+  if (!run_locked(&op, create_stopped, create_running, error))
     return FALSE;
   if (out_taken != NULL) {
     g_autoptr(GPtrArray) all = bvm_snapshot_list(paths, NULL);
@@ -173,40 +206,37 @@ gboolean bvm_snapshot_vm_create(const BvmConfig *config, const BvmPaths *paths, 
         out_taken->snapshot = g_ptr_array_steal_index(all, i);
     if (out_taken->snapshot == NULL) /* the list could not read the disk */
       out_taken->snapshot = g_steal_pointer(&meta);
-    out_taken->paused_ms = paused_ms;
+    out_taken->paused_ms = op.paused_ms;
   }
   return TRUE;
+}
+
+static gboolean revert_stopped(Op *op, GError **error)
+{
+  return bvm_snapshot_revert_stopped(op->paths, op->name, error);
+}
+
+static gboolean revert_refused(Op *op, GError **error)
+{
+  g_set_error(
+      error, BVM_ERROR, BVM_ERROR_BUSY,
+      "VM '%s' is running: stop it first (bridgevm stop '%s') to revert it to snapshot '%s'",
+      op->config->name, op->config->name, op->name);
+  return FALSE;
 }
 
 gboolean bvm_snapshot_vm_revert(const BvmConfig *config, const BvmPaths *paths, const char *name,
                                 GError **error)
 {
-  if (!bvm_snapshot_validate_name(name, error))
-    return FALSE;
-  int slock = bvm_snapshot_lock(paths, error);
-  if (slock < 0)
-    return FALSE;
-  gboolean running = FALSE, ok = FALSE;
-  g_autoptr(GError) local = NULL;
-  int block = lock_stopped(paths, &running, &local);
-  if (block >= 0) {
-    ok = bvm_snapshot_revert_stopped(paths, name, error);
-    close(block);
-  } else if (running) {
-    g_set_error(
-        error, BVM_ERROR, BVM_ERROR_BUSY,
-        "VM '%s' is running: stop it first (bridgevm stop '%s') to revert it to snapshot '%s'",
-        config->name, config->name, name);
-  } else {
-    g_propagate_error(error, g_steal_pointer(&local));
-  }
-  close(slock);
-  return ok;
+  Op op = {config, paths, name};
+  return run_locked(&op, revert_stopped, revert_refused, error);
 }
 
-static gboolean delete_live(const BvmConfig *config, const BvmPaths *paths, const char *name,
-                            GError **error)
+static gboolean delete_live(Op *op, GError **error)
 {
+  const BvmConfig *config = op->config;
+  const BvmPaths *paths = op->paths;
+  const char *name = op->name;
   g_autofree char *snap = bvm_snapshot_find(paths, name, error);
   if (snap == NULL)
     return FALSE;
@@ -233,27 +263,16 @@ static gboolean delete_live(const BvmConfig *config, const BvmPaths *paths, cons
   return bvm_remove_tree(doomed, error);
 }
 
+static gboolean delete_stopped(Op *op, GError **error)
+{
+  return bvm_snapshot_delete_stopped(op->paths, op->name, error);
+}
+
 gboolean bvm_snapshot_vm_delete(const BvmConfig *config, const BvmPaths *paths, const char *name,
                                 GError **error)
 {
-  if (!bvm_snapshot_validate_name(name, error))
-    return FALSE;
-  int slock = bvm_snapshot_lock(paths, error);
-  if (slock < 0)
-    return FALSE;
-  gboolean running = FALSE, ok = FALSE;
-  g_autoptr(GError) local = NULL;
-  int block = lock_stopped(paths, &running, &local);
-  if (block >= 0) {
-    ok = bvm_snapshot_delete_stopped(paths, name, error);
-    close(block);
-  } else if (running) {
-    ok = delete_live(config, paths, name, error);
-  } else {
-    g_propagate_error(error, g_steal_pointer(&local));
-  }
-  close(slock);
-  return ok;
+  Op op = {config, paths, name};
+  return run_locked(&op, delete_stopped, delete_live, error);
 }
 
 JsonNode *bvm_snapshot_vm_to_json(const BvmSnapshot *s)

@@ -24,12 +24,7 @@ static char *bundle_file(const char *vm, const char *name)
 
 static int run_status(const char *fault, const char *const *args)
 {
-  if (fault != NULL)
-    g_setenv("BRIDGEVM_FAULT", fault, TRUE);
-  g_auto(BvmRun) r = {0};
-  harness_run(&r, library, args);
-  g_unsetenv("BRIDGEVM_FAULT");
-  return r.status;
+  return harness_run_with_fault(library, fault, args);
 }
 
 static char *tool_out(const char *const *argv, int *out_status)
