@@ -65,5 +65,15 @@ int bvm_cmd_show(int argc, char **argv)
   if (last != NULL)
     printf("Last exit:     %s (%s)\n", or (bvm_cli_str(last, "reason"), "?"),
            or (bvm_cli_str(last, "at"), "?"));
+  JsonNode *snaps = json_object_get_member(c, "snapshots");
+  JsonArray *a = snaps != NULL && JSON_NODE_HOLDS_ARRAY(snaps) ? json_node_get_array(snaps) : NULL;
+  for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
+    JsonObject *s = json_array_get_object_element(a, i);
+    g_autofree char *held =
+        g_format_size_full((guint64)bvm_cli_int(s, "diskHeldBytes", 0), G_FORMAT_SIZE_IEC_UNITS);
+    printf("%s %s  %s, %s, holds %s of disk\n", i == 0 ? "Snapshots:    " : "              ",
+           bvm_cli_str(s, "name"), bvm_cli_str(s, "createdAt"), bvm_cli_str(s, "consistency"),
+           held);
+  }
   return BVM_EXIT_OK;
 }

@@ -233,6 +233,11 @@ static JsonNode *op_show_vm(BvmApi *api, JsonObject *p, GError **error)
     json_object_set_int_member(usage, "capacityBytes", (gint64)capacity);
     json_object_set_int_member(usage, "allocatedBytes", (gint64)allocated);
     json_object_set_object_member(json_node_get_object(node), "diskUsage", usage);
+    /* each snapshot's time, consistency and the space it holds */
+    g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+    JsonNode *snapshots = bvm_snapshot_vm_list_json(paths, NULL);
+    if (snapshots != NULL)
+      json_object_set_member(json_node_get_object(node), "snapshots", snapshots);
   }
   return node;
 }

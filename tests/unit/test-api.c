@@ -278,10 +278,7 @@ static void test_fixtures_match_the_dispatcher(void)
   g_autoptr(JsonNode) ej = bvm_api_error_to_json(error);
   check_fixture("error", ej);
   g_clear_error(&error);
-  /* the VM page: showVm (with diskUsage), its snapshots, a clone */
-  g_autoptr(JsonNode) shown = bvm_api_call(api, "showVm", vp, &error);
-  g_assert_no_error(error);
-  check_fixture("showVm", shown);
+  /* the VM page: its snapshots, showVm (with diskUsage and them), a clone */
   g_autoptr(JsonNode) sp =
       params("{\"vm\": \"fixture\", \"name\": \"s1\", \"description\": \"clean install\"}");
   g_autoptr(JsonNode) snap = bvm_api_call(api, "createSnapshot", sp, &error);
@@ -290,6 +287,9 @@ static void test_fixtures_match_the_dispatcher(void)
   g_autoptr(JsonNode) snaps = bvm_api_call(api, "listSnapshots", vp, &error);
   g_assert_no_error(error);
   check_fixture("listSnapshots", snaps);
+  g_autoptr(JsonNode) shown = bvm_api_call(api, "showVm", vp, &error);
+  g_assert_no_error(error);
+  check_fixture("showVm", shown);
   g_autoptr(JsonNode) cp2 =
       params("{\"vm\": \"fixture\", \"name\": \"fixture-clone\", \"keepTpm\": true}");
   g_autoptr(JsonNode) cl = bvm_api_call(api, "cloneVm", cp2, &error);

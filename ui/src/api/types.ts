@@ -90,7 +90,6 @@ const vmShape = {
   /** showVm: the disk's virtual size and what it holds on the host (snapshots included). */
   diskUsage: optional(object({ capacityBytes: num, allocatedBytes: num })),
 };
-export const VmSchema = object(vmShape);
 
 export const consistencies = ['stopped', 'filesystem', 'crash'] as const;
 
@@ -110,6 +109,12 @@ export const SnapshotSchema = object({
   notice: optional(str),
 });
 export const SnapshotListSchema = arrayOf(SnapshotSchema);
+
+export const VmSchema = object({
+  ...vmShape,
+  /** showVm: the snapshots, as listSnapshots gives them. */
+  snapshots: optional(SnapshotListSchema),
+});
 
 /** cloneVm: the new VM, and how its disk was copied. */
 export const CloneSchema = object({
