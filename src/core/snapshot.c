@@ -14,8 +14,8 @@
 
 /* The journal's names in snapshots/ (docs/snapshots.md). A name of a
  * snapshot never starts with '.', so none of these is a snapshot. */
-#define STAGE_PREFIX ".tmp-"
-#define DELETE_PREFIX ".del-"
+#define STAGE_PREFIX BVM_SNAPSHOT_STAGE_PREFIX
+#define DELETE_PREFIX BVM_SNAPSHOT_DELETE_PREFIX
 #define REVERT_STAGE ".revert-stage"
 #define REVERT_COMMITTED ".revert"
 #define META "meta.json"

@@ -15,6 +15,10 @@
 G_BEGIN_DECLS
 
 #define BVM_SNAPSHOT_NAME_MAX 64
+/* The journal's entries in snapshots/ for a create and a delete under way
+ * (docs/snapshots.md); a snapshot's name never starts with '.'. */
+#define BVM_SNAPSHOT_STAGE_PREFIX ".tmp-"
+#define BVM_SNAPSHOT_DELETE_PREFIX ".del-"
 
 typedef enum {
   BVM_SNAPSHOT_STOPPED,    /* taken with the VM stopped: disk, vars, TPM as shut down */

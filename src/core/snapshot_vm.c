@@ -18,6 +18,8 @@
 #define FREEZE_TIMEOUT_MS 10000
 /* The disk node qemu_cmd.c names (-blockdev ...,node-name=disk0). */
 #define DISK_NODE "disk0"
+/* In a live create's staging dir while it has the vCPUs paused. */
+#define PAUSED_MARK "paused-by-snapshot"
 
 void bvm_snapshot_taken_clear(BvmSnapshotTaken *t)
 {
@@ -71,6 +73,11 @@ static gboolean take_live(BvmQmp *qmp, const BvmPaths *paths, const char *name, 
     return FALSE;
   gboolean running =
       json_object_get_boolean_member_with_default(json_node_get_object(status), "running", FALSE);
+  /* The intent first: a process killed while the VM is paused leaves this
+   * for recover_live, which resumes the VM. */
+  g_autofree char *paused_mark = g_build_filename(stage, PAUSED_MARK, NULL);
+  if (running && !bvm_file_write_atomic(paused_mark, "", 0, 0600, error))
+    return FALSE;
   if (running && !qmp_run(qmp, "stop", NULL, error))
     return FALSE;
   g_autoptr(JsonNode) args = qmp_snapshot_args(name);
@@ -87,7 +94,55 @@ static gboolean take_live(BvmQmp *qmp, const BvmPaths *paths, const char *name, 
                                "snapshot taken, but the VM stays paused: ");
     ok = FALSE;
   }
+  g_unlink(paused_mark);
   return ok;
+}
+
+static void thaw(const BvmPaths *paths, BvmAgent *agent)
+{
+  g_autoptr(BvmAgent) own =
+      agent ? NULL : bvm_agent_connect(paths->qga_sock, AGENT_CONNECT_MS, NULL);
+  if (agent == NULL)
+    agent = own;
+  if (agent == NULL)
+    return;
+  g_autoptr(JsonNode) r =
+      bvm_agent_execute(agent, "guest-fsfreeze-thaw", NULL, FREEZE_TIMEOUT_MS, NULL);
+  (void)r;
+}
+
+/* What a snapshot process killed while the VM runs left (docs/snapshots.md):
+ * a live create's staging dir (the guest may be frozen, the vCPUs paused by
+ * it) is undone, a live delete finished. Runs under the snapshot lock, so
+ * nothing of it is in progress. */
+static void recover_live(const BvmPaths *paths)
+{
+  g_autofree char *dir = bvm_snapshot_dir(paths);
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  const char *entry;
+  g_autoptr(BvmQmp) qmp = NULL;
+  while (d != NULL && (entry = g_dir_read_name(d)) != NULL) {
+    gboolean create = g_str_has_prefix(entry, BVM_SNAPSHOT_STAGE_PREFIX);
+    if (!create && !g_str_has_prefix(entry, BVM_SNAPSHOT_DELETE_PREFIX))
+      continue;
+    const char *name =
+        entry + strlen(create ? BVM_SNAPSHOT_STAGE_PREFIX : BVM_SNAPSHOT_DELETE_PREFIX);
+    g_autofree char *path = g_build_filename(dir, entry, NULL);
+    if (qmp == NULL)
+      qmp = bvm_qmp_connect(paths->qmp_client_sock, QMP_TIMEOUT_MS, NULL);
+    if (qmp == NULL)
+      return;
+    g_autofree char *paused_mark = g_build_filename(path, PAUSED_MARK, NULL);
+    if (create && g_file_test(paused_mark, G_FILE_TEST_EXISTS))
+      (void)qmp_run(qmp, "cont", NULL, NULL);
+    if (create)
+      thaw(paths, NULL);
+    if (bvm_snapshot_validate_name(name, NULL)) {
+      g_autoptr(JsonNode) del = qmp_snapshot_args(name);
+      (void)qmp_run(qmp, "blockdev-snapshot-delete-internal-sync", del, NULL);
+    }
+    (void)bvm_remove_tree(path, NULL);
+  }
 }
 
 static gboolean create_live(const BvmConfig *config, const BvmPaths *paths, const char *name,
@@ -119,11 +174,8 @@ static gboolean create_live(const BvmConfig *config, const BvmPaths *paths, cons
   gboolean ok = take_live(qmp, paths, name, stage, error);
   /* Always thawed, also after an error or a freeze that timed out (it may
    * have completed in the guest since). */
-  if (agent != NULL) {
-    g_autoptr(JsonNode) r =
-        bvm_agent_execute(agent, "guest-fsfreeze-thaw", NULL, FREEZE_TIMEOUT_MS, NULL);
-    (void)r;
-  }
+  if (agent != NULL)
+    thaw(paths, agent);
   *out_paused_ms = (guint)((g_get_monotonic_time() - start) / 1000);
   meta->live = TRUE;
   meta->consistency = frozen ? BVM_SNAPSHOT_FILESYSTEM : BVM_SNAPSHOT_CRASH;
@@ -168,6 +220,7 @@ static gboolean run_locked(Op *op, OpStep stopped, OpStep running, GError **erro
     ok = stopped(op, error);
     close(block);
   } else if (is_running) {
+    recover_live(op->paths);
     ok = running(op, error);
   } else {
     g_propagate_error(error, g_steal_pointer(&local));
@@ -246,7 +299,7 @@ static gboolean delete_live(Op *op, GError **error)
   /* the same journal as a stopped delete: a crash after the rename is
    * finished by the next recovery */
   g_autofree char *dir = g_path_get_dirname(snap);
-  g_autofree char *doomed = g_strdup_printf("%s/.del-%s", dir, name);
+  g_autofree char *doomed = g_strdup_printf("%s/" BVM_SNAPSHOT_DELETE_PREFIX "%s", dir, name);
   if (g_rename(snap, doomed) != 0) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_IO, "cannot rename %s: %s", snap, g_strerror(errno));
     return FALSE;

@@ -334,6 +334,24 @@ static void test_running_vm(void)
   g_assert_cmpint(run_status(NULL, (const char *[]){"clone", "v", "r", NULL}), ==,
                   BVM_EXIT_CONFLICT);
   harness_run_ok(library, (const char *[]){"clone", "v", "r", "--from", "live1", NULL});
+  /* a live create killed with the vCPUs paused: the next snapshot command
+   * resumes the VM and drops the half-made snapshot */
+  g_assert_cmpint(run_status("snapshot-live-after-disk",
+                             (const char *[]){"snapshot", "v", "create", "cut", NULL}),
+                  ==, 128 + SIGKILL);
+  g_auto(BvmRun) cut = {0};
+  harness_run(&cut, library, status);
+  assert_contains(cut.out, "paused");
+  g_assert_cmpint(run_status(NULL, (const char *[]){"snapshot", "v", "delete", "nope", NULL}), ==,
+                  BVM_EXIT_NOT_FOUND);
+  g_auto(BvmRun) resumed = {0};
+  harness_run(&resumed, library, status);
+  assert_contains(resumed.out, "running");
+  g_autofree char *after_cut = disk_tags("v");
+  g_assert_cmpstr(after_cut, ==, "s1,live1");
+  g_autofree char *dir = bundle_file("v", "snapshots");
+  g_autofree char *entries = harness_list_dir(dir);
+  g_assert_cmpstr(entries, ==, "live1\ns1");
   /* delete works live */
   harness_run_ok(library, (const char *[]){"snapshot", "v", "delete", "live1", NULL});
   g_autofree char *left = snapshot_names("v");
