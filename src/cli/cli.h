@@ -108,5 +108,7 @@ int bvm_cmd_logs(int argc, char **argv);
 int bvm_cmd_agent(int argc, char **argv);
 int bvm_cmd_caps(int argc, char **argv);
 int bvm_cmd_serve(int argc, char **argv);
+int bvm_cmd_snapshot(int argc, char **argv);
+int bvm_cmd_clone(int argc, char **argv);
 
 G_END_DECLS

@@ -1,8 +1,10 @@
 #include "api.h"
 #include "bundle.h"
 #include "caps.h"
+#include "clone.h"
 #include "create.h"
 #include "deps.h"
+#include "disk.h"
 #include "doctor.h"
 #include "error.h"
 #include "guest_agent.h"
@@ -13,6 +15,7 @@
 #include "qemu_cmd.h"
 #include "registry.h"
 #include "sharing.h"
+#include "snapshot_vm.h"
 #include "state.h"
 #include "update.h"
 #include "util.h"
@@ -223,7 +226,22 @@ static JsonNode *op_show_vm(BvmApi *api, JsonObject *p, GError **error)
   if (e == NULL)
     return NULL;
   bvm_vm_reconcile(e);
-  return bvm_vm_to_json(e);
+  JsonNode *node = bvm_vm_to_json(e);
+  /* the disk's capacity and what it holds on the host (snapshots included) */
+  g_autofree char *disk = g_build_filename(e->path, "disk.qcow2", NULL);
+  guint64 capacity = 0, allocated = 0;
+  if (JSON_NODE_HOLDS_OBJECT(node) && bvm_disk_info(disk, &capacity, &allocated, NULL)) {
+    JsonObject *usage = json_object_new();
+    json_object_set_int_member(usage, "capacityBytes", (gint64)capacity);
+    json_object_set_int_member(usage, "allocatedBytes", (gint64)allocated);
+    json_object_set_object_member(json_node_get_object(node), "diskUsage", usage);
+    /* each snapshot's time, consistency and the space it holds */
+    g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+    JsonNode *snapshots = bvm_snapshot_vm_list_json(paths, NULL);
+    if (snapshots != NULL)
+      json_object_set_member(json_node_get_object(node), "snapshots", snapshots);
+  }
+  return node;
 }
 
 /* The bounds of the types only: validate.c answers a value out of range
@@ -736,6 +754,97 @@ static JsonNode *op_remove_share(BvmApi *api, JsonObject *p, GError **error)
   return bvm_vm_to_json(e);
 }
 
+/* Snapshots and clones (snapshot_vm.h, clone.h) ------------------------ */
+
+static JsonNode *op_list_snapshots(BvmApi *api, JsonObject *p, GError **error)
+{
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  return bvm_snapshot_vm_list_json(paths, error);
+}
+
+/* The VM and the snapshot @name of an operation on one snapshot. */
+static BvmVmEntry *param_snapshot(BvmApi *api, JsonObject *p, const char **out_name,
+                                  BvmPaths **out_paths, GError **error)
+{
+  if (!param_string(p, "name", TRUE, out_name, error))
+    return NULL;
+  BvmVmEntry *e = param_vm(api, p, error);
+  if (e != NULL)
+    *out_paths = bvm_paths_new(e->path, e->config->id);
+  return e;
+}
+
+static JsonNode *op_create_snapshot(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *name = NULL, *description = NULL;
+  g_autoptr(BvmPaths) paths = NULL;
+  if (!param_string(p, "description", FALSE, &description, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_snapshot(api, p, &name, &paths, error);
+  if (e == NULL)
+    return NULL;
+  g_auto(BvmSnapshotTaken) taken = {0};
+  if (!bvm_snapshot_vm_create(e->config, paths, name, description, report, NULL, &taken, error))
+    return NULL;
+  JsonNode *node = bvm_snapshot_vm_to_json(taken.snapshot);
+  JsonObject *o = json_node_get_object(node);
+  if (taken.snapshot->live) {
+    json_object_set_int_member(o, "pausedMs", taken.paused_ms);
+    json_object_set_string_member(o, "notice", BVM_SNAPSHOT_LIVE_NOTICE);
+  }
+  return node;
+}
+
+static JsonNode *op_revert_snapshot(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *name = NULL;
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_snapshot(api, p, &name, &paths, error);
+  if (e == NULL || !bvm_snapshot_vm_revert(e->config, paths, name, error))
+    return NULL;
+  return object_of("reverted", json_node_init_string(json_node_alloc(), name));
+}
+
+static JsonNode *op_delete_snapshot(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *name = NULL;
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_snapshot(api, p, &name, &paths, error);
+  if (e == NULL || !bvm_snapshot_vm_delete(e->config, paths, name, error))
+    return NULL;
+  return object_of("deleted", json_node_init_string(json_node_alloc(), name));
+}
+
+static JsonNode *op_clone_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  BvmCloneRequest req = {0};
+  if (!param_string(p, "name", TRUE, &req.name, error) ||
+      !param_string(p, "fromSnapshot", FALSE, &req.from_snapshot, error) ||
+      !param_bool(p, "keepTpm", &req.keep_tpm, error) ||
+      !param_bool(p, "noReflink", &req.no_reflink, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_auto(BvmCloneResult) r = {0};
+  if (!bvm_clone_vm(api->library, e, &req, report, NULL, &r, error))
+    return NULL;
+  BvmVmEntry entry = {.path = r.path, .config = r.config};
+  JsonNode *node = bvm_vm_to_json(&entry);
+  JsonObject *o = json_node_get_object(node);
+  JsonObject *copy = json_object_new();
+  json_object_set_string_member(copy, "method", r.method);
+  json_object_set_int_member(copy, "diskBytesCopied", (gint64)r.disk_bytes_copied);
+  json_object_set_int_member(copy, "sourceAllocatedBytes", (gint64)r.disk_allocated);
+  json_object_set_object_member(o, "copy", copy);
+  if (r.notice != NULL)
+    json_object_set_string_member(o, "notice", r.notice);
+  return node;
+}
+
 typedef JsonNode *(*OpFunc)(BvmApi *api, JsonObject *params, GError **error);
 
 static const struct {
@@ -768,6 +877,15 @@ static const struct {
     {{"removeForward", "Stop forwarding a host port (live while it runs)"}, op_remove_forward},
     {{"addShare", "Share a host directory with a stopped VM"}, op_add_share},
     {{"removeShare", "Stop sharing a directory with a stopped VM"}, op_remove_share},
+    {{"listSnapshots", "A VM's snapshots with their consistency and the space each holds"},
+     op_list_snapshots},
+    {{"createSnapshot", "Snapshot a VM's disk, UEFI variables and TPM, stopped or live"},
+     op_create_snapshot},
+    {{"revertSnapshot", "Return a stopped VM to a snapshot: disk, vars and TPM, or nothing"},
+     op_revert_snapshot},
+    {{"deleteSnapshot", "Delete a snapshot and free the space it holds"}, op_delete_snapshot},
+    {{"cloneVm", "Copy a VM (or one of its snapshots) into a new VM with a new identity"},
+     op_clone_vm},
 };
 
 const BvmApiOp *bvm_api_operations(guint *out_count)

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "logs.h"
 #include "qmp.h"
+#include "snapshot.h"
 #include "state.h"
 #include "tpm.h"
 #include "util.h"
@@ -685,6 +686,10 @@ static gboolean monitor_prepare(Monitor *m, const char *bundle_dir, BvmDisplayMo
       g_propagate_error(error, g_steal_pointer(&local));
     return FALSE;
   }
+  /* A snapshot operation a crash interrupted is finished or undone before
+   * QEMU opens the disk (docs/snapshots.md). */
+  if (!bvm_snapshot_recover(m->paths, NULL, error))
+    return FALSE;
   /* A run dir with the lock free is a leftover of a crash. */
   (void)bvm_remove_tree(m->paths->run_dir, NULL);
   if (g_mkdir_with_parents(m->paths->run_dir, 0700) != 0 ||

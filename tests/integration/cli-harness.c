@@ -227,6 +227,16 @@ void harness_run_ok(const char *library, const char *const *args)
     g_error("bridgevm %s failed (%d): %s", args[0], r.status, r.err);
 }
 
+int harness_run_with_fault(const char *library, const char *fault, const char *const *args)
+{
+  if (fault != NULL)
+    g_setenv("BRIDGEVM_FAULT", fault, TRUE);
+  g_auto(BvmRun) r = {0};
+  harness_run(&r, library, args);
+  g_unsetenv("BRIDGEVM_FAULT");
+  return r.status;
+}
+
 JsonNode *harness_run_json(const char *library, const char *const *args)
 {
   g_auto(BvmRun) r = {0};

@@ -24,6 +24,9 @@ void harness_run_in(BvmRun *out_run, const char *const *prefix, const char *cons
 /* harness_run that must succeed (else the test fails with bridgevm's
  * stderr); the _json form parses its stdout. */
 void harness_run_ok(const char *library, const char *const *args);
+/* harness_run with $BRIDGEVM_FAULT set to @fault (NULL: none) for the run:
+ * the exit status (128 + 9 when the fault point killed it). */
+int harness_run_with_fault(const char *library, const char *fault, const char *const *args);
 JsonNode *harness_run_json(const char *library, const char *const *args);
 /* A fresh temp dir; removed by harness_cleanup. Until then the dir is
  * tracked: when this test process dies of a signal (a failed g_assert

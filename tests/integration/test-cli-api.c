@@ -264,6 +264,23 @@ static void test_every_operation_answers_alike(void)
   g_assert_true(json_node_equal(deleted, deleted_by_cli));
   g_hash_table_add(covered, (gpointer) "deleteVm");
 
+  /* snapshots: the reads and the idempotent revert answer alike; a create
+   * or clone onto a name taken, and a delete of none, fail alike */
+  const char *snap_take[] = {"snapshot", "vm", "create", "s1", "--description", "first", NULL};
+  harness_run_ok(library, snap_take);
+  compare("createSnapshot", snap_take,
+          "{\"vm\": \"vm\", \"name\": \"s1\", \"description\": \"first\"}", NULL);
+  const char *snap_list[] = {"snapshot", "vm", "list", NULL};
+  compare("listSnapshots", snap_list, "{\"vm\": \"vm\"}", NULL);
+  const char *snap_revert[] = {"snapshot", "vm", "revert", "s1", NULL};
+  compare("revertSnapshot", snap_revert, "{\"vm\": \"vm\", \"name\": \"s1\"}", NULL);
+  const char *snap_delete[] = {"snapshot", "vm", "delete", "nope", NULL};
+  compare("deleteSnapshot", snap_delete, "{\"vm\": \"vm\", \"name\": \"nope\"}", NULL);
+  const char *clone_taken[] = {"clone", "vm", "VM", NULL};
+  compare("cloneVm", clone_taken, "{\"vm\": \"vm\", \"name\": \"VM\"}", NULL);
+  const char *snap_drop[] = {"snapshot", "vm", "delete", "s1", NULL};
+  harness_run_ok(library, snap_drop);
+
   /* what needs a running guest fails alike on a stopped VM */
   const char *stop[] = {"stop", "vm", NULL};
   compare("stopVm", stop, "{\"vm\": \"vm\"}", NULL);
@@ -302,6 +319,8 @@ static void test_unknown_vm_fails_alike(void)
       {"vmLogs", {"logs", "nope"}, "{\"vm\": \"nope\", \"lines\": 50}"},
       {"resetNvram", {"reset-nvram", "nope"}, "{\"vm\": \"nope\"}"},
       {"agent", {"agent", "nope", "ping"}, "{\"vm\": \"nope\", \"call\": \"ping\"}"},
+      {"listSnapshots", {"snapshot", "nope", "list"}, "{\"vm\": \"nope\"}"},
+      {"cloneVm", {"clone", "nope", "other"}, "{\"vm\": \"nope\", \"name\": \"other\"}"},
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     /* must be an error on both sides */

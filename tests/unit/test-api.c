@@ -294,6 +294,26 @@ static void test_fixtures_match_the_dispatcher(void)
   g_autoptr(JsonNode) ej = bvm_api_error_to_json(error);
   check_fixture("error", ej);
   g_clear_error(&error);
+  /* the VM page: its snapshots, showVm (with diskUsage and them), a clone */
+  g_autoptr(JsonNode) snp =
+      params("{\"vm\": \"fixture\", \"name\": \"s1\", \"description\": \"clean install\"}");
+  g_autoptr(JsonNode) snap = bvm_api_call(api, "createSnapshot", snp, &error);
+  g_assert_no_error(error);
+  check_fixture("createSnapshot", snap);
+  g_autoptr(JsonNode) snaps = bvm_api_call(api, "listSnapshots", vp, &error);
+  g_assert_no_error(error);
+  check_fixture("listSnapshots", snaps);
+  g_autoptr(JsonNode) shown = bvm_api_call(api, "showVm", vp, &error);
+  g_assert_no_error(error);
+  check_fixture("showVm", shown);
+  g_autoptr(JsonNode) cp2 =
+      params("{\"vm\": \"fixture\", \"name\": \"fixture-clone\", \"keepTpm\": true}");
+  g_autoptr(JsonNode) cl = bvm_api_call(api, "cloneVm", cp2, &error);
+  g_assert_no_error(error);
+  check_fixture("cloneVm", cl);
+  g_autoptr(JsonNode) cdp = params("{\"vm\": \"fixture-clone\", \"permanently\": true}");
+  g_autoptr(JsonNode) cdel = bvm_api_call(api, "deleteVm", cdp, &error);
+  g_assert_no_error(error);
   g_autoptr(JsonNode) dp = params("{\"vm\": \"fixture\", \"permanently\": true}");
   g_autoptr(JsonNode) del = bvm_api_call(api, "deleteVm", dp, &error);
   g_assert_no_error(error);

@@ -434,6 +434,39 @@ async function main() {
     await shot('vm-stopped-auto');
   });
 
+  await test('snapshots: take one with progress, revert and delete it confirmed; clone the VM into the library', async () => {
+    await byRole('tab', 'Snapshots').click();
+    await page.getByText('No snapshots yet.').waitFor();
+    await byRole('textbox', 'Snapshot name').fill('clean');
+    await byRole('textbox', 'Description (optional)').fill('after the first boot');
+    await byRole('button', 'Take snapshot').click();
+    const row = page.getByRole('row', { name: /clean/ });
+    await row.getByText('Stopped VM').waitFor();
+    await page.getByText(/Took snapshot clean/).waitFor();
+    await shot('snapshots');
+    await byRole('button', 'Revert to clean').click();
+    await byRole('dialog').waitFor();
+    await byRole('button', 'Revert').click();
+    await page.getByText('Reverted to clean.').waitFor();
+    await byRole('button', 'Clone…').click();
+    await byRole('textbox', 'Name of the clone').fill('twin');
+    await shot('clone');
+    await byRole('button', 'Clone').click();
+    await byRole('heading', 'twin').waitFor();
+    await byRole('link', 'Library').click();
+    await page.getByRole('row', { name: /twin/ }).waitFor();
+    const twin = await apiCall('showVm', { vm: 'twin' });
+    const demo = await apiCall('showVm', { vm: 'demo, one' });
+    expect(twin.id !== demo.id, 'the clone has its own id');
+    await apiCall('deleteVm', { vm: 'twin', permanently: true });
+    await page.getByRole('link', { name: 'demo, one' }).click();
+    await byRole('tab', 'Snapshots').click();
+    await byRole('button', 'Delete snapshot clean').click();
+    await byRole('button', 'Delete snapshot').click();
+    await page.getByText('No snapshots yet.').waitFor();
+    expect((await apiCall('listSnapshots', { vm: 'demo, one' })).length === 0, 'the snapshot is gone');
+  });
+
   await test('reset NVRAM and move to the Trash, each confirmed', async () => {
     await byRole('button', 'Reset NVRAM…').click();
     await byRole('dialog').waitFor();
