@@ -14,8 +14,10 @@ int bvm_cmd_create(int argc, char **argv)
   gboolean no_tpm = FALSE, no_secure_boot = FALSE, secure_boot = FALSE, accept = FALSE;
   const GOptionEntry entries[] = {
       {"iso", 0, 0, G_OPTION_ARG_FILENAME, &iso, "Installer ISO to boot from (required)", "PATH"},
-      {"os", 0, 0, G_OPTION_ARG_STRING, &os, "windows11, linux or other (default: linux)", "OS"},
-      {"arch", 0, 0, G_OPTION_ARG_STRING, &arch, "x86_64 or aarch64 (default: the host's)", "ARCH"},
+      {"os", 0, 0, G_OPTION_ARG_STRING, &os,
+       "windows11, linux or other (default: what the ISO is, else linux)", "OS"},
+      {"arch", 0, 0, G_OPTION_ARG_STRING, &arch,
+       "x86_64 or aarch64 (default: the ISO's, else the host's)", "ARCH"},
       {"preset", 0, 0, G_OPTION_ARG_STRING, &preset,
        "light, recommended or pro (default: recommended)", "PRESET"},
       {"cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Virtual CPUs (overrides the preset)", "N"},
@@ -50,10 +52,12 @@ int bvm_cmd_create(int argc, char **argv)
   g_autoptr(JsonObject) owner = p;
   json_object_set_string_member(p, "name", argv[1]);
   json_object_set_string_member(p, "isoPath", iso);
-  BvmOs os_word = BVM_OS_LINUX;
-  if (os != NULL && !bvm_os_from_string(os, &os_word))
-    return bvm_cli_usage("create", "--os must be windows11, linux or other, not '%s'", os);
-  json_object_set_string_member(p, "os", bvm_os_to_string(os_word));
+  BvmOs os_word;
+  if (os != NULL) {
+    if (!bvm_os_from_string(os, &os_word))
+      return bvm_cli_usage("create", "--os must be windows11, linux or other, not '%s'", os);
+    json_object_set_string_member(p, "os", bvm_os_to_string(os_word));
+  }
   BvmArch arch_word;
   if (arch != NULL) {
     if (!bvm_arch_from_string(arch, &arch_word))

@@ -8,6 +8,7 @@
 #include "jsonread.h"
 #include "library.h"
 #include "logs.h"
+#include "media.h"
 #include "presets.h"
 #include "qemu_cmd.h"
 #include "registry.h"
@@ -240,7 +241,7 @@ static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **er
   gboolean tpm = TRUE;
   if (!param_string(p, "name", TRUE, &req->name, error) ||
       !param_string(p, "isoPath", TRUE, &req->iso_path, error) ||
-      !param_word(p, "os", &bvm_os_words, &os, NULL, error) ||
+      !param_word(p, "os", &bvm_os_words, &os, &req->os_set, error) ||
       !param_word(p, "arch", &bvm_arch_words, &arch, &req->arch_set, error) ||
       !param_word(p, "preset", &bvm_preset_choice_words, &preset, &req->preset_set, error) ||
       !param_word(p, "accel", &bvm_accel_words, &accel, NULL, error) ||
@@ -548,7 +549,14 @@ static JsonNode *op_validate_iso(BvmApi *api, JsonObject *p, GError **error)
     return NULL;
   g_autoptr(GError) invalid = NULL;
   (void)bvm_validate_iso(path, &invalid);
-  return bvm_validate_iso_result_to_json(path, invalid);
+  JsonNode *node = bvm_validate_iso_result_to_json(path, invalid);
+  if (invalid == NULL) {
+    BvmHostInfo host;
+    bvm_host_info_probe(&host);
+    json_object_set_member(json_node_get_object(node), "media",
+                           bvm_media_describe(path, host.arch));
+  }
+  return node;
 }
 
 static JsonNode *op_host_info(BvmApi *api, JsonObject *p, GError **error)

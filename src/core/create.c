@@ -2,6 +2,7 @@
 #include "error.h"
 #include "firmware.h"
 #include "library.h"
+#include "media.h"
 #include "presets.h"
 #include "registry.h"
 #include "util.h"
@@ -34,11 +35,20 @@ BvmConfig *bvm_create_plan(const BvmCreateRequest *req, const BvmHostInfo *host,
   g_autoptr(BvmConfig) c = bvm_config_new();
   c->id = g_uuid_string_random();
   c->name = g_strdup(req->name);
-  c->os = req->os;
-  c->arch = req->arch_set ? req->arch : host->arch;
+  /* What the ISO is chooses what the user did not: OS, arch, preset. */
+  g_autoptr(BvmMedia) media = bvm_media_identify(req->iso_path);
+  c->os = req->os_set ? req->os : media->known ? media->os : BVM_OS_LINUX;
+  c->arch = req->arch_set ? req->arch : media->arch_known ? media->arch : host->arch;
+  g_autofree char *emulation = NULL;
+  if (!bvm_media_check_arch(media, c->arch, req->arch_set, host->arch, &emulation, error))
+    return NULL;
+  append_notice(notices, emulation);
 
+  BvmPreset preset = req->preset_set ? req->preset
+                     : media->known  ? media->preset
+                                     : BVM_PRESET_RECOMMENDED;
   g_autofree char *clamp_notice = NULL;
-  bvm_preset_apply(req->preset_set ? req->preset : BVM_PRESET_RECOMMENDED, host, c, &clamp_notice);
+  bvm_preset_apply(preset, host, c, &clamp_notice);
   append_notice(notices, clamp_notice);
   gboolean custom = FALSE;
   if (req->cpus != 0) {

@@ -11,11 +11,12 @@ G_BEGIN_DECLS
 typedef struct {
   const char *name;
   const char *iso_path;
-  BvmOs os;
+  gboolean os_set;
+  BvmOs os; /* default: what the ISO is (libosinfo), else linux */
   gboolean arch_set;
-  BvmArch arch; /* default: the host's */
+  BvmArch arch; /* default: the ISO's when known, else the host's */
   gboolean preset_set;
-  BvmPreset preset;    /* default: recommended */
+  BvmPreset preset;    /* default: what the ISO's OS needs, else recommended */
   guint cpus;          /* 0: from the preset */
   guint64 memory_mib;  /* 0: from the preset */
   guint64 disk_gib;    /* 0: from the preset */
