@@ -11,7 +11,7 @@ int bvm_cmd_set(int argc, char **argv)
   g_autofree char *memory = NULL, *disk = NULL, *resolution = NULL, *iso = NULL;
   int cpus = 0;
   gboolean eject = FALSE;
-  g_autofree char *press_key = NULL, *accel = NULL;
+  g_autofree char *press_key = NULL, *accel = NULL, *drivers = NULL;
   const GOptionEntry entries[] = {
       {"cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Virtual CPUs", "N"},
       {"memory", 0, 0, G_OPTION_ARG_STRING, &memory, "Memory, like 8G or 4096 (MiB)", "SIZE"},
@@ -19,6 +19,8 @@ int bvm_cmd_set(int argc, char **argv)
       {"resolution", 0, 0, G_OPTION_ARG_STRING, &resolution, "Display size", "WxH"},
       {"iso", 0, 0, G_OPTION_ARG_FILENAME, &iso, "Attach an installer ISO", "PATH"},
       {"eject", 0, 0, G_OPTION_ARG_NONE, &eject, "Detach the ISO", NULL},
+      {"drivers", 0, 0, G_OPTION_ARG_FILENAME, &drivers, "Attach the virtio-win driver ISO as a CD",
+       "ISO"},
       {"press-key-on-boot", 0, 0, G_OPTION_ARG_STRING, &press_key,
        "on or off: press Enter a few times in the first seconds of a boot from the ISO with an "
        "empty disk, to answer \"Press any key to boot from CD or DVD\" (default on for Windows)",
@@ -41,9 +43,10 @@ int bvm_cmd_set(int argc, char **argv)
   BvmAccel accel_word = BVM_ACCEL_AUTO;
   if (accel != NULL && !bvm_accel_from_string(accel, &accel_word))
     return bvm_cli_usage("set", "--accel must be auto, kvm, hvf or tcg, not '%s'", accel);
-  if (cpus == 0 && !memory && !disk && !resolution && !iso && !eject && !press_key && !accel)
+  if (cpus == 0 && !memory && !disk && !resolution && !iso && !eject && !press_key && !accel &&
+      !drivers)
     return bvm_cli_usage("set", "nothing to change: give --cpus, --memory, --disk, --resolution, "
-                                "--iso, --eject, --press-key-on-boot or --accel");
+                                "--iso, --eject, --drivers, --press-key-on-boot or --accel");
 
   /* The flags as updateVm's parameters, sizes and WxH in the API's units. */
   JsonObject *p = bvm_cli_vm_params(argv[1]);
@@ -54,6 +57,10 @@ int bvm_cmd_set(int argc, char **argv)
     json_object_set_string_member(p, "isoPath", iso);
   if (eject)
     json_object_set_boolean_member(p, "eject", TRUE);
+  if (drivers != NULL) {
+    g_autofree char *abs = g_canonicalize_filename(drivers, NULL);
+    json_object_set_string_member(p, "driversIsoPath", abs);
+  }
   if (press_key != NULL)
     json_object_set_boolean_member(p, "pressKeyOnBoot", g_strcmp0(press_key, "on") == 0);
   if (accel != NULL)

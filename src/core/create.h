@@ -5,6 +5,7 @@
 #include "bundle.h"
 #include "caps.h"
 #include "config.h"
+#include "express.h"
 
 G_BEGIN_DECLS
 
@@ -25,7 +26,9 @@ typedef struct {
   gboolean secure_boot_set;
   gboolean secure_boot; /* default: on for Windows 11, off otherwise */
   gboolean accept_license;
-  BvmAccel accel; /* default: auto */
+  BvmAccel accel;               /* default: auto */
+  const char *drivers_iso_path; /* a virtio-win ISO attached as a CD, or NULL */
+  BvmExpressRequest express;    /* an unattended Windows 11 install */
 } BvmCreateRequest;
 
 /* Validate @req against @host and the firmware found in @firmware_dirs (NULL:

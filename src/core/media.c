@@ -1,9 +1,13 @@
 #include "media.h"
 #include "bvm-build-config.h"
 #include "error.h"
+#include "util.h"
+#include "validate.h"
 
 #include <osinfo/osinfo.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 void bvm_media_free(BvmMedia *media)
 {
@@ -271,4 +275,51 @@ JsonNode *bvm_media_describe(const char *path, BvmArch host_arch)
   else
     json_object_set_null_member(o, "archWarning");
   return node;
+}
+
+/* The primary volume descriptor's volume identifier (sector 16, bytes
+ * 40..71, space-padded). */
+static char *volume_label(const char *path)
+{
+  char id[33] = {0};
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  ssize_t n = pread(fd, id, 32, 16 * 2048 + 40);
+  close(fd);
+  if (n != 32)
+    return NULL;
+  return g_strchomp(g_strdup(id));
+}
+
+gboolean bvm_media_check_drivers(const char *path, GError **error)
+{
+  if (!bvm_validate_iso(path, error)) {
+    g_prefix_error(error, "--drivers: ");
+    return FALSE;
+  }
+  g_autofree char *label = volume_label(path);
+  if (label == NULL || g_ascii_strncasecmp(label, "virtio-win", 10) != 0) {
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+        "%s is not the virtio-win driver ISO (its label is '%s', not virtio-win-...): download virtio-win.iso from the Fedora virtio-win project",
+        path, label ? label : "");
+    return FALSE;
+  }
+  g_autofree char *listing = NULL;
+  const char *argv[] = {"xorriso", "-indev", path, "-ls", "/", NULL};
+  if (!bvm_run_tool(argv, "install xorriso (scripts/install-deps)", &listing, error)) {
+    g_prefix_error(error, "--drivers %s: ", path);
+    return FALSE;
+  }
+  const char *const wanted[] = {"'viostor'", "'NetKVM'"};
+  for (guint i = 0; i < G_N_ELEMENTS(wanted); i++)
+    if (strstr(listing, wanted[i]) == NULL) {
+      g_set_error(
+          error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+          "%s is labelled %s but has no %s directory: it is not a whole virtio-win ISO; download it again",
+          path, label, wanted[i]);
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -58,4 +58,10 @@ gboolean bvm_media_check_arch(const BvmMedia *media, BvmArch vm_arch, gboolean a
  * null) for a host of @host_arch: validateIso's "media". */
 JsonNode *bvm_media_describe(const char *path, BvmArch host_arch);
 
+/* @path is a virtio-win driver ISO: an ISO whose volume label starts with
+ * "virtio-win" and whose root holds viostor/ and NetKVM/ (xorriso lists
+ * it). Anything else is refused naming what is wrong, before an install
+ * would fail on it. */
+gboolean bvm_media_check_drivers(const char *path, GError **error);
+
 G_END_DECLS

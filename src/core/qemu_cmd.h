@@ -34,6 +34,10 @@ typedef struct {
    * reachable the moment it is spawned. 0, the default, keeps path=: fd 0
    * is stdin, never a socket handed over. */
   int qmp_fd;
+  /* An express install's answer ISO (express.h) to attach as one more CD,
+   * or NULL: the caller decides (the monitor: only while the disk is
+   * empty), the builder only places it. */
+  const char *answer_iso;
 } BvmCmdOptions;
 
 typedef struct {
