@@ -496,7 +496,10 @@ static JsonNode *op_vm_command(BvmApi *api, JsonObject *p, GError **error)
   if (caps == NULL)
     return NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  BvmCmdOptions opts = {.display = (BvmDisplayMode)display, .start_paused = paused};
+  /* what the next start attaches: an express install's answer CD too */
+  g_autofree char *answer_iso = bvm_express_pending_iso(e->path, paths->disk);
+  BvmCmdOptions opts = {
+      .display = (BvmDisplayMode)display, .start_paused = paused, .answer_iso = answer_iso};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return NULL;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(e->config, caps, paths, &opts, error);

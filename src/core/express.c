@@ -16,6 +16,20 @@ char *bvm_express_iso_path(const char *bundle_dir)
   return g_build_filename(bundle_dir, BVM_EXPRESS_ISO_NAME, NULL);
 }
 
+gboolean bvm_express_disk_untouched(const char *disk)
+{
+  GStatBuf st;
+  return g_stat(disk, &st) == 0 && st.st_size < 2 * 1024 * 1024;
+}
+
+char *bvm_express_pending_iso(const char *bundle_dir, const char *disk)
+{
+  g_autofree char *iso = bvm_express_iso_path(bundle_dir);
+  if (!g_file_test(iso, G_FILE_TEST_EXISTS) || !bvm_express_disk_untouched(disk))
+    return NULL;
+  return g_steal_pointer(&iso);
+}
+
 char *bvm_express_read_password(const char *path, GError **error)
 {
   GStatBuf st;

@@ -26,6 +26,14 @@ typedef struct {
 /* BUNDLE/unattend.iso */
 char *bvm_express_iso_path(const char *bundle_dir);
 
+/* A VM's disk image that no guest has written yet: a fresh sparse qcow2 is
+ * a few hundred KiB of metadata. Windows Setup has not begun installing. */
+gboolean bvm_express_disk_untouched(const char *disk);
+
+/* The answer ISO of the VM in @bundle_dir (disk image @disk) when its next
+ * start attaches it: it exists and the disk is untouched; else NULL. */
+char *bvm_express_pending_iso(const char *bundle_dir, const char *disk);
+
 /* The password in @path: refused when missing, empty or readable by every
  * user. One trailing line break is dropped. */
 char *bvm_express_read_password(const char *path, GError **error);

@@ -329,9 +329,7 @@ static gboolean connect_qmp(Monitor *m, GError **error)
 
 static gboolean disk_is_empty(Monitor *m)
 {
-  /* A fresh sparse qcow2 is a few hundred KiB of metadata. */
-  GStatBuf st;
-  return g_stat(m->paths->disk, &st) == 0 && st.st_size < 2 * 1024 * 1024;
+  return bvm_express_disk_untouched(m->paths->disk);
 }
 
 /* An express VM's answer ISO while Windows has not begun installing: the
@@ -341,11 +339,10 @@ static gboolean disk_is_empty(Monitor *m)
  * could wipe again, and its obscured password does not linger. */
 static char *express_answer_iso(Monitor *m)
 {
+  char *pending = bvm_express_pending_iso(m->paths->bundle, m->paths->disk);
+  if (pending != NULL)
+    return pending;
   g_autofree char *iso = bvm_express_iso_path(m->paths->bundle);
-  if (!g_file_test(iso, G_FILE_TEST_EXISTS))
-    return NULL;
-  if (disk_is_empty(m))
-    return g_steal_pointer(&iso);
   if (g_unlink(iso) == 0)
     mlog(m, "removed the express answer ISO: Windows is installing or installed on the disk");
   return NULL;

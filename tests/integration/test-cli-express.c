@@ -86,8 +86,12 @@ static void test_express_x86_64_with_drivers(void)
   g_assert_null(strstr(r.err, PASSWORD));
   assert_contains(config, "\"driversIsoPath\"");
 
-  /* The drivers CD on AHCI, out of the boot order. */
+  /* The answer and drivers CDs on AHCI, out of the boot order: what the
+   * first start (disk still empty) attaches. */
   g_autofree char *cmd = command_of("win-x64");
+  g_autofree char *answer_arg = g_strdup_printf("filename=%s,", iso);
+  assert_contains(cmd, answer_arg);
+  assert_contains(cmd, "ide-cd,bus=ide.1,drive=answer\n");
   assert_contains(cmd, "ide-cd,bus=ide.2,drive=drivers\n");
 }
 
@@ -119,6 +123,7 @@ static void test_express_aarch64(void)
   const char *set[] = {"set", "win-arm", "--drivers", virtio_win, NULL};
   harness_run_ok(library, set);
   g_autofree char *cmd = command_of("win-arm");
+  assert_contains(cmd, "usb-storage,bus=xhci.0,drive=answer,removable=on\n");
   assert_contains(cmd, "usb-storage,bus=xhci.0,drive=drivers,removable=on\n");
 }
 
