@@ -167,17 +167,8 @@ static BvmPreset preset_for(const BvmMedia *m)
   return BVM_PRESET_PRO;
 }
 
-BvmMedia *bvm_media_identify(const char *path)
+static void identify(OsinfoDb *db, const char *path, BvmMedia *m)
 {
-  g_return_val_if_fail(path != NULL, NULL);
-  BvmMedia *m = g_new0(BvmMedia, 1);
-  m->os = BVM_OS_OTHER;
-  m->preset = BVM_PRESET_RECOMMENDED;
-  OsinfoDb *db = database();
-  /* serve identifies on several threads; libosinfo's objects are not
-   * documented as thread-safe. */
-  static GMutex lock;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&lock);
   /* libosinfo reads the volume descriptors; media it cannot read (no El
    * Torito record: "not bootable") are unknown, not invalid. */
   g_autoptr(GError) unreadable = NULL;
@@ -185,11 +176,9 @@ BvmMedia *bvm_media_identify(const char *path)
   g_autoptr(OsinfoMedia) media = osinfo_media_create_from_location(path, NULL, &unreadable);
   gboolean identified = media != NULL && osinfo_db_identify_media(db, media);
   OSINFO_CALLS_END();
-  if (!identified)
-    return m;
-  OsinfoOs *os = osinfo_media_get_os(media);
+  OsinfoOs *os = identified ? osinfo_media_get_os(media) : NULL;
   if (os == NULL)
-    return m;
+    return;
   m->known = TRUE;
   m->short_id = g_strdup(osinfo_product_get_short_id(OSINFO_PRODUCT(os)));
   const char *arch = osinfo_media_get_architecture(media);
@@ -209,6 +198,21 @@ BvmMedia *bvm_media_identify(const char *path)
                                           : "?");
   read_resources(os, arch, m);
   m->preset = preset_for(m);
+}
+
+BvmMedia *bvm_media_identify(const char *path)
+{
+  g_return_val_if_fail(path != NULL, NULL);
+  BvmMedia *m = g_new0(BvmMedia, 1);
+  m->os = BVM_OS_OTHER;
+  m->preset = BVM_PRESET_RECOMMENDED;
+  OsinfoDb *db = database();
+  /* serve identifies on several threads; libosinfo's objects are not
+   * documented as thread-safe. */
+  static GMutex lock;
+  g_mutex_lock(&lock);
+  identify(db, path, m);
+  g_mutex_unlock(&lock);
   return m;
 }
 
