@@ -126,6 +126,10 @@ static BvmConfig *clone_config(const BvmConfig *source, const char *name)
     g_free(c->last_exit->at);
     g_clear_pointer(&c->last_exit, g_free);
   }
+  /* A host port is forwarded by one VM of the library at a time (sharing.c
+   * refuses a second): the clone, meant to run beside its source, starts
+   * with none. Shared folders are kept: two guests may mount one folder. */
+  g_clear_pointer(&c->forwards, g_ptr_array_unref);
   return c;
 }
 
@@ -153,6 +157,12 @@ static gboolean clone_locked(const char *library, const BvmVmEntry *source, cons
   if (!fill_clone(tmp, source, src, snap, req, c, progress, user_data, r, error)) {
     (void)bvm_remove_tree(tmp, NULL);
     return FALSE;
+  }
+  if (source->config->forwards != NULL && source->config->forwards->len > 0) {
+    const char *dropped = "port forwards are not copied (a host port goes to one VM at a time): "
+                          "add the clone's own with bridgevm set NAME --forward";
+    g_autofree char *before = g_steal_pointer(&r->notice);
+    r->notice = before != NULL ? g_strdup_printf("%s; %s", before, dropped) : g_strdup(dropped);
   }
   bvm_fault_point("clone-before-rename");
   if (!bvm_bundle_move_into_place(tmp, final, error))

@@ -311,6 +311,12 @@ static void test_fixtures_match_the_dispatcher(void)
   g_autoptr(JsonNode) cl = bvm_api_call(api, "cloneVm", cp2, &error);
   g_assert_no_error(error);
   check_fixture("cloneVm", cl);
+  /* the source forwards a host port: the clone, meant to run beside it, does not */
+  JsonObject *clo = json_node_get_object(cl);
+  g_assert_false(json_object_has_member(clo, "forwards"));
+  g_assert_nonnull(
+      strstr(json_object_get_string_member(clo, "notice"), "port forwards are not copied"));
+  g_assert_true(json_object_has_member(clo, "shares"));
   g_autoptr(JsonNode) cdp = params("{\"vm\": \"fixture-clone\", \"permanently\": true}");
   g_autoptr(JsonNode) cdel = bvm_api_call(api, "deleteVm", cdp, &error);
   g_assert_no_error(error);
