@@ -155,7 +155,7 @@ static void test_profile(gconstpointer data)
   bvm_remove_tree(paths->run_dir, NULL);
 }
 
-static const char *const linux_tpm[] = {"--preset", "light", "--memory", "1G", NULL};
+static const char *const linux_tpm[] = {"--preset", "light", "--memory", "1G", "--tpm", NULL};
 static const char *const linux_bare[] = {"--preset",         "light", "--memory", "1G", "--no-tpm",
                                          "--no-secure-boot", NULL};
 static const char *const linux_sb[] = {"--preset", "light",         "--memory",
@@ -163,7 +163,7 @@ static const char *const linux_sb[] = {"--preset", "light",         "--memory",
 static const char *const win11[] = {"--os",  "windows11",        "--preset",
                                     "light", "--accept-license", NULL};
 static const char *const arm_linux[] = {"--arch",   "aarch64", "--preset", "light",
-                                        "--memory", "1G",      NULL};
+                                        "--memory", "1G",      "--tpm",    NULL};
 static const char *const arm_win11[] = {
     "--arch", "aarch64", "--os", "windows11", "--preset", "light", "--accept-license", NULL};
 
