@@ -79,7 +79,7 @@ describe('wizard state', () => {
     expect(canLeave(s)).toBe(false);
     s = wizardReducer(wizardReducer(s, set({ licence: true })), next);
     expect(currentStep(s)).toBe('review');
-    expect(toRequest(s)).toMatchObject({ os: 'windows11', acceptLicense: true });
+    expect(toRequest(s)).toMatchObject({ os: 'windows11', acceptLicense: true, tpm: true });
   });
 
   it('takes the minimums from hostInfo when the API gives them', () => {
@@ -105,7 +105,9 @@ describe('wizard state', () => {
       width: 2560,
       height: 1440,
       accel: 'tcg',
+      tpm: false,
     });
+    expect(toRequest(wizardReducer(s, set({ tpm: true }))).tpm).toBe(true);
     s = wizardReducer(wizardReducer(s, { type: 'back' }), next);
     expect(s.plan).toBeNull();
     expect(s.planError).toBeNull();
