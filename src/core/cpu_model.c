@@ -20,10 +20,10 @@ BvmCpuModel bvm_cpu_model_for_tcg(BvmArch arch, BvmOs os, guint qemu_version_cod
 {
   if (arch == BVM_ARCH_AARCH64) {
     /* Neoverse N1 (Armv8.2 with the v8.1 LSE atomics Windows 11 24H2
-     * needs) has no pointer authentication, SVE or MTE: max's pointer
-     * authentication alone (QARMA, emulated on every function return of a
-     * kernel built with it, as Debian's is) costs a third more CPU
-     * to boot. QEMU >= 7.1 has the model. */
+     * needs) has no pointer authentication, SVE or MTE to emulate. Booting
+     * Debian's arm64 kernel (built with kernel pointer authentication):
+     * max took 4.5x its CPU (architected QARMA on every function return),
+     * max,pauth-impdef=on 1.3x (docs/performance.md). QEMU >= 7.1. */
     if (qemu_version_code >= 70100)
       return (BvmCpuModel){"neoverse-n1",
                            "-cpu neoverse-n1: an Armv8.2 core with the atomics Windows 11 on Arm "
@@ -43,7 +43,7 @@ BvmCpuModel bvm_cpu_model_for_tcg(BvmArch arch, BvmOs os, guint qemu_version_cod
         X86_V2, os == BVM_OS_WINDOWS11
                     ? "-cpu Nehalem: x86-64-v2 (SSE4.2, POPCNT, CMPXCHG16B, LAHF/SAHF), what "
                       "Windows 11 checks for, and nothing more to emulate: -cpu max made the "
-                      "guest spend a third more CPU to boot"
+                      "guest spend half as much CPU again to boot"
                     : "-cpu Nehalem: x86-64-v2 (SSE4.2, POPCNT, CMPXCHG16B), which RHEL 9 "
                       "needs; this QEMU's TCG emulates no AVX, so no x86-64-v3 model"};
   return (BvmCpuModel){X86_V3,
