@@ -13,7 +13,7 @@ int bvm_cmd_create(int argc, char **argv)
                   *password_file = NULL, *locale = NULL, *timezone = NULL, *drivers = NULL;
   gboolean express = FALSE;
   int cpus = 0;
-  gboolean no_tpm = FALSE, no_secure_boot = FALSE, secure_boot = FALSE, accept = FALSE;
+  gboolean tpm = FALSE, no_tpm = FALSE, no_secure_boot = FALSE, secure_boot = FALSE, accept = FALSE;
   const GOptionEntry entries[] = {
       {"iso", 0, 0, G_OPTION_ARG_FILENAME, &iso, "Installer ISO to boot from (required)", "PATH"},
       {"os", 0, 0, G_OPTION_ARG_STRING, &os,
@@ -28,7 +28,12 @@ int bvm_cmd_create(int argc, char **argv)
        "SIZE"},
       {"resolution", 0, 0, G_OPTION_ARG_STRING, &resolution, "Display size (default 1920x1080)",
        "WxH"},
-      {"no-tpm", 0, 0, G_OPTION_ARG_NONE, &no_tpm, "No TPM 2.0 (Windows 11 needs one)", NULL},
+      {"tpm", 0, 0, G_OPTION_ARG_NONE, &tpm,
+       "A TPM 2.0 (default for Windows 11, which needs one; for Linux: measured boot, disk keys "
+       "sealed to it)",
+       NULL},
+      {"no-tpm", 0, 0, G_OPTION_ARG_NONE, &no_tpm, "No TPM 2.0 (default for Linux and other)",
+       NULL},
       {"secure-boot", 0, 0, G_OPTION_ARG_NONE, &secure_boot,
        "UEFI Secure Boot on (default for Windows 11)", NULL},
       {"no-secure-boot", 0, 0, G_OPTION_ARG_NONE, &no_secure_boot, "UEFI Secure Boot off", NULL},
@@ -59,6 +64,8 @@ int bvm_cmd_create(int argc, char **argv)
     return bvm_cli_usage("create", "--iso PATH is required");
   if (secure_boot && no_secure_boot)
     return bvm_cli_usage("create", "--secure-boot and --no-secure-boot contradict each other");
+  if (tpm && no_tpm)
+    return bvm_cli_usage("create", "--tpm and --no-tpm contradict each other");
 
   /* The flags as createVm's parameters; what the API takes only in its own
    * units (sizes, WxH) is converted here. */
@@ -99,7 +106,8 @@ int bvm_cmd_create(int argc, char **argv)
   /* a disk of 0 asks for the preset's size, as before */
   if (!bvm_cli_size_params(p, memory, disk, resolution, FALSE, &error))
     return bvm_cli_fail(error);
-  json_object_set_boolean_member(p, "tpm", !no_tpm);
+  if (tpm || no_tpm)
+    json_object_set_boolean_member(p, "tpm", tpm);
   if (secure_boot || no_secure_boot)
     json_object_set_boolean_member(p, "secureBoot", secure_boot);
   json_object_set_boolean_member(p, "acceptLicense", accept);

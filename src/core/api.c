@@ -276,7 +276,6 @@ static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **er
 {
   guint os = BVM_OS_LINUX, arch = 0, preset = 0, accel = BVM_ACCEL_AUTO;
   guint64 cpus = 0, mem = 0, disk = 0, w = 0, h = 0;
-  gboolean tpm = TRUE;
   if (!param_string(p, "name", TRUE, &req->name, error) ||
       !param_string(p, "isoPath", TRUE, &req->iso_path, error) ||
       !param_word(p, "os", &bvm_os_words, &os, &req->os_set, error) ||
@@ -287,9 +286,13 @@ static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **er
       !param_uint(p, "memoryMiB", MAX_MEMORY_MIB, &mem, error) ||
       !param_uint(p, "diskGiB", MAX_DISK_GIB, &disk, error) ||
       !param_uint(p, "width", 16384, &w, error) || !param_uint(p, "height", 16384, &h, error) ||
-      !param_bool(p, "tpm", &tpm, error) ||
       !param_bool(p, "acceptLicense", &req->accept_license, error))
     return FALSE;
+  if (p != NULL && json_object_has_member(p, "tpm")) {
+    if (!param_bool(p, "tpm", &req->tpm, error))
+      return FALSE;
+    req->tpm_set = TRUE;
+  }
   if (p != NULL && json_object_has_member(p, "secureBoot")) {
     if (!param_bool(p, "secureBoot", &req->secure_boot, error))
       return FALSE;
@@ -303,7 +306,6 @@ static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **er
   req->disk_gib = disk;
   req->width = (guint)w;
   req->height = (guint)h;
-  req->no_tpm = !tpm;
   req->accel = (BvmAccel)accel;
   return express_request(p, req, error);
 }

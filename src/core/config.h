@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 #define BVM_CONFIG_SCHEMA_VERSION 1
 /* Bumped whenever the QEMU command builder changes the argv it makes for an
  * unchanged config; recorded in config.json by `start` and `command`. */
-#define BVM_COMMAND_VERSION 4
+#define BVM_COMMAND_VERSION 5
 
 typedef enum { BVM_OS_WINDOWS11, BVM_OS_LINUX, BVM_OS_OTHER, BVM_OS_N } BvmOs;
 typedef enum { BVM_ARCH_X86_64, BVM_ARCH_AARCH64, BVM_ARCH_N } BvmArch;

@@ -72,7 +72,12 @@ static BvmConfig *plan(const BvmCreateRequest *req, const BvmHostInfo *host,
     c->display_width = req->width;
     c->display_height = req->height;
   }
-  c->tpm_enabled = !req->no_tpm;
+  /* A TPM only where the guest needs one: Windows 11 refuses to install
+   * without it; Linux boots without, and under TCG the firmware measuring
+   * every image it loads into the TPM (emulated code talking to swtpm) costs
+   * seconds of boot (docs/performance.md). UTM and quickemu leave it off
+   * for Linux too. --tpm turns it on (measured boot, sealed disk keys). */
+  c->tpm_enabled = req->tpm_set ? req->tpm : c->os == BVM_OS_WINDOWS11;
   c->firmware.secure_boot = req->secure_boot_set ? req->secure_boot : c->os == BVM_OS_WINDOWS11;
   g_autofree char *iso = g_canonicalize_filename(req->iso_path, NULL);
   c->iso_path = g_steal_pointer(&iso);

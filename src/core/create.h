@@ -22,7 +22,8 @@ typedef struct {
   guint64 memory_mib;  /* 0: from the preset */
   guint64 disk_gib;    /* 0: from the preset */
   guint width, height; /* 0: 1920x1080 */
-  gboolean no_tpm;
+  gboolean tpm_set;
+  gboolean tpm; /* default: on for Windows 11, off otherwise */
   gboolean secure_boot_set;
   gboolean secure_boot; /* default: on for Windows 11, off otherwise */
   gboolean accept_license;

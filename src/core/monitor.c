@@ -59,6 +59,7 @@ typedef struct {
   char *accel;             /* the accelerator QEMU runs with: kvm, hvf, tcg */
   char *crash_reason;      /* QEMU stopped the guest for good (KVM error, panic) */
   gboolean disk_full;      /* the last BLOCK_IO_ERROR said "nospace" */
+  guint space_timer;       /* the next free-space check (diskspace.h) */
 } Monitor;
 
 static void mlog(Monitor *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -417,25 +418,43 @@ static gboolean rotate_logs(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean check_disk_space(gpointer data);
+
 /* The host disk fills: pause before QEMU's NVMe turns the failed write
  * into a guest I/O error (diskspace.h). */
-static gboolean check_disk_space(gpointer data)
+static void pause_if_disk_full(Monitor *m)
 {
-  Monitor *m = data;
-  if (m->run.state != BVM_VM_RUNNING || m->qmp == NULL)
-    return G_SOURCE_CONTINUE;
   g_autofree char *full = bvm_disk_space_check(m->paths->disk, "resume");
   if (full == NULL)
-    return G_SOURCE_CONTINUE;
+    return;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) r = bvm_qmp_execute(m->qmp, "stop", NULL, QMP_TIMEOUT_MS, &error);
   if (r == NULL) {
     mlog(m, "cannot pause for the full disk: %s", error->message);
-    return G_SOURCE_CONTINUE;
+    return;
   }
   mlog(m, "paused: %s", full);
   save_run_state_why(m, BVM_VM_PAUSED, full);
-  return G_SOURCE_CONTINUE;
+}
+
+/* One check, then the next one armed as far off as the room left allows:
+ * with gigabytes free an idle VM's monitor wakes every 5 s, not 4 times a
+ * second. A paused VM is not checked (resume checks for itself). */
+static gboolean check_disk_space(gpointer data)
+{
+  Monitor *m = data;
+  guint next = BVM_DISK_SPACE_CHECK_MAX_MS;
+  guint64 free_bytes = 0, size = 0;
+  if (m->run.state == BVM_VM_RUNNING && m->qmp != NULL) {
+    if (bvm_disk_space_get(m->paths->disk, &free_bytes, &size)) {
+      guint64 reserve = bvm_disk_space_reserve(size);
+      if (free_bytes < reserve)
+        pause_if_disk_full(m);
+      next = bvm_disk_space_next_check_ms(free_bytes, reserve);
+    }
+  }
+  m->space_timer = g_timeout_add(next, check_disk_space, m);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean send_keypress(gpointer data)
@@ -746,7 +765,7 @@ static void monitor_loop(Monitor *m)
   guint term_watch = g_unix_signal_add(SIGTERM, on_terminate, m);
   guint int_watch = g_unix_signal_add(SIGINT, on_terminate, m);
   guint rotate_timer = g_timeout_add_seconds(LOG_ROTATE_SECONDS, rotate_logs, m);
-  guint space_timer = g_timeout_add(BVM_DISK_SPACE_CHECK_MS, check_disk_space, m);
+  m->space_timer = g_timeout_add(BVM_DISK_SPACE_CHECK_MS, check_disk_space, m);
   if (m->config->press_key_on_boot && m->config->iso_path != NULL && disk_is_empty(m)) {
     /* Windows' DVD boot waits ~5 s for "Press any key"; a few Enters in
      * the first seconds answer it without the user racing the prompt. */
@@ -767,7 +786,7 @@ static void monitor_loop(Monitor *m)
   g_source_remove(term_watch);
   g_source_remove(int_watch);
   g_source_remove(rotate_timer);
-  g_source_remove(space_timer);
+  g_source_remove(m->space_timer);
   record_exit(m, TRUE);
 }
 

@@ -3,6 +3,7 @@
  * cannot take is listed as dropped, with why. docs/qemu-flags.md maps each
  * config key to its flags and golden cases. */
 #include "qemu_cmd.h"
+#include "cpu_model.h"
 #include "error.h"
 #include "util.h"
 
@@ -156,15 +157,12 @@ static void add_tcg(BvmCommand *cmd, const BvmConfig *c, const BvmQemuCaps *q)
   cmd->accel = g_strdup("tcg");
   if (c->os == BVM_OS_WINDOWS11 && c->arch == BVM_ARCH_X86_64)
     add_dropped(cmd, "Hyper-V enlightenments", "they pay off only with KVM");
-  /* pauth-impdef: QEMU's own pointer-authentication hash instead of the
-   * architected QARMA, much cheaper to emulate (QEMU >= 6.2); guests cannot
-   * tell the difference. */
-  const char *cpu =
-      c->arch == BVM_ARCH_AARCH64 && q->version_code >= 60200 ? "max,pauth-impdef=on" : "max";
-  add_group(cmd,
-            "TCG emulation with one host thread per vCPU (thread=multi); -cpu max offers every "
-            "feature TCG can emulate, which modern installers check for",
-            S("-accel"), S("tcg,thread=multi"), S("-cpu"), S(cpu), NULL);
+  /* Every feature of the model is emulated: the cheapest model that meets
+   * the guest's needs (cpu_model.c), not -cpu max. */
+  BvmCpuModel cpu = bvm_cpu_model_for_tcg(c->arch, c->os, q->version_code);
+  g_autofree char *reason =
+      g_strdup_printf("TCG emulation with one host thread per vCPU (thread=multi); %s", cpu.reason);
+  add_group(cmd, reason, S("-accel"), S("tcg,thread=multi"), S("-cpu"), S(cpu.model), NULL);
 }
 
 /* Why KVM cannot be used for @c here, or NULL when it can (the probe's

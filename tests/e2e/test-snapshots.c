@@ -109,7 +109,7 @@ static gboolean same_file(const char *a, const char *b)
 static void test_live_snapshot_clone_and_revert(void)
 {
   harness_run_ok(library, (const char *[]){"create", "src", "--iso", iso, "--preset", "light",
-                                           "--memory", "1G", "--disk", "1G", NULL});
+                                           "--memory", "1G", "--disk", "1G", "--tpm", NULL});
   start("src");
   g_autofree char *w1 = guest_run(
       "src",

@@ -83,7 +83,7 @@ static void test_create_killed_at_each_point(void)
 static void test_start_killed_at_each_point(void)
 {
   const char *create[] = {"create",   "s",  "--iso",  iso,  "--preset", "light",
-                          "--memory", "1G", "--disk", "1G", NULL};
+                          "--memory", "1G", "--disk", "1G", "--tpm",    NULL};
   g_assert_cmpint(run_with_fault(NULL, create), ==, 0);
   const char *points[] = {"start-after-swtpm", "start-before-qmp", NULL};
   for (const char **p = points; *p; p++) {

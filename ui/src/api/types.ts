@@ -290,6 +290,8 @@ export interface CreateRequest extends Sizing {
   os: Os;
   arch: Arch;
   preset: PresetName;
+  /** Default: on for Windows 11 (which requires one), off otherwise. */
+  tpm?: boolean;
   acceptLicense?: boolean;
   /** A virtio-win ISO attached as a CD. */
   driversIsoPath?: string;

@@ -87,6 +87,7 @@ describe('wizard state', () => {
     expect(toRequest(s)).toMatchObject({
       os: 'windows11',
       acceptLicense: true,
+      tpm: true,
       express: true,
       user: 'Ada',
       password: 'pw',
@@ -153,7 +154,9 @@ describe('wizard state', () => {
       width: 2560,
       height: 1440,
       accel: 'tcg',
+      tpm: false,
     });
+    expect(toRequest(wizardReducer(s, set({ tpm: true }))).tpm).toBe(true);
     s = wizardReducer(wizardReducer(s, { type: 'back' }), next);
     expect(s.plan).toBeNull();
     expect(s.planError).toBeNull();

@@ -30,6 +30,8 @@ export interface WizardState {
   touched: boolean;
   resolution: string;
   accel: Accel;
+  /** A TPM for a guest that is not Windows 11 (which always gets one). */
+  tpm: boolean;
   advancedOpen: boolean;
   licence: boolean;
   plan: Plan | null;
@@ -55,7 +57,7 @@ export interface Express {
 
 /** The choices a control sets directly. */
 export type Choice = Partial<
-  Pick<WizardState, 'os' | 'arch' | 'isoPath' | 'resolution' | 'accel' | 'advancedOpen' | 'licence' | 'archOverride'>
+  Pick<WizardState, 'os' | 'arch' | 'isoPath' | 'resolution' | 'accel' | 'tpm' | 'advancedOpen' | 'licence' | 'archOverride'>
 >;
 
 export type WizardAction =
@@ -86,6 +88,7 @@ export const initialState: WizardState = {
   touched: false,
   resolution: '1920x1080',
   accel: 'auto',
+  tpm: false,
   advancedOpen: false,
   licence: false,
   plan: null,
@@ -149,6 +152,7 @@ export function toRequest(s: WizardState): CreateRequest {
     diskGiB: s.res.diskGiB,
     ...parseResolution(s.resolution),
     accel: s.accel,
+    tpm: isWindows(s) || s.tpm,
     ...(isWindows(s) ? { acceptLicense: s.licence } : {}),
     ...expressRequest(s),
   };
