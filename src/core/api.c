@@ -1,17 +1,24 @@
 #include "api.h"
 #include "bundle.h"
 #include "caps.h"
+#include "clone.h"
 #include "create.h"
+#include "deps.h"
+#include "disk.h"
 #include "doctor.h"
 #include "error.h"
+#include "express.h"
 #include "guest_agent.h"
 #include "jsonread.h"
 #include "library.h"
 #include "logs.h"
+#include "media.h"
 #include "presets.h"
 #include "qemu_cmd.h"
 #include "registry.h"
 #include "screen.h"
+#include "sharing.h"
+#include "snapshot_vm.h"
 #include "state.h"
 #include "update.h"
 #include "util.h"
@@ -222,7 +229,22 @@ static JsonNode *op_show_vm(BvmApi *api, JsonObject *p, GError **error)
   if (e == NULL)
     return NULL;
   bvm_vm_reconcile(e);
-  return bvm_vm_to_json(e);
+  JsonNode *node = bvm_vm_to_json(e);
+  /* the disk's capacity and what it holds on the host (snapshots included) */
+  g_autofree char *disk = g_build_filename(e->path, "disk.qcow2", NULL);
+  guint64 capacity = 0, allocated = 0;
+  if (JSON_NODE_HOLDS_OBJECT(node) && bvm_disk_info(disk, &capacity, &allocated, NULL)) {
+    JsonObject *usage = json_object_new();
+    json_object_set_int_member(usage, "capacityBytes", (gint64)capacity);
+    json_object_set_int_member(usage, "allocatedBytes", (gint64)allocated);
+    json_object_set_object_member(json_node_get_object(node), "diskUsage", usage);
+    /* each snapshot's time, consistency and the space it holds */
+    g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+    JsonNode *snapshots = bvm_snapshot_vm_list_json(paths, NULL);
+    if (snapshots != NULL)
+      json_object_set_member(json_node_get_object(node), "snapshots", snapshots);
+  }
+  return node;
 }
 
 /* The bounds of the types only: validate.c answers a value out of range
@@ -233,15 +255,31 @@ static JsonNode *op_show_vm(BvmApi *api, JsonObject *p, GError **error)
 #define MAX_MEMORY_MIB (G_MAXUINT64 >> 20)
 #define MAX_DISK_GIB (G_MAXUINT64 >> 30)
 
+/* The driver CD and the express install (express.h): on by default when a
+ * user name is given. The password comes as a file the server can read
+ * (the CLI) or as text (the wizard); neither is kept or logged. */
+static gboolean express_request(JsonObject *p, BvmCreateRequest *req, GError **error)
+{
+  BvmExpressRequest *x = &req->express;
+  if (!param_string(p, "driversIsoPath", FALSE, &req->drivers_iso_path, error) ||
+      !param_string(p, "user", FALSE, &x->user, error) ||
+      !param_string(p, "passwordFile", FALSE, &x->password_file, error) ||
+      !param_string(p, "password", FALSE, &x->password, error) ||
+      !param_string(p, "locale", FALSE, &x->locale, error) ||
+      !param_string(p, "timezone", FALSE, &x->timezone, error))
+    return FALSE;
+  x->express = x->user != NULL;
+  return param_bool(p, "express", &x->express, error);
+}
+
 /* The create request from API params: the same fields as the CLI flags. */
 static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **error)
 {
   guint os = BVM_OS_LINUX, arch = 0, preset = 0, accel = BVM_ACCEL_AUTO;
   guint64 cpus = 0, mem = 0, disk = 0, w = 0, h = 0;
-  gboolean tpm = TRUE;
   if (!param_string(p, "name", TRUE, &req->name, error) ||
       !param_string(p, "isoPath", TRUE, &req->iso_path, error) ||
-      !param_word(p, "os", &bvm_os_words, &os, NULL, error) ||
+      !param_word(p, "os", &bvm_os_words, &os, &req->os_set, error) ||
       !param_word(p, "arch", &bvm_arch_words, &arch, &req->arch_set, error) ||
       !param_word(p, "preset", &bvm_preset_choice_words, &preset, &req->preset_set, error) ||
       !param_word(p, "accel", &bvm_accel_words, &accel, NULL, error) ||
@@ -249,9 +287,13 @@ static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **er
       !param_uint(p, "memoryMiB", MAX_MEMORY_MIB, &mem, error) ||
       !param_uint(p, "diskGiB", MAX_DISK_GIB, &disk, error) ||
       !param_uint(p, "width", 16384, &w, error) || !param_uint(p, "height", 16384, &h, error) ||
-      !param_bool(p, "tpm", &tpm, error) ||
       !param_bool(p, "acceptLicense", &req->accept_license, error))
     return FALSE;
+  if (p != NULL && json_object_has_member(p, "tpm")) {
+    if (!param_bool(p, "tpm", &req->tpm, error))
+      return FALSE;
+    req->tpm_set = TRUE;
+  }
   if (p != NULL && json_object_has_member(p, "secureBoot")) {
     if (!param_bool(p, "secureBoot", &req->secure_boot, error))
       return FALSE;
@@ -265,9 +307,8 @@ static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **er
   req->disk_gib = disk;
   req->width = (guint)w;
   req->height = (guint)h;
-  req->no_tpm = !tpm;
   req->accel = (BvmAccel)accel;
-  return TRUE;
+  return express_request(p, req, error);
 }
 
 static JsonNode *op_create_vm(BvmApi *api, JsonObject *p, GError **error)
@@ -317,7 +358,9 @@ static JsonNode *op_plan_vm(BvmApi *api, JsonObject *p, GError **error)
     return NULL;
   g_autofree char *path = bvm_registry_bundle_path(api->library, c->name);
   g_autoptr(BvmPaths) paths = bvm_paths_new(path, c->id);
-  BvmCmdOptions opts = {.display = (BvmDisplayMode)display};
+  /* An express VM's first start carries the answer CD: the review shows it. */
+  g_autofree char *answer_iso = req.express.express ? bvm_express_iso_path(path) : NULL;
+  BvmCmdOptions opts = {.display = (BvmDisplayMode)display, .answer_iso = answer_iso};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return NULL;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(c, caps, paths, &opts, error);
@@ -346,6 +389,7 @@ static JsonNode *op_update_vm(BvmApi *api, JsonObject *p, GError **error)
       !param_uint(p, "width", 16384, &w, error) || !param_uint(p, "height", 16384, &h, error) ||
       !param_string(p, "isoPath", FALSE, &req.iso_path, error) ||
       !param_bool(p, "eject", &req.eject, error) ||
+      !param_string(p, "driversIsoPath", FALSE, &req.drivers_iso_path, error) ||
       !param_word(p, "accel", &bvm_accel_words, &accel, &req.accel_set, error))
     return NULL;
   req.accel = (BvmAccel)accel;
@@ -399,6 +443,8 @@ static JsonNode *op_start_vm(BvmApi *api, JsonObject *p, GError **error)
     return NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   BvmStartOptions opts = {.display = (BvmDisplayMode)display};
+  if (!bvm_sharing_check_start(e->config, paths, error))
+    return NULL;
   report("starting swtpm and QEMU", NULL);
   if (!bvm_vm_start(api->monitor_binary, e->config, paths, &opts, NULL, error))
     return NULL;
@@ -475,7 +521,13 @@ static JsonNode *op_vm_command(BvmApi *api, JsonObject *p, GError **error)
   if (caps == NULL)
     return NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  BvmCmdOptions opts = {.display = (BvmDisplayMode)display, .start_paused = paused};
+  g_autofree char *smbd = bvm_deps_locate("smbd");
+  /* what the next start attaches: an express install's answer CD too */
+  g_autofree char *answer_iso = bvm_express_pending_iso(e->path, paths->disk);
+  BvmCmdOptions opts = {.display = (BvmDisplayMode)display,
+                        .start_paused = paused,
+                        .smbd = smbd,
+                        .answer_iso = answer_iso};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return NULL;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(e->config, caps, paths, &opts, error);
@@ -549,7 +601,14 @@ static JsonNode *op_validate_iso(BvmApi *api, JsonObject *p, GError **error)
     return NULL;
   g_autoptr(GError) invalid = NULL;
   (void)bvm_validate_iso(path, &invalid);
-  return bvm_validate_iso_result_to_json(path, invalid);
+  JsonNode *node = bvm_validate_iso_result_to_json(path, invalid);
+  if (invalid == NULL) {
+    BvmHostInfo host;
+    bvm_host_info_probe(&host);
+    json_object_set_member(json_node_get_object(node), "media",
+                           bvm_media_describe(path, host.arch));
+  }
+  return node;
 }
 
 static JsonNode *op_host_info(BvmApi *api, JsonObject *p, GError **error)
@@ -673,6 +732,172 @@ static JsonNode *op_vm_screenshot(BvmApi *api, JsonObject *p, GError **error)
   return bvm_screen_to_json(e->config, paths, thumbnail, (guint)max_age * 1000, last_screen, error);
 }
 
+/* Port forwards and shared folders (sharing.c) --------------------------- */
+
+static JsonNode *op_add_forward(BvmApi *api, JsonObject *p, GError **error)
+{
+  guint proto = BVM_FORWARD_TCP;
+  gint64 host_port = 0, guest_port = 0;
+  const char *bind = NULL;
+  if (!param_word(p, "proto", &bvm_forward_proto_words, &proto, NULL, error) ||
+      !bvm_jsonread_int(&param_reader, p, "hostPort", TRUE, 1, 65535, &host_port, error) ||
+      !bvm_jsonread_int(&param_reader, p, "guestPort", TRUE, 1, 65535, &guest_port, error) ||
+      !param_string(p, "bind", FALSE, &bind, error))
+    return NULL;
+  g_autoptr(BvmForward) f =
+      bvm_forward_new((BvmForwardProto)proto, (guint)host_port, (guint)guest_port, bind);
+  if (!bvm_forward_check(NULL, f, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL || !bvm_sharing_add_forward(api->library, e, f, error))
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
+}
+
+static JsonNode *op_remove_forward(BvmApi *api, JsonObject *p, GError **error)
+{
+  guint proto = BVM_FORWARD_TCP;
+  gboolean proto_set = FALSE;
+  gint64 host_port = 0;
+  if (!param_word(p, "proto", &bvm_forward_proto_words, &proto, &proto_set, error) ||
+      !bvm_jsonread_int(&param_reader, p, "hostPort", TRUE, 1, 65535, &host_port, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL ||
+      !bvm_sharing_remove_forward(e, (BvmForwardProto)proto, !proto_set, (guint)host_port, error))
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
+}
+
+static JsonNode *op_add_share(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *path = NULL, *tag = NULL;
+  gboolean ro = FALSE;
+  if (!param_string(p, "path", TRUE, &path, error) || !param_string(p, "tag", FALSE, &tag, error) ||
+      !param_bool(p, "readOnly", &ro, error))
+    return NULL;
+  /* the tag defaults as the CLI's PATH[:TAG] does */
+  g_autofree char *default_tag = bvm_share_default_tag(path);
+  g_autoptr(BvmShare) s = bvm_share_new(path, tag != NULL ? tag : default_tag, ro);
+  if (!g_path_is_absolute(s->path)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "parameter 'path' must be an absolute directory, not '%s'", s->path);
+    return NULL;
+  }
+  if (!bvm_share_check_tag(s->tag, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL || !bvm_sharing_add_share(e, s, error))
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
+}
+
+static JsonNode *op_remove_share(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *tag = NULL;
+  if (!param_string(p, "tag", TRUE, &tag, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL || !bvm_sharing_remove_share(e, tag, error))
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
+}
+
+/* Snapshots and clones (snapshot_vm.h, clone.h) ------------------------ */
+
+static JsonNode *op_list_snapshots(BvmApi *api, JsonObject *p, GError **error)
+{
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  return bvm_snapshot_vm_list_json(paths, error);
+}
+
+/* The VM and the snapshot @name of an operation on one snapshot. */
+static BvmVmEntry *param_snapshot(BvmApi *api, JsonObject *p, const char **out_name,
+                                  BvmPaths **out_paths, GError **error)
+{
+  if (!param_string(p, "name", TRUE, out_name, error))
+    return NULL;
+  BvmVmEntry *e = param_vm(api, p, error);
+  if (e != NULL)
+    *out_paths = bvm_paths_new(e->path, e->config->id);
+  return e;
+}
+
+static JsonNode *op_create_snapshot(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *name = NULL, *description = NULL;
+  g_autoptr(BvmPaths) paths = NULL;
+  if (!param_string(p, "description", FALSE, &description, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_snapshot(api, p, &name, &paths, error);
+  if (e == NULL)
+    return NULL;
+  g_auto(BvmSnapshotTaken) taken = {0};
+  if (!bvm_snapshot_vm_create(e->config, paths, name, description, report, NULL, &taken, error))
+    return NULL;
+  JsonNode *node = bvm_snapshot_vm_to_json(taken.snapshot);
+  JsonObject *o = json_node_get_object(node);
+  if (taken.snapshot->live) {
+    json_object_set_int_member(o, "pausedMs", taken.paused_ms);
+    json_object_set_string_member(o, "notice", BVM_SNAPSHOT_LIVE_NOTICE);
+  }
+  return node;
+}
+
+static JsonNode *op_revert_snapshot(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *name = NULL;
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_snapshot(api, p, &name, &paths, error);
+  if (e == NULL || !bvm_snapshot_vm_revert(e->config, paths, name, error))
+    return NULL;
+  return object_of("reverted", json_node_init_string(json_node_alloc(), name));
+}
+
+static JsonNode *op_delete_snapshot(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *name = NULL;
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_snapshot(api, p, &name, &paths, error);
+  if (e == NULL || !bvm_snapshot_vm_delete(e->config, paths, name, error))
+    return NULL;
+  return object_of("deleted", json_node_init_string(json_node_alloc(), name));
+}
+
+static JsonNode *op_clone_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  BvmCloneRequest req = {0};
+  if (!param_string(p, "name", TRUE, &req.name, error) ||
+      !param_string(p, "fromSnapshot", FALSE, &req.from_snapshot, error) ||
+      !param_bool(p, "keepTpm", &req.keep_tpm, error) ||
+      !param_bool(p, "noReflink", &req.no_reflink, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_auto(BvmCloneResult) r = {0};
+  if (!bvm_clone_vm(api->library, e, &req, report, NULL, &r, error))
+    return NULL;
+  BvmVmEntry entry = {.path = r.path, .config = r.config};
+  JsonNode *node = bvm_vm_to_json(&entry);
+  JsonObject *o = json_node_get_object(node);
+  JsonObject *copy = json_object_new();
+  json_object_set_string_member(copy, "method", r.method);
+  json_object_set_int_member(copy, "diskBytesCopied", (gint64)r.disk_bytes_copied);
+  json_object_set_int_member(copy, "sourceAllocatedBytes", (gint64)r.disk_allocated);
+  json_object_set_object_member(o, "copy", copy);
+  if (r.notice != NULL)
+    json_object_set_string_member(o, "notice", r.notice);
+  return node;
+}
+
 typedef JsonNode *(*OpFunc)(BvmApi *api, JsonObject *params, GError **error);
 
 static const struct {
@@ -703,6 +928,19 @@ static const struct {
     {{"agent", "Ask a running VM's guest agent"}, op_agent},
     {{"vmScreenshot", "A running VM's screen as PNG (or the last one kept when it stopped)"},
      op_vm_screenshot},
+    {{"addForward", "Forward a host port into a VM (live while it runs)"}, op_add_forward},
+    {{"removeForward", "Stop forwarding a host port (live while it runs)"}, op_remove_forward},
+    {{"addShare", "Share a host directory with a stopped VM"}, op_add_share},
+    {{"removeShare", "Stop sharing a directory with a stopped VM"}, op_remove_share},
+    {{"listSnapshots", "A VM's snapshots with their consistency and the space each holds"},
+     op_list_snapshots},
+    {{"createSnapshot", "Snapshot a VM's disk, UEFI variables and TPM, stopped or live"},
+     op_create_snapshot},
+    {{"revertSnapshot", "Return a stopped VM to a snapshot: disk, vars and TPM, or nothing"},
+     op_revert_snapshot},
+    {{"deleteSnapshot", "Delete a snapshot and free the space it holds"}, op_delete_snapshot},
+    {{"cloneVm", "Copy a VM (or one of its snapshots) into a new VM with a new identity"},
+     op_clone_vm},
 };
 
 const BvmApiOp *bvm_api_operations(guint *out_count)

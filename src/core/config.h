@@ -2,7 +2,9 @@
  * no I/O; bvm_config_load/save are the only functions that touch files. */
 #pragma once
 
+#include "forwards.h"
 #include "jsonfields.h"
+#include "shares.h"
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -89,6 +91,7 @@ typedef struct {
   BvmFirmwareChoice firmware;
   gboolean tpm_enabled;
   char *iso_path;            /* NULL when no ISO attached */
+  char *drivers_iso_path;    /* the virtio-win CD (media.h), or NULL */
   char *license_accepted_at; /* NULL unless acknowledged */
   char *created_at;
   char *started_at; /* NULL until first start */
@@ -96,6 +99,8 @@ typedef struct {
   gboolean press_key_on_boot; /* answer "Press any key to boot from CD" (Windows) */
   BvmAccel accel;             /* auto unless the user picked one */
   BvmLastExit *last_exit;     /* NULL when never exited */
+  GPtrArray *forwards;        /* BvmForward *: host ports into the guest; NULL: none */
+  GPtrArray *shares;          /* BvmShare *: host folders the guest mounts; NULL: none */
 } BvmConfig;
 
 BvmConfig *bvm_config_new(void);

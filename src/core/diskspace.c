@@ -26,6 +26,13 @@ gboolean bvm_disk_space_get(const char *path, guint64 *out_free, guint64 *out_si
   return TRUE;
 }
 
+guint bvm_disk_space_next_check_ms(guint64 free_bytes, guint64 reserve)
+{
+  guint64 room = free_bytes > reserve ? free_bytes - reserve : 0;
+  guint64 ms = room / (BVM_DISK_SPACE_WRITE_RATE / 1000) / 2;
+  return (guint)CLAMP(ms, BVM_DISK_SPACE_CHECK_MS, BVM_DISK_SPACE_CHECK_MAX_MS);
+}
+
 char *bvm_disk_space_check(const char *path, const char *then)
 {
   guint64 free_bytes = 0, size = 0;

@@ -1,11 +1,14 @@
 #include "monitor.h"
 #include "bundle.h"
 #include "caps.h"
+#include "deps.h"
 #include "diskspace.h"
 #include "error.h"
+#include "express.h"
 #include "logs.h"
 #include "qmp.h"
 #include "serial.h"
+#include "snapshot.h"
 #include "state.h"
 #include "tpm.h"
 #include "util.h"
@@ -60,6 +63,7 @@ typedef struct {
   char *accel;             /* the accelerator QEMU runs with: kvm, hvf, tcg */
   char *crash_reason;      /* QEMU stopped the guest for good (KVM error, panic) */
   gboolean disk_full;      /* the last BLOCK_IO_ERROR said "nospace" */
+  guint space_timer;       /* the next free-space check (diskspace.h) */
 } Monitor;
 
 static void mlog(Monitor *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -332,6 +336,27 @@ static gboolean connect_qmp(Monitor *m, GError **error)
   return FALSE;
 }
 
+static gboolean disk_is_empty(Monitor *m)
+{
+  return bvm_express_disk_untouched(m->paths->disk);
+}
+
+/* An express VM's answer ISO while Windows has not begun installing: the
+ * disk still empty is the signal (Setup copies the answer file onto the
+ * disk in its first pass, and reboots within the same run). Once the disk
+ * holds data, the ISO is removed: it is never attached to a disk Setup
+ * could wipe again, and its obscured password does not linger. */
+static char *express_answer_iso(Monitor *m)
+{
+  char *pending = bvm_express_pending_iso(m->paths->bundle, m->paths->disk);
+  if (pending != NULL)
+    return pending;
+  g_autofree char *iso = bvm_express_iso_path(m->paths->bundle);
+  if (g_unlink(iso) == 0)
+    mlog(m, "removed the express answer ISO: Windows is installing or installed on the disk");
+  return NULL;
+}
+
 static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
 {
   g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, error);
@@ -343,10 +368,16 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   m->run.display = g_strdup(bvm_display_mode_to_string(display));
   /* Paused: QMP is connected before the first guest instruction runs, so
    * no event and no early keypress window is missed. */
-  BvmCmdOptions opts = {
-      .display = display, .start_paused = TRUE, .qmp_fd = QEMU_QMP_FD, .serial_fd = QEMU_SERIAL_FD};
+  g_autofree char *smbd = bvm_deps_locate("smbd");
+  BvmCmdOptions opts = {.display = display,
+                        .start_paused = TRUE,
+                        .qmp_fd = QEMU_QMP_FD,
+                        .serial_fd = QEMU_SERIAL_FD,
+                        .smbd = smbd};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return FALSE;
+  g_autofree char *answer_iso = express_answer_iso(m);
+  opts.answer_iso = answer_iso;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(m->config, caps, m->paths, &opts, error);
   if (cmd == NULL)
     return FALSE;
@@ -400,13 +431,6 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   return TRUE;
 }
 
-static gboolean disk_is_empty(Monitor *m)
-{
-  /* A fresh sparse qcow2 is a few hundred KiB of metadata. */
-  GStatBuf st;
-  return g_stat(m->paths->disk, &st) == 0 && st.st_size < 2 * 1024 * 1024;
-}
-
 /* QEMU writes qemu.log and serial.log itself (O_APPEND): bound them while
  * the VM runs, not only at the next start. */
 static gboolean rotate_logs(gpointer data)
@@ -419,25 +443,43 @@ static gboolean rotate_logs(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean check_disk_space(gpointer data);
+
 /* The host disk fills: pause before QEMU's NVMe turns the failed write
  * into a guest I/O error (diskspace.h). */
-static gboolean check_disk_space(gpointer data)
+static void pause_if_disk_full(Monitor *m)
 {
-  Monitor *m = data;
-  if (m->run.state != BVM_VM_RUNNING || m->qmp == NULL)
-    return G_SOURCE_CONTINUE;
   g_autofree char *full = bvm_disk_space_check(m->paths->disk, "resume");
   if (full == NULL)
-    return G_SOURCE_CONTINUE;
+    return;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) r = bvm_qmp_execute(m->qmp, "stop", NULL, QMP_TIMEOUT_MS, &error);
   if (r == NULL) {
     mlog(m, "cannot pause for the full disk: %s", error->message);
-    return G_SOURCE_CONTINUE;
+    return;
   }
   mlog(m, "paused: %s", full);
   save_run_state_why(m, BVM_VM_PAUSED, full);
-  return G_SOURCE_CONTINUE;
+}
+
+/* One check, then the next one armed as far off as the room left allows:
+ * with gigabytes free an idle VM's monitor wakes every 5 s, not 4 times a
+ * second. A paused VM is not checked (resume checks for itself). */
+static gboolean check_disk_space(gpointer data)
+{
+  Monitor *m = data;
+  guint next = BVM_DISK_SPACE_CHECK_MAX_MS;
+  guint64 free_bytes = 0, size = 0;
+  if (m->run.state == BVM_VM_RUNNING && m->qmp != NULL) {
+    if (bvm_disk_space_get(m->paths->disk, &free_bytes, &size)) {
+      guint64 reserve = bvm_disk_space_reserve(size);
+      if (free_bytes < reserve)
+        pause_if_disk_full(m);
+      next = bvm_disk_space_next_check_ms(free_bytes, reserve);
+    }
+  }
+  m->space_timer = g_timeout_add(next, check_disk_space, m);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean send_keypress(gpointer data)
@@ -705,6 +747,10 @@ static gboolean monitor_prepare(Monitor *m, const char *bundle_dir, BvmDisplayMo
       g_propagate_error(error, g_steal_pointer(&local));
     return FALSE;
   }
+  /* A snapshot operation a crash interrupted is finished or undone before
+   * QEMU opens the disk (docs/snapshots.md). */
+  if (!bvm_snapshot_recover(m->paths, NULL, error))
+    return FALSE;
   /* A run dir with the lock free is a leftover of a crash. */
   (void)bvm_remove_tree(m->paths->run_dir, NULL);
   if (g_mkdir_with_parents(m->paths->run_dir, 0700) != 0 ||
@@ -744,7 +790,7 @@ static void monitor_loop(Monitor *m)
   guint term_watch = g_unix_signal_add(SIGTERM, on_terminate, m);
   guint int_watch = g_unix_signal_add(SIGINT, on_terminate, m);
   guint rotate_timer = g_timeout_add_seconds(LOG_ROTATE_SECONDS, rotate_logs, m);
-  guint space_timer = g_timeout_add(BVM_DISK_SPACE_CHECK_MS, check_disk_space, m);
+  m->space_timer = g_timeout_add(BVM_DISK_SPACE_CHECK_MS, check_disk_space, m);
   if (m->config->press_key_on_boot && m->config->iso_path != NULL && disk_is_empty(m)) {
     /* Windows' DVD boot waits ~5 s for "Press any key"; a few Enters in
      * the first seconds answer it without the user racing the prompt. */
@@ -765,7 +811,7 @@ static void monitor_loop(Monitor *m)
   g_source_remove(term_watch);
   g_source_remove(int_watch);
   g_source_remove(rotate_timer);
-  g_source_remove(space_timer);
+  g_source_remove(m->space_timer);
   record_exit(m, TRUE);
 }
 

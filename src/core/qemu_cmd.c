@@ -3,6 +3,7 @@
  * cannot take is listed as dropped, with why. docs/qemu-flags.md maps each
  * config key to its flags and golden cases. */
 #include "qemu_cmd.h"
+#include "cpu_model.h"
 #include "error.h"
 #include "util.h"
 
@@ -156,15 +157,12 @@ static void add_tcg(BvmCommand *cmd, const BvmConfig *c, const BvmQemuCaps *q)
   cmd->accel = g_strdup("tcg");
   if (c->os == BVM_OS_WINDOWS11 && c->arch == BVM_ARCH_X86_64)
     add_dropped(cmd, "Hyper-V enlightenments", "they pay off only with KVM");
-  /* pauth-impdef: QEMU's own pointer-authentication hash instead of the
-   * architected QARMA, much cheaper to emulate (QEMU >= 6.2); guests cannot
-   * tell the difference. */
-  const char *cpu =
-      c->arch == BVM_ARCH_AARCH64 && q->version_code >= 60200 ? "max,pauth-impdef=on" : "max";
-  add_group(cmd,
-            "TCG emulation with one host thread per vCPU (thread=multi); -cpu max offers every "
-            "feature TCG can emulate, which modern installers check for",
-            S("-accel"), S("tcg,thread=multi"), S("-cpu"), S(cpu), NULL);
+  /* Every feature of the model is emulated: the cheapest model that meets
+   * the guest's needs (cpu_model.c), not -cpu max. */
+  BvmCpuModel cpu = bvm_cpu_model_for_tcg(c->arch, c->os, q->version_code);
+  g_autofree char *reason =
+      g_strdup_printf("TCG emulation with one host thread per vCPU (thread=multi); %s", cpu.reason);
+  add_group(cmd, reason, S("-accel"), S("tcg,thread=multi"), S("-cpu"), S(cpu.model), NULL);
 }
 
 /* Why KVM cannot be used for @c here, or NULL when it can (the probe's
@@ -349,6 +347,37 @@ static void add_cdrom(BvmCommand *cmd, const BvmConfig *c, const BvmQemuCaps *q)
             S("ide-cd,bus=ide.0,drive=cd0,bootindex=0"), NULL);
 }
 
+/* One more read-only CD where Windows Setup looks for it without drivers:
+ * AHCI port @port on x86_64 (q35's ide.N), USB storage on aarch64 (virt has
+ * no AHCI). Never in the boot order. */
+static void add_extra_cd(BvmCommand *cmd, const BvmConfig *c, const char *id, guint port,
+                         const char *path, const char *why)
+{
+  g_autofree char *file = E(path);
+  g_autofree char *device =
+      c->arch == BVM_ARCH_AARCH64
+          ? g_strdup_printf("usb-storage,bus=xhci.0,drive=%s,removable=on", id)
+          : g_strdup_printf("ide-cd,bus=ide.%u,drive=%s", port, id);
+  add_group(cmd, why, S("-blockdev"),
+            F("driver=file,node-name=%s-file,filename=%s,read-only=on", id, file), S("-blockdev"),
+            F("driver=raw,node-name=%s,file=%s-file,read-only=on", id, id), S("-device"),
+            g_steal_pointer(&device), NULL);
+}
+
+static void add_extra_cds(BvmCommand *cmd, const BvmConfig *c, const BvmCmdOptions *opts)
+{
+  if (opts->answer_iso != NULL)
+    add_extra_cd(
+        cmd, c, "answer", 1, opts->answer_iso,
+        "The express install's answer CD (autounattend.xml at its root), where Windows Setup "
+        "searches removable media without drivers (AHCI on x86_64, USB on aarch64); attached "
+        "only while the disk is still empty, so Setup never wipes an installed disk");
+  if (c->drivers_iso_path != NULL)
+    add_extra_cd(cmd, c, "drivers", 2, c->drivers_iso_path,
+                 "The virtio-win driver CD: storage, network and display drivers for Setup "
+                 "(DriverPaths) and for later, the guest agent's installer (x86_64)");
+}
+
 static char *ioeventfd(const BvmQemuCaps *q, const char *device)
 {
   return g_strdup(bvm_qemu_caps_has_property(q, device, "ioeventfd") ? ",ioeventfd=on" : "");
@@ -405,6 +434,94 @@ static void add_gpu(BvmCommand *cmd, const BvmConfig *c, const BvmQemuCaps *q)
               "host allows it (max_hostmem bounds host memory for them)",
               S("-device"), gpu_opts, NULL);
   }
+}
+
+/* Port forwards and, for a Windows guest, its shared folder, as options of
+ * the user netdev (slirp): ",hostfwd=…" per forward, ",smb=DIR". Sets
+ * *out_smb when QEMU will spawn smbd. */
+static char *netdev_extras(BvmCommand *cmd, const BvmConfig *c, const BvmCmdOptions *opts,
+                           GString *why, gboolean *out_smb)
+{
+  GString *extra = g_string_new(NULL);
+  guint n = c->forwards != NULL ? c->forwards->len : 0;
+  for (guint i = 0; i < n; i++) {
+    const BvmForward *f = c->forwards->pdata[i];
+    g_autofree char *rule = bvm_forward_hostfwd(f);
+    g_autofree char *esc = E(rule);
+    g_string_append_printf(extra, ",hostfwd=%s", esc);
+    if (bvm_forward_is_public(f))
+      g_string_append_printf(why,
+                             "; WARNING: host port %u listens on %s, so other machines on the "
+                             "network can reach guest port %u",
+                             f->host_port, f->bind, f->guest_port);
+  }
+  if (n > 0)
+    g_string_append(why, "; hostfwd forwards host ports into the guest, bound to 127.0.0.1 "
+                         "unless a forward names another address, so only this machine reaches "
+                         "them");
+  *out_smb = FALSE;
+  guint n_shares = c->shares != NULL ? c->shares->len : 0;
+  if (c->os != BVM_OS_WINDOWS11 || n_shares == 0)
+    return g_string_free(extra, FALSE);
+  const BvmShare *s = c->shares->pdata[0];
+  if (opts->smbd == NULL) {
+    add_dropped(cmd, "shared folders",
+                "a Windows guest reads them over SMB and smbd is not "
+                "installed here (install samba)");
+    return g_string_free(extra, FALSE);
+  }
+  for (guint i = 1; i < n_shares; i++)
+    add_dropped(cmd, "shared folder",
+                "QEMU's SMB server shares one directory: '%s' is left out (only '%s' is shared)",
+                ((const BvmShare *)c->shares->pdata[i])->path, s->path);
+  if (s->read_only)
+    add_dropped(cmd, "read-only share",
+                "QEMU's SMB server writes a read-write smb.conf: '%s' is writable from Windows",
+                s->path);
+  g_autofree char *dir = E(s->path);
+  g_string_append_printf(extra, ",smb=%s", dir);
+  g_string_append_printf(why,
+                         "; smb= shares %s with the Windows guest as %s: QEMU runs smbd for "
+                         "it on a private address of the user network, nothing listens on the "
+                         "host's network",
+                         s->path, BVM_SHARE_SMB_UNC);
+  *out_smb = TRUE;
+  return g_string_free(extra, FALSE);
+}
+
+/* Linux and other guests: one virtio-9p device per shared folder. */
+static void add_9p_shares(BvmCommand *cmd, const BvmConfig *c, const BvmQemuCaps *q)
+{
+  guint n = c->shares != NULL ? c->shares->len : 0;
+  if (c->os == BVM_OS_WINDOWS11 || n == 0)
+    return;
+  if (!bvm_qemu_caps_has_device(q, "virtio-9p-pci")) {
+    add_dropped(cmd, "shared folders",
+                "this QEMU has no virtio-9p-pci device (macOS QEMU before 7.0 lacks 9p)");
+    return;
+  }
+  g_autoptr(GStrvBuilder) flags = g_strv_builder_new();
+  for (guint i = 0; i < n; i++) {
+    const BvmShare *s = c->shares->pdata[i];
+    g_autofree char *path = E(s->path);
+    g_autofree char *fsdev = g_strdup_printf("local,id=fs%u,path=%s,security_model=none%s", i, path,
+                                             s->read_only ? ",readonly=on" : "");
+    g_autofree char *dev =
+        g_strdup_printf("virtio-9p-pci,id=fs%udev,fsdev=fs%u,mount_tag=%s", i, i, s->tag);
+    g_strv_builder_add_many(flags, "-fsdev", fsdev, "-device", dev, NULL);
+  }
+  g_auto(GStrv) v = g_strv_builder_end(flags);
+  BvmCmdGroup *g = g_new0(BvmCmdGroup, 1);
+  for (char **f = v; *f; f++)
+    g_ptr_array_insert(cmd->argv, (gint)cmd->argv->len - 1, g_strdup(*f));
+  g->flags = g_steal_pointer(&v);
+  g->reason = g_strdup(
+      "Shared folders over virtio-9p (the guest mounts each by its tag: mount -t 9p -o "
+      "trans=virtio TAG /mnt). security_model=none: QEMU, running as this user, reads and "
+      "writes the files as this user, so the host keeps ordinary files owned by you (mapped-xattr "
+      "would hide the guest's owners in xattrs and leave files mode 0600 on the host); "
+      "readonly=on makes QEMU itself refuse writes to a read-only share, whatever the guest does");
+  g_ptr_array_add(cmd->groups, g);
 }
 
 /* Returns the mode actually used (auto and an unavailable window resolved). */
@@ -503,18 +620,22 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
             S("-device"), S("usb-kbd,bus=xhci.0"), NULL);
   add_disk(cmd, c, caps, q, paths);
   add_cdrom(cmd, c, q);
+  add_extra_cds(cmd, c, opts);
   add_gpu(cmd, c, q);
   BvmDisplayMode display = add_display(cmd, caps, q, paths, opts->display);
 
   g_autofree char *mac = mac_for(c->id);
   g_autofree char *net_ioev = ioeventfd(q, "virtio-net-pci");
-  add_group(cmd,
-            "Networking: user-mode NAT (no root, no host setup) on virtio-net, the fastest "
-            "paravirtual NIC; a MAC derived from the VM id stays the same across boots. "
-            "ioeventfd=on (QEMU's default for virtio-pci, stated for audit) lets KVM/HVF signal "
-            "queue kicks without a vCPU exit; TCG has no ioeventfd",
-            S("-netdev"), S("user,id=net0"), S("-device"),
+  g_autoptr(GString) net_why =
+      g_string_new("Networking: user-mode NAT (no root, no host setup) on virtio-net, the fastest "
+                   "paravirtual NIC; a MAC derived from the VM id stays the same across boots. "
+                   "ioeventfd=on (QEMU's default for virtio-pci, stated for audit) lets KVM/HVF "
+                   "signal queue kicks without a vCPU exit; TCG has no ioeventfd");
+  gboolean smb = FALSE;
+  g_autofree char *net_extra = netdev_extras(cmd, c, opts, net_why, &smb);
+  add_group(cmd, net_why->str, S("-netdev"), F("user,id=net0%s", net_extra), S("-device"),
             F("virtio-net-pci,netdev=net0,mac=%s%s", mac, net_ioev), NULL);
+  add_9p_shares(cmd, c, q);
 
   if (c->tpm_enabled) {
     g_autofree char *sock = E(paths->swtpm_sock);
@@ -578,15 +699,20 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
             S("-chardev"), F("%s,logfile=%s,logappend=on", serial0, serial), S("-serial"),
             S("chardev:serial0"), S("-msg"), S("timestamp=on"), NULL);
 
-  if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox && display == BVM_DISPLAY_WINDOW) {
-    /* GTK forks: QEMU 7.2 with -display gtk dies of SIGSYS at start under
-     * spawn=deny (seen here), so a windowed VM keeps the rest of the filter. */
+  /* GTK forks: QEMU 7.2 with -display gtk dies of SIGSYS at start under
+   * spawn=deny (seen here); QEMU forks smbd when a Windows guest first
+   * connects to its shared folder. Such a VM keeps the rest of the filter. */
+  const char *forks = display == BVM_DISPLAY_WINDOW
+                          ? "the GTK window forks, and spawn=deny kills QEMU"
+                      : smb ? "the shared folder's smbd is started by QEMU"
+                            : NULL;
+  if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox && forks != NULL) {
     add_group(cmd,
               "seccomp sandbox: QEMU may not use obsolete syscalls, gain privileges or change "
               "resource limits, which a guest escape would need",
               S("-sandbox"), S("on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny"),
               NULL);
-    add_dropped(cmd, "seccomp spawn=deny", "the GTK window forks, and spawn=deny kills QEMU");
+    add_dropped(cmd, "seccomp spawn=deny", "%s", forks);
   } else if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox) {
     add_group(cmd,
               "seccomp sandbox: QEMU may not use obsolete syscalls, gain privileges, spawn "

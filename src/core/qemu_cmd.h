@@ -38,6 +38,13 @@ typedef struct {
    * monitor's socketpair: fd=N,server=off), which the monitor fans out on
    * run/console.sock (serial.h). 0 keeps a listening run/serial.sock. */
   int serial_fd;
+  /* smbd's path when Samba is installed (a Windows guest's shared folder
+   * needs it: QEMU's smb= runs it), else NULL. */
+  const char *smbd;
+  /* An express install's answer ISO (express.h) to attach as one more CD,
+   * or NULL: the caller decides (the monitor: only while the disk is
+   * empty), the builder only places it. */
+  const char *answer_iso;
 } BvmCmdOptions;
 
 typedef struct {

@@ -20,7 +20,8 @@
 #define VM "accel, e2e"
 /* The free space BridgeVM keeps (BRIDGEVM_DISK_RESERVE_MIB), and what the
  * guest writes past it: a whole write fits in the reserve, so the check
- * (every 250 ms) always comes before the filesystem is full. */
+ * (every 250 ms this close to the reserve, diskspace.h) always comes
+ * before the filesystem is full. */
 #define RESERVE_MIB 64
 #define WRITE_MIB 40
 

@@ -79,8 +79,8 @@ static char *vm_id(const char *vm)
 static void test_boot_inspect_and_acpi_stop(void)
 {
   const char *create[] = {
-      "create",   "e2e, plain", "--iso",  plain_iso, "--preset",         "light",
-      "--memory", "1G",         "--disk", "2G",      "--no-secure-boot", NULL};
+      "create", "e2e, plain", "--iso", plain_iso,          "--preset", "light", "--memory",
+      "1G",     "--disk",     "2G",    "--no-secure-boot", "--tpm",    NULL};
   harness_run_ok(library, create);
   g_autofree char *id = vm_id("e2e, plain");
   const char *start[] = {"start",  "e2e, plain", "--wait-agent=240", "--display", "vnc",

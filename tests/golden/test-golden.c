@@ -115,6 +115,9 @@ static void test_case(gconstpointer data)
   g_assert_true(bvm_display_mode_from_string(
       json_object_get_string_member_with_default(c, "display", "auto"), &opts.display));
   opts.start_paused = json_object_get_boolean_member_with_default(c, "paused", FALSE);
+  opts.smbd = json_object_get_string_member_with_default(c, "smbd", NULL);
+  /* an express install's first start (the monitor decides; express.h) */
+  opts.answer_iso = json_object_get_string_member_with_default(c, "answerIso", NULL);
 
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(config, caps, paths, &opts, &error);
   if (cmd == NULL) {

@@ -25,7 +25,8 @@ static JsonObject *parse_object(const char *text, JsonParser **out_parser)
 static void test_create_builds_a_whole_bundle(void)
 {
   g_auto(BvmRun) r = {0};
-  const char *args[] = {"create", "Deb, test", "--iso", iso, "--preset", "light", "--json", NULL};
+  const char *args[] = {"create", "Deb, test", "--iso",  iso, "--preset",
+                        "light",  "--tpm",     "--json", NULL};
   harness_run(&r, library, args);
   g_assert_cmpint(r.status, ==, 0);
   g_autoptr(JsonParser) p = NULL;
@@ -100,6 +101,36 @@ static void expect_refusal(const char *const *args, int status, const char *frag
   g_assert_cmpstr(after, ==, before);
 }
 
+/* A TPM where the guest needs one: Windows 11 gets it without asking, a
+ * Linux guest only with --tpm (under TCG it costs seconds of boot). */
+static void test_create_tpm_follows_os(void)
+{
+  const char *lin[] = {"create", "tpm-linux", "--iso", iso, "--preset", "light", "--json", NULL};
+  const char *win[] = {"create", "tpm-win",          "--iso",  iso, "--os", "windows11", "--preset",
+                       "light",  "--accept-license", "--json", NULL};
+  const struct {
+    const char *const *args;
+    const char *bundle;
+    gboolean tpm;
+  } cases[] = {{lin, "tpm-linux.bridgevm", FALSE}, {win, "tpm-win.bridgevm", TRUE}};
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_auto(BvmRun) r = {0};
+    harness_run(&r, library, cases[i].args);
+    g_assert_cmpint(r.status, ==, 0);
+    g_autoptr(JsonParser) p = NULL;
+    JsonObject *vm = parse_object(r.out, &p);
+    g_assert_cmpint(
+        json_object_get_boolean_member(json_object_get_object_member(vm, "tpm"), "enabled"), ==,
+        cases[i].tpm);
+    g_autofree char *state = g_build_filename(library, cases[i].bundle, "tpm", NULL);
+    g_assert_cmpint(g_file_test(state, G_FILE_TEST_IS_DIR), ==, cases[i].tpm);
+    const char *del[] = {"delete", cases[i].tpm ? "tpm-win" : "tpm-linux", "--permanently", NULL};
+    g_auto(BvmRun) d = {0};
+    harness_run(&d, library, del);
+    g_assert_cmpint(d.status, ==, 0);
+  }
+}
+
 static void test_create_refuses_bad_input(void)
 {
   g_autofree char *text = g_build_filename(root, "notes.iso", NULL);
@@ -129,6 +160,8 @@ static void test_create_refuses_bad_input(void)
   const char *win_tpm[] = {"create",           "w", "--iso", iso, "--os", "windows11", "--no-tpm",
                            "--accept-license", NULL};
   expect_refusal(win_tpm, 1, "needs a TPM 2.0");
+  const char *both_tpm[] = {"create", "a", "--iso", iso, "--tpm", "--no-tpm", NULL};
+  expect_refusal(both_tpm, 2, "--tpm and --no-tpm contradict each other");
   const char *bad_os[] = {"create", "a", "--iso", iso, "--os", "beos", NULL};
   expect_refusal(bad_os, 2, "--os must be");
   const char *no_iso[] = {"create", "a", NULL};
@@ -292,6 +325,7 @@ int main(int argc, char **argv)
   library = g_build_filename(data, "lib", NULL);
   iso = harness_make_iso(root, "installer.iso");
   g_test_add_func("/cli/create/builds-a-whole-bundle", test_create_builds_a_whole_bundle);
+  g_test_add_func("/cli/create/tpm-follows-os", test_create_tpm_follows_os);
   g_test_add_func("/cli/create/refuses-bad-input", test_create_refuses_bad_input);
   g_test_add_func("/cli/create/refuses-unreadable-iso", test_create_refuses_unreadable_iso);
   g_test_add_func("/cli/library/list-show-set-reset-delete", test_list_show_set_reset_delete);

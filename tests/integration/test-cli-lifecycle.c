@@ -30,7 +30,7 @@ static gboolean process_mentions(const char *needle)
 static void test_failure_paths(void)
 {
   const char *create[] = {"create",   "idle", "--iso",  iso,  "--preset", "light",
-                          "--memory", "1G",   "--disk", "1G", NULL};
+                          "--memory", "1G",   "--disk", "1G", "--tpm",    NULL};
   run_expect(create, 0, NULL);
   g_autofree char *bundle = g_build_filename(library, "idle.bridgevm", NULL);
 

@@ -18,12 +18,7 @@ static char *root, *library, *iso;
 
 static int run_with_fault(const char *fault, const char *const *args)
 {
-  if (fault != NULL)
-    g_setenv("BRIDGEVM_FAULT", fault, TRUE);
-  g_auto(BvmRun) r = {0};
-  harness_run(&r, library, args);
-  g_unsetenv("BRIDGEVM_FAULT");
-  return r.status;
+  return harness_run_with_fault(library, fault, args);
 }
 
 static JsonNode *list_json(void)
@@ -88,7 +83,7 @@ static void test_create_killed_at_each_point(void)
 static void test_start_killed_at_each_point(void)
 {
   const char *create[] = {"create",   "s",  "--iso",  iso,  "--preset", "light",
-                          "--memory", "1G", "--disk", "1G", NULL};
+                          "--memory", "1G", "--disk", "1G", "--tpm",    NULL};
   g_assert_cmpint(run_with_fault(NULL, create), ==, 0);
   const char *points[] = {"start-after-swtpm", "start-before-qmp", NULL};
   for (const char **p = points; *p; p++) {

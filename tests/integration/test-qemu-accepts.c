@@ -23,7 +23,21 @@ typedef struct {
   const char *name;
   const char *const *create_args;
   BvmDisplayMode display;
+  /* with a port forward and two shared folders (one read-only), their
+   * paths holding a comma and "file=" */
+  gboolean sharing;
 } Profile;
+
+static char *share_dir;
+
+static void add_sharing(const char *vm)
+{
+  g_autofree char *fwd = g_strdup_printf("tcp:%u:80", harness_free_tcp_port());
+  g_autofree char *rw = g_strdup_printf("%s:data", share_dir);
+  g_autofree char *ro = g_strdup_printf("%s:docs:ro", share_dir);
+  const char *set[] = {"set", vm, "--forward", fwd, "--share", rw, "--share", ro, NULL};
+  harness_run_ok(library, set);
+}
 
 static gboolean wait_for_path(const char *path, GSubprocess *owner)
 {
@@ -81,6 +95,40 @@ static char *start_pair(const BvmConfig *config, const BvmPaths *paths, const Bv
   return g_strdup_printf("%s%s%s", err ? err : "", error ? "; " : "", error ? error->message : "");
 }
 
+/* The CPU the guest sees has what its OS checks for, whichever model the
+ * builder picked (cpu_model.c): Windows 11 x64 refuses to boot without
+ * x86-64-v2; under TCG a Linux guest gets x86-64-v3 (QEMU >= 7.2), which
+ * RHEL 10 needs. Asked of QEMU itself, so a model that lost a feature
+ * (or a feature TCG dropped with a warning) fails here. */
+static void assert_cpu_features(BvmQmp *qmp, const BvmConfig *config, const BvmCommand *cmd,
+                                const BvmQemuCaps *q)
+{
+  if (config->arch != BVM_ARCH_X86_64)
+    return;
+  static const char *const v2[] = {"sse4.2", "popcnt", "cx16", "lahf-lm", NULL};
+  static const char *const v3[] = {"avx", "avx2", "bmi1", "bmi2", "fma", "movbe", "f16c", NULL};
+  gboolean want_v3 = config->os != BVM_OS_WINDOWS11 && g_strcmp0(cmd->accel, "tcg") == 0 &&
+                     q->version_code >= 70200;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) cpus = bvm_qmp_execute(qmp, "query-cpus-fast", NULL, 10000, &error);
+  g_assert_no_error(error);
+  JsonObject *cpu0 = json_array_get_object_element(json_node_get_array(cpus), 0);
+  const char *path = json_object_get_string_member(cpu0, "qom-path");
+  for (int set = 0; set < (want_v3 ? 2 : 1); set++) {
+    for (const char *const *f = set == 0 ? v2 : v3; *f; f++) {
+      JsonObject *o = json_object_new();
+      json_object_set_string_member(o, "path", path);
+      json_object_set_string_member(o, "property", *f);
+      g_autoptr(JsonNode) args = json_node_new(JSON_NODE_OBJECT);
+      json_node_take_object(args, o);
+      g_autoptr(JsonNode) r = bvm_qmp_execute(qmp, "qom-get", args, 10000, &error);
+      g_assert_no_error(error);
+      if (!json_node_get_boolean(r))
+        g_error("%s: the guest's CPU has no %s", config->name, *f);
+    }
+  }
+}
+
 static void test_profile(gconstpointer data)
 {
   const Profile *p = data;
@@ -97,6 +145,8 @@ static void test_profile(gconstpointer data)
   if (r.status != 0)
     g_error("create %s: %s", p->name, r.err);
 
+  if (p->sharing)
+    add_sharing(p->name);
   g_autoptr(GError) error = NULL;
   g_autoptr(BvmVmEntry) e = bvm_registry_find(library, p->name, &error);
   g_assert_no_error(error);
@@ -144,6 +194,7 @@ static void test_profile(gconstpointer data)
     g_autofree char *text = json_to_string(tpm, FALSE);
     g_assert_nonnull(strstr(text, "emulator"));
   }
+  assert_cpu_features(qmp, e->config, cmd, caps->qemu[e->config->arch]);
   g_autoptr(JsonNode) quit = bvm_qmp_execute(qmp, "quit", NULL, 10000, NULL);
   g_assert_true(g_subprocess_wait(qemu, NULL, NULL));
   g_assert_true(g_subprocess_get_if_exited(qemu));
@@ -155,7 +206,7 @@ static void test_profile(gconstpointer data)
   bvm_remove_tree(paths->run_dir, NULL);
 }
 
-static const char *const linux_tpm[] = {"--preset", "light", "--memory", "1G", NULL};
+static const char *const linux_tpm[] = {"--preset", "light", "--memory", "1G", "--tpm", NULL};
 static const char *const linux_bare[] = {"--preset",         "light", "--memory", "1G", "--no-tpm",
                                          "--no-secure-boot", NULL};
 static const char *const linux_sb[] = {"--preset", "light",         "--memory",
@@ -163,16 +214,16 @@ static const char *const linux_sb[] = {"--preset", "light",         "--memory",
 static const char *const win11[] = {"--os",  "windows11",        "--preset",
                                     "light", "--accept-license", NULL};
 static const char *const arm_linux[] = {"--arch",   "aarch64", "--preset", "light",
-                                        "--memory", "1G",      NULL};
+                                        "--memory", "1G",      "--tpm",    NULL};
 static const char *const arm_win11[] = {
     "--arch", "aarch64", "--os", "windows11", "--preset", "light", "--accept-license", NULL};
 
 static const Profile profiles[] = {
     {"x86 linux, tpm", linux_tpm, BVM_DISPLAY_VNC},
-    {"x86 linux bare", linux_bare, BVM_DISPLAY_NONE},
+    {"x86 linux bare", linux_bare, BVM_DISPLAY_NONE, TRUE},
     {"x86 linux secure boot", linux_sb, BVM_DISPLAY_VNC},
     {"x86 windows 11", win11, BVM_DISPLAY_VNC},
-    {"arm linux", arm_linux, BVM_DISPLAY_VNC},
+    {"arm linux", arm_linux, BVM_DISPLAY_VNC, TRUE},
     {"arm windows 11", arm_win11, BVM_DISPLAY_NONE},
 };
 
@@ -183,6 +234,8 @@ int main(int argc, char **argv)
   g_autofree char *rt = harness_env_dir(root, "XDG_RUNTIME_DIR", "runtime");
   library = g_build_filename(root, "lib, with comma", NULL);
   iso = harness_make_iso(root, "an iso, with=comma.iso");
+  share_dir = g_build_filename(root, "shared, file=x", NULL);
+  g_assert_cmpint(g_mkdir_with_parents(share_dir, 0700), ==, 0);
   g_autoptr(GError) error = NULL;
   caps = bvm_host_caps_get(FALSE, &error);
   g_assert_no_error(error);

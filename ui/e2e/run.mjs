@@ -5,9 +5,11 @@
 //   BVM_BUILD_ROOT  the meson build dir holding bridgevm (default ../build)
 //   BVM_TEST_ISO    the test guest ISO (default: tools/build-test-guest.sh plain)
 //   CHROMIUM        the browser (default /usr/bin/chromium)
+//   BVM_UI_ONLY     a regular expression: run only the cases it matches
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -70,7 +72,10 @@ function raw(method, p, headers = {}) {
   });
 }
 
+const only = process.env.BVM_UI_ONLY ? new RegExp(process.env.BVM_UI_ONLY) : null;
+
 async function test(name, fn) {
+  if (only && !only.test(name)) return;
   n++;
   const started = Date.now();
   try {
@@ -99,7 +104,43 @@ function expect(cond, what) {
   if (!cond) throw new Error(what);
 }
 
+/** A bootable ISO (El Torito, an EFI image) with a Windows 11 install
+ * DVD's volume descriptors for @arch, as libosinfo identifies it. */
+function windowsIso(arch) {
+  const tree = mkdtempSync(path.join(root, 'iso-'));
+  execFileSync('mkfs.vfat', ['-C', path.join(tree, 'efi.img'), '1440'], { stdio: 'ignore' });
+  const out = path.join(root, `Win11_${arch}.iso`);
+  const volid = `CCCOMA_${arch === 'aarch64' ? 'A64' : 'X64'}FRE_EN-US_DV9`;
+  execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', volid, '-publisher', 'MICROSOFT CORPORATION',
+    '-e', 'efi.img', '-no-emul-boot', '-o', out, tree], { stdio: 'ignore' });
+  return out;
+}
+
 let page;
+/** A TCP port on 127.0.0.1 nothing listens on now (the kernel's pick). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something accepts a TCP connection on 127.0.0.1:port. */
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
 const shot = (name) => page.screenshot({ path: path.join(artifacts, `ui-${name}.png`), fullPage: true });
 const byRole = (role, name) => page.getByRole(role, { name, exact: typeof name === 'string' });
 
@@ -203,6 +244,9 @@ async function main() {
   await test('Windows 11 with the licence accepted: TPM and Secure Boot in the command and the VM', async () => {
     await byRole('checkbox', /accept Microsoft's licence terms/).check();
     await byRole('button', 'Next').click();
+    // the express step: no user name, so Setup asks its own questions
+    await byRole('textbox', 'User name').waitFor();
+    await byRole('button', 'Next').click();
     await byRole('heading', 'The QEMU command, and why each flag is there').waitFor();
     await page.getByText(/tpm-crb/).first().waitFor();
     await page.getByText(/secure=on|OVMF_CODE_4M\.ms|secboot/).first().waitFor();
@@ -210,6 +254,55 @@ async function main() {
     await byRole('heading', 'Windows 11').waitFor({ timeout: 60000 });
     await page.getByText(/Windows 11 · x86_64 · 2 vCPUs · 4 GiB · 64 GiB disk .*TPM 2\.0 · Secure Boot/).waitFor();
     await shot('vm-windows');
+    await byRole('button', 'Move to Trash…').click();
+    await byRole('button', 'Move to Trash').click();
+    await byRole('heading', 'No virtual machines yet').waitFor();
+  });
+
+  await test('wizard: a Windows ISO preselects Windows 11 and its arch; another arch is refused; the express step', async () => {
+    const hostArch = (await apiCall('hostInfo', {})).arch;
+    const otherArch = hostArch === 'aarch64' ? 'x86_64' : 'aarch64';
+    const native = windowsIso(hostArch);
+    const foreign = windowsIso(otherArch);
+    await page.goto(`${base}/#/`);
+    await page.goto(`${base}/#/new`);
+    await byRole('radio', /Linux/).check();
+    await byRole('button', 'Next').click();
+    const isoBox = byRole('textbox', 'ISO path');
+    await isoBox.fill(foreign);
+    await page.getByRole('alert').filter({ hasText: /would run emulated/ }).waitFor();
+    expect(await byRole('button', 'Next').isDisabled(), 'Next is disabled for an ISO of another arch');
+    await shot('wizard-wrong-arch');
+    await byRole('checkbox', /Emulate .* anyway/).check();
+    expect(!(await byRole('button', 'Next').isDisabled()), 'emulating it is an explicit choice');
+    await isoBox.fill(native);
+    await page.getByText(/Windows 11 \((x64|ARM64)\): a bootable installer image\./).waitFor();
+    await byRole('button', 'Back').click();
+    expect(await byRole('radio', /Windows 11/).isChecked(), 'Windows 11 is preselected');
+    const arch = await page.getByLabel('Architecture').inputValue();
+    expect(arch === hostArch, `the ISO's arch is preselected: ${arch}`);
+    await byRole('button', 'Next').click();
+    await byRole('button', 'Next').click();
+    await byRole('radio', /Light/).check();
+    await byRole('button', 'Next').click();
+    await byRole('textbox', 'Name').fill('win express');
+    await byRole('button', 'Next').click();
+    await byRole('checkbox', /accept Microsoft's licence terms/).check();
+    await byRole('button', 'Next').click();
+    expect(await byRole('checkbox', /Install Windows without questions/).isChecked(), 'express is on by default');
+    await byRole('textbox', 'User name').fill('Ada');
+    await page.getByLabel('Password').fill('correct horse');
+    await byRole('textbox', 'Locale').fill('en-GB');
+    await byRole('textbox', 'Time zone').fill('Europe/London');
+    await page.getByText(hostArch === 'aarch64' ? /no ARM64 installer for the QEMU guest agent/ : /guest agent at first logon/).waitFor();
+    await shot('wizard-express');
+    await byRole('button', 'Next').click();
+    await page.getByText(/express install: local administrator 'Ada' with a password, en-GB, time zone GMT Standard Time/).waitFor();
+    await byRole('button', 'Create VM').click();
+    await byRole('heading', 'win express').waitFor({ timeout: 60000 });
+    const bundle = path.join(library, 'win express.bridgevm');
+    expect(existsSync(path.join(bundle, 'unattend.iso')), 'the answer ISO is in the bundle');
+    expect(!readFileSync(path.join(bundle, 'config.json'), 'utf8').includes('correct horse'), 'no password in config.json');
     await byRole('button', 'Move to Trash…').click();
     await byRole('button', 'Move to Trash').click();
     await byRole('heading', 'No virtual machines yet').waitFor();
@@ -325,6 +418,34 @@ async function main() {
     await shot('vm-command-settings');
   });
 
+  await test('ports & folders: the forward form adds and removes a forward live; folders wait for a stop', async () => {
+    await byRole('tab', 'Ports & folders').click();
+    const port = await freePort();
+    const form = page.getByRole('form', { name: 'Add a port forward' });
+    await form.getByLabel('Host port').fill(String(port));
+    await form.getByLabel('Guest port').fill('80');
+    await page.getByText('Only this machine can reach the port.').waitFor();
+    await form.getByRole('button', { name: 'Add forward' }).click();
+    const list = page.getByRole('list', { name: 'Port forwards' });
+    await list.getByText(`tcp 127.0.0.1:${port} → guest port 80`).waitFor();
+    // live: QEMU listens on the host port at once, and the record says so
+    expect(await portOpen(port), `host port ${port} is open after adding the forward`);
+    const vm = await apiCall('showVm', { vm: 'demo, one' });
+    expect(vm.forwards?.some((f) => f.hostPort === port), `forwards: ${JSON.stringify(vm.forwards)}`);
+    // another address warns that other machines can reach it
+    await form.getByLabel('Listen on').fill('0.0.0.0');
+    await page.getByText('Warning: other machines on the network can reach this port.').waitFor();
+    await form.getByLabel('Listen on').fill('127.0.0.1');
+    await shot('vm-forwards');
+    await byRole('button', `Remove forward of host port ${port}`).click();
+    await page.getByText('No ports are forwarded.').waitFor();
+    expect(!(await portOpen(port)), `host port ${port} is closed after removing the forward`);
+    expect(
+      await page.getByRole('form', { name: 'Add a shared folder' }).getByLabel('Host folder').isDisabled(),
+      'shared folders are locked while the VM runs',
+    );
+  });
+
   await test('pause and resume from the VM page; Stop and Force stop usable while paused', async () => {
     await byRole('tab', 'Console').click();
     await byRole('button', 'Pause').click();
@@ -423,6 +544,39 @@ async function main() {
         timeout: 5000,
       });
     await shot('vm-stopped-auto');
+  });
+
+  await test('snapshots: take one with progress, revert and delete it confirmed; clone the VM into the library', async () => {
+    await byRole('tab', 'Snapshots').click();
+    await page.getByText('No snapshots yet.').waitFor();
+    await byRole('textbox', 'Snapshot name').fill('clean');
+    await byRole('textbox', 'Description (optional)').fill('after the first boot');
+    await byRole('button', 'Take snapshot').click();
+    const row = page.getByRole('row', { name: /clean/ });
+    await row.getByText('Stopped VM').waitFor();
+    await page.getByText(/Took snapshot clean/).waitFor();
+    await shot('snapshots');
+    await byRole('button', 'Revert to clean').click();
+    await byRole('dialog').waitFor();
+    await byRole('button', 'Revert').click();
+    await page.getByText('Reverted to clean.').waitFor();
+    await byRole('button', 'Clone…').click();
+    await byRole('textbox', 'Name of the clone').fill('twin');
+    await shot('clone');
+    await byRole('button', 'Clone').click();
+    await byRole('heading', 'twin').waitFor();
+    await byRole('link', 'Library').click();
+    await page.getByRole('row', { name: /twin/ }).waitFor();
+    const twin = await apiCall('showVm', { vm: 'twin' });
+    const demo = await apiCall('showVm', { vm: 'demo, one' });
+    expect(twin.id !== demo.id, 'the clone has its own id');
+    await apiCall('deleteVm', { vm: 'twin', permanently: true });
+    await page.getByRole('link', { name: 'demo, one' }).click();
+    await byRole('tab', 'Snapshots').click();
+    await byRole('button', 'Delete snapshot clean').click();
+    await byRole('button', 'Delete snapshot').click();
+    await page.getByText('No snapshots yet.').waitFor();
+    expect((await apiCall('listSnapshots', { vm: 'demo, one' })).length === 0, 'the snapshot is gone');
   });
 
   await test('reset NVRAM and move to the Trash, each confirmed', async () => {

@@ -57,6 +57,19 @@ describe('Wizard steps', () => {
     expect(document.getElementById(cpus.getAttribute('aria-describedby') ?? '')?.textContent).toMatch(/At most 2/);
   });
 
+  it('says what a TPM is for, off for Linux unless ticked', async () => {
+    await toPresets();
+    next();
+    const tpm = screen.getByRole('checkbox', { name: /TPM 2.0/ }) as HTMLInputElement;
+    expect(tpm.checked).toBe(false);
+    expect(tpm.disabled).toBe(false);
+    expect(document.getElementById(tpm.getAttribute('aria-describedby') ?? '')?.textContent).toMatch(
+      /measured boot, and disk encryption.*Linux does not need one/,
+    );
+    fireEvent.click(tpm);
+    expect(tpm.checked).toBe(true);
+  });
+
   it("says why planVm failed, and sends the create request's resolution as width and height", async () => {
     const calls = await toPresets({
       planVm: () => new Response('{"error":{"code":"invalidArgument","message":"no firmware"}}', { status: 400 }),

@@ -1,7 +1,7 @@
 import { AccelField } from '../../../components/AccelField';
 import { Field, NumberInput } from '../../../components/Field';
 import { ResolutionField } from '../../../components/ResolutionField';
-import { resourceErrors } from '../state';
+import { isWindows, resourceErrors, type WizardState } from '../state';
 import type { StepProps } from './props';
 
 export function ResourcesStep({ state, host, dispatch }: StepProps) {
@@ -38,7 +38,39 @@ export function ResourcesStep({ state, host, dispatch }: StepProps) {
       >
         <summary>Advanced</summary>
         <AccelField value={state.accel} host={host} onChange={(accel) => dispatch({ type: 'set', choice: { accel } })} />
+        <TpmField state={state} onChange={(tpm) => dispatch({ type: 'set', choice: { tpm } })} />
       </details>
     </fieldset>
+  );
+}
+
+/** What a TPM is for, and whether this guest gets one: always for Windows
+ * 11, which refuses to install without; a choice otherwise, off by default
+ * because under emulation the firmware measuring every image it loads into
+ * the TPM costs seconds of boot. */
+export const tpmPurpose =
+  'A TPM 2.0 keeps keys the guest seals to this VM: measured boot, and disk encryption (BitLocker, LUKS with systemd-cryptenroll) that unlocks without a passphrase.';
+
+function TpmField({ state, onChange }: { state: WizardState; onChange: (tpm: boolean) => void }) {
+  const windows = isWindows(state);
+  return (
+    <div className="field">
+      <label>
+        <input
+          type="checkbox"
+          checked={windows || state.tpm}
+          disabled={windows}
+          aria-describedby="tpm-hint"
+          onChange={(e) => onChange(e.target.checked)}
+        />{' '}
+        TPM 2.0
+      </label>
+      <p id="tpm-hint" className="muted">
+        {tpmPurpose}{' '}
+        {windows
+          ? 'Windows 11 requires one, so it is always on.'
+          : 'Linux does not need one; without it the VM boots faster under emulation.'}
+      </p>
+    </div>
   );
 }

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { CommandView } from '../../../components/CommandView';
 import { accelNames, gib, osNames } from '../../../format';
-import type { WizardState } from '../state';
+import { isWindows, type WizardState } from '../state';
 
 /** What will be made, and the exact QEMU command planVm built for it. */
 export function ReviewStep({ state, children }: { state: WizardState; children?: ReactNode }) {
@@ -24,6 +24,8 @@ export function ReviewStep({ state, children }: { state: WizardState; children?:
         <dd className="path">{state.isoPath}</dd>
         <dt>Accelerator</dt>
         <dd>{accelNames[state.accel]}</dd>
+        <dt>TPM 2.0</dt>
+        <dd>{isWindows(state) ? 'on (Windows 11 requires one)' : state.tpm ? 'on' : 'off'}</dd>
       </dl>
       {planError && <p role="alert" className="error">{planError}</p>}
       {plan === null && !planError && <p>Building the command…</p>}
