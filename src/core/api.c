@@ -7,6 +7,7 @@
 #include "guest_agent.h"
 #include "jsonread.h"
 #include "library.h"
+#include "libvirt_xml.h"
 #include "logs.h"
 #include "presets.h"
 #include "qemu_cmd.h"
@@ -481,6 +482,22 @@ static JsonNode *op_vm_command(BvmApi *api, JsonObject *p, GError **error)
   return cmd ? bvm_command_to_json(cmd) : NULL;
 }
 
+/* The VM as a libvirt domain (libvirt_xml.h), built from the same probed
+ * caps as vmCommand: the accelerator is this host's. */
+static JsonNode *op_export_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, error);
+  if (caps == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  BvmLibvirtXmlOptions opts = {0};
+  g_autoptr(BvmLibvirtDomain) d = bvm_libvirt_xml_build(e->config, caps, paths, &opts, error);
+  return d ? bvm_libvirt_domain_to_json(d) : NULL;
+}
+
 static JsonNode *op_vm_logs(BvmApi *api, JsonObject *p, GError **error)
 {
   guint source = BVM_LOG_QEMU;
@@ -676,6 +693,7 @@ static const struct {
     {{"resumeVm", "Resume a paused VM"}, op_resume_vm},
     {{"vmStatus", "State, pid, uptime, display and the last exit"}, op_vm_status},
     {{"vmCommand", "The QEMU argv with a reason per flag group"}, op_vm_command},
+    {{"exportVm", "The VM as a libvirt domain XML, each choice with its reason"}, op_export_vm},
     {{"vmLogs", "The last lines of one of a VM's logs"}, op_vm_logs},
     {{"resetNvram", "Restore a stopped VM's UEFI variables from the template"}, op_reset_nvram},
     {{"doctor", "Host, accelerators, tools and firmware, with how to fix what is missing"},
