@@ -1,0 +1,48 @@
+/* BridgeVM and libvirt through the libvirt C API (libvirt-dev): push a VM to
+ * a libvirt host. Outside src/core, which depends on GLib only: built when
+ * meson finds libvirt (BVM_HAVE_LIBVIRT), used by the CLI's push verb.
+ * Errors are in BVM_ERROR; libvirt's own words are kept in the message. */
+#pragma once
+
+#include "caps.h"
+#include "config.h"
+#include "paths.h"
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Bytes of the disk image sent so far, of @total (its allocated bytes). */
+typedef void (*BvmVirtProgressFunc)(const char *what, guint64 sent, guint64 total, gpointer data);
+
+typedef struct {
+  const char *uri;  /* qemu:///system, qemu+ssh://root@host/system, ... */
+  const char *name; /* the domain's name; NULL: the VM's */
+  const char *pool; /* the storage pool; NULL: "default" (made as a dir pool when missing) */
+  gboolean start;   /* start the domain once defined */
+  BvmVirtProgressFunc progress;
+  gpointer progress_data;
+} BvmVirtPushOptions;
+
+typedef struct {
+  char *name;             /* the domain's name */
+  char *disk_path;        /* the disk volume's path on the host */
+  guint64 disk_size;      /* the image file's apparent size */
+  guint64 disk_allocated; /* its allocated bytes (st_blocks) */
+  guint64 disk_sent;      /* data bytes sent (holes are skipped: sparse stream) */
+  gboolean started;
+  GPtrArray *notes; /* char *: what the domain lacks (libvirt_xml's notes, the TPM state) */
+} BvmVirtPushResult;
+
+void bvm_virt_push_result_free(BvmVirtPushResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmVirtPushResult, bvm_virt_push_result_free)
+
+/* Define VM (stopped) as a domain at @opts->uri: its disk and UEFI variables
+ * uploaded into volumes of the pool (sparse, streaming), then the domain
+ * defined and, if asked, started. On any failure, and on SIGINT/SIGTERM
+ * during the upload, what this call made is removed again. */
+BvmVirtPushResult *bvm_virt_push(const BvmConfig *config, const BvmPaths *paths,
+                                 const BvmHostCaps *caps, const BvmVirtPushOptions *opts,
+                                 GError **error);
+
+G_END_DECLS
