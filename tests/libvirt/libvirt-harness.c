@@ -203,10 +203,12 @@ gboolean harness_libvirt_start_sshd(HarnessLibvirt *h, char **out_skip)
   g_autofree char *wrapper_text = g_strdup_printf("#!/bin/sh\nexec %s \"$@\"\n", ssh_cmd);
   write_file(ssh, "ssh", wrapper_text);
   g_chmod(wrapper, 0755);
-  /* libvirt's ssh transport runs "ssh" from PATH, or ?command=; and needs
-   * the far side's socket path (?socket=) since it is not the default */
+  /* libvirt's ssh transport runs ?command= (ssh with the throwaway key);
+   * the far side's socket is not the default one, so ?socket= names it and
+   * proxy=netcat makes the far side use nc -U on it (virt-ssh-helper
+   * would connect to the default socket) */
   h->ssh_uri = g_strdup_printf("qemu+ssh://root@127.0.0.1:%u/system?socket=%s/run/libvirt-sock&"
-                               "command=%s&no_verify=1",
+                               "command=%s&proxy=netcat",
                                port, h->root, wrapper);
   g_autofree char *port_text = g_strdup_printf("%u", port);
   const char *probe[] = {wrapper, "-p", port_text, "root@127.0.0.1", "true", NULL};

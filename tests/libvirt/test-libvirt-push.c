@@ -162,6 +162,24 @@ static void test_push_failures_leave_nothing(void)
   (void)v0;
 }
 
+/* qemu+ssh:// against an sshd of the test's own on a loopback port */
+static void test_push_over_ssh(void)
+{
+  g_autofree char *skip = NULL;
+  if (!harness_libvirt_start_sshd(lv, &skip)) {
+    g_test_skip(skip);
+    return;
+  }
+  create_vm("over-ssh");
+  const char *push[] = {"push", "over-ssh", lv->ssh_uri, "--json", NULL};
+  g_autoptr(JsonNode) n = harness_run_json(library, push);
+  g_assert_cmpstr(json_object_get_string_member(json_node_get_object(n), "name"), ==, "over-ssh");
+  g_autofree char *d = domains();
+  assert_contains(d, "over-ssh");
+  g_autofree char *v = volumes("default");
+  assert_contains(v, "over-ssh.qcow2");
+}
+
 static void teardown(void)
 {
   harness_libvirt_stop(g_steal_pointer(&lv));
@@ -185,6 +203,7 @@ int main(int argc, char **argv)
   g_test_add_func("/libvirt/export-defines", test_export_defines);
   g_test_add_func("/libvirt/push-defines-and-uploads", test_push_defines_and_uploads);
   g_test_add_func("/libvirt/push-failures-leave-nothing", test_push_failures_leave_nothing);
+  g_test_add_func("/libvirt/push-over-ssh", test_push_over_ssh);
   harness_add_final_check(root, teardown);
   int status = g_test_run();
   harness_cleanup(root);
