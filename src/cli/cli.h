@@ -86,6 +86,7 @@ int bvm_cmd_reset_nvram(int argc, char **argv);
 int bvm_cmd_command(int argc, char **argv);
 int bvm_cmd_export(int argc, char **argv);
 int bvm_cmd_push(int argc, char **argv);
+int bvm_cmd_import(int argc, char **argv);
 int bvm_cmd_doctor(int argc, char **argv);
 int bvm_cmd_presets(int argc, char **argv);
 int bvm_cmd_validate_iso(int argc, char **argv);

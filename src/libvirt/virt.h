@@ -45,4 +45,27 @@ BvmVirtPushResult *bvm_virt_push(const BvmConfig *config, const BvmPaths *paths,
                                  const BvmHostCaps *caps, const BvmVirtPushOptions *opts,
                                  GError **error);
 
+typedef struct {
+  const char *uri;     /* where the domain is */
+  const char *domain;  /* its name there */
+  const char *name;    /* the VM's name here; NULL: the domain's */
+  const char *library; /* the library to make the bundle in */
+} BvmVirtImportOptions;
+
+typedef struct {
+  char *name;
+  char *path;            /* the bundle */
+  guint64 disk_received; /* data bytes downloaded (holes are skipped) */
+  GPtrArray *notes;      /* char *: what did not carry over */
+} BvmVirtImportResult;
+
+void bvm_virt_import_result_free(BvmVirtImportResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmVirtImportResult, bvm_virt_import_result_free)
+
+/* A shut-off domain at @opts->uri made into a bundle: its settings mapped
+ * back (refused with INVALID_ARGUMENT, before anything is made, when it has
+ * what BridgeVM cannot run: several disks, host devices, BIOS, another
+ * machine type), its disk and UEFI variables downloaded. */
+BvmVirtImportResult *bvm_virt_import(const BvmVirtImportOptions *opts, GError **error);
+
 G_END_DECLS

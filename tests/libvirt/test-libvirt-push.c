@@ -162,6 +162,80 @@ static void test_push_failures_leave_nothing(void)
   (void)v0;
 }
 
+/* The pushed domain back as a bundle: the same settings, the same disk. */
+static void test_import_maps_back(void)
+{
+  const char *import[] = {"import", lv->uri, "pushed", "--name", "imported", "--json", NULL};
+  g_autoptr(JsonNode) n = harness_run_json(library, import);
+  JsonObject *o = json_node_get_object(n);
+  g_assert_cmpstr(json_object_get_string_member(o, "name"), ==, "imported");
+  const char *show[] = {"show", "imported", "--json", NULL};
+  g_autoptr(JsonNode) shown = harness_run_json(library, show);
+  JsonObject *vm = json_node_get_object(shown);
+  g_assert_cmpint(json_object_get_int_member(vm, "memoryMiB"), ==, 1024);
+  g_assert_cmpint(json_object_get_int_member(vm, "diskGiB"), ==, 2);
+  g_assert_cmpstr(json_object_get_string_member(vm, "os"), ==, "linux");
+  g_assert_cmpstr(json_object_get_string_member(vm, "preset"), ==, "light");
+  JsonObject *fw = json_object_get_object_member(vm, "firmware");
+  g_assert_false(json_object_get_boolean_member(fw, "secureBoot"));
+  /* the disk is the pushed one, byte for byte */
+  g_autofree char *mine = g_build_filename(library, "pushed.bridgevm", "disk.qcow2", NULL);
+  g_autofree char *back = g_build_filename(library, "imported.bridgevm", "disk.qcow2", NULL);
+  g_autofree char *a = NULL, *b = NULL;
+  gsize la = 0, lb = 0;
+  g_assert_true(g_file_get_contents(mine, &a, &la, NULL));
+  g_assert_true(g_file_get_contents(back, &b, &lb, NULL));
+  g_assert_cmpuint(la, ==, lb);
+  g_assert_true(memcmp(a, b, la) == 0);
+  /* the UUID was this library's already: a new one, said so */
+  g_autofree char *text = json_to_string(n, FALSE);
+  assert_contains(text, "gets a new one");
+  g_assert_cmpstr(json_object_get_string_member(vm, "id"), !=, "");
+}
+
+static void import_fails(const char *const *args, int status, const char *message)
+{
+  g_autofree char *before = harness_list_dir(library);
+  g_auto(BvmRun) r = {0};
+  harness_run(&r, library, args);
+  g_test_message("import: exit %d: %s", r.status, r.err);
+  g_assert_cmpint(r.status, ==, status);
+  assert_contains(r.err, message);
+  g_autofree char *after = harness_list_dir(library);
+  g_assert_cmpstr(after, ==, before);
+}
+
+static void test_import_refuses(void)
+{
+  const char *nothing[] = {"import", lv->uri, "no-such-domain", NULL};
+  import_fails(nothing, 3, "no domain 'no-such-domain' on");
+  const char *taken[] = {"import", lv->uri, "pushed", "--name", "imported", NULL};
+  import_fails(taken, 4, "a VM named 'imported' already exists");
+  /* a second disk has no BridgeVM equivalent */
+  const char *dumpxml[] = {"dumpxml", "pushed", "--inactive", NULL};
+  g_autofree char *xml = harness_virsh(lv, dumpxml);
+  g_autoptr(GString) two = g_string_new(xml);
+  g_string_replace(two, "<name>pushed</name>", "<name>two-disks</name>", 1);
+  g_autoptr(GRegex) uuid = g_regex_new("<uuid>[^<]*</uuid>", 0, 0, NULL);
+  g_autofree char *no_uuid = g_regex_replace_literal(uuid, two->str, -1, 0, "", 0, NULL);
+  g_autoptr(GString) x = g_string_new(no_uuid);
+  g_string_replace(x, "<devices>",
+                   "<devices><disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+                   "<source file='/var/lib/libvirt/images/extra.img'/><target dev='vdb' "
+                   "bus='virtio'/></disk>",
+                   1);
+  g_autoptr(GRegex) nvram = g_regex_new("<nvram[^>]*>[^<]*</nvram>", 0, 0, NULL);
+  g_autofree char *final = g_regex_replace_literal(nvram, x->str, -1, 0, "", 0, NULL);
+  g_autofree char *path = g_build_filename(root, "two-disks.xml", NULL);
+  g_assert_true(g_file_set_contents(path, final, -1, NULL));
+  const char *define[] = {"define", path, NULL};
+  g_free(harness_virsh(lv, define));
+  const char *two_disks[] = {"import", lv->uri, "two-disks", NULL};
+  import_fails(two_disks, 1, "domain 'two-disks' has 2 disks (a BridgeVM VM has one)");
+  const char *undefine[] = {"undefine", "two-disks", NULL};
+  g_free(harness_virsh(lv, undefine));
+}
+
 /* qemu+ssh:// against an sshd of the test's own on a loopback port */
 static void test_push_over_ssh(void)
 {
@@ -203,6 +277,8 @@ int main(int argc, char **argv)
   g_test_add_func("/libvirt/export-defines", test_export_defines);
   g_test_add_func("/libvirt/push-defines-and-uploads", test_push_defines_and_uploads);
   g_test_add_func("/libvirt/push-failures-leave-nothing", test_push_failures_leave_nothing);
+  g_test_add_func("/libvirt/import-maps-back", test_import_maps_back);
+  g_test_add_func("/libvirt/import-refuses", test_import_refuses);
   g_test_add_func("/libvirt/push-over-ssh", test_push_over_ssh);
   harness_add_final_check(root, teardown);
   int status = g_test_run();
