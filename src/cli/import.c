@@ -26,8 +26,8 @@ int bvm_cmd_import(int argc, char **argv)
     return status;
   if (argc != 3)
     return bvm_cli_usage("import", "give a libvirt URI and a domain");
-  g_autoptr(GError) error = NULL;
 #ifdef BVM_HAVE_LIBVIRT
+  g_autoptr(GError) error = NULL;
   g_autofree char *library = bvm_cli_library(&common);
   BvmVirtImportOptions opts = {argv[1], argv[2], name, library};
   g_autoptr(BvmVirtImportResult) r = bvm_virt_import(&opts, &error);
@@ -59,9 +59,6 @@ int bvm_cmd_import(int argc, char **argv)
          argv[1], r->name, r->path, got);
   return BVM_EXIT_OK;
 #else
-  g_set_error(&error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING,
-              "this bridgevm was built without libvirt: install libvirt-dev (scripts/install-deps) "
-              "and rebuild");
-  return bvm_cli_fail(error);
+  return bvm_cli_without_libvirt();
 #endif
 }

@@ -24,6 +24,7 @@ static const Verb verbs[] = {
     {"command", bvm_cmd_command, "Print the QEMU command for a VM, with reasons"},
     {"export", bvm_cmd_export, "Write a VM as a libvirt domain XML, with reasons"},
     {"push", bvm_cmd_push, "Define a VM on a libvirt host (disk and UEFI variables uploaded)"},
+    {"remote", bvm_cmd_remote, "Add, list or remove remote libvirt hosts (VM@REMOTE)"},
     {"import", bvm_cmd_import,
      "Make a VM from a libvirt domain (disk and UEFI variables downloaded)"},
     {"doctor", bvm_cmd_doctor, "Check this host: accelerators, tools, firmware"},

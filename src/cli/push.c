@@ -101,9 +101,6 @@ int bvm_cmd_push(int argc, char **argv)
          alloc, size);
   return BVM_EXIT_OK;
 #else
-  g_autoptr(GError) error = g_error_new(BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING,
-                                        "this bridgevm was built without libvirt: install "
-                                        "libvirt-dev (scripts/install-deps) and rebuild");
-  return bvm_cli_fail(error);
+  return bvm_cli_without_libvirt();
 #endif
 }

@@ -236,6 +236,79 @@ static void test_import_refuses(void)
   g_free(harness_virsh(lv, undefine));
 }
 
+/* Remotes: stored without secrets, listed beside the local VMs, acted on
+ * as VM@REMOTE (kill/start on a defined domain need no guest: start is
+ * checked by the boot test). */
+static void test_remotes(void)
+{
+  const char *add[] = {"remote", "add", "lab", lv->uri, NULL};
+  harness_run_ok(library, add);
+  const char *dup[] = {"remote", "add", "lab", lv->uri, NULL};
+  g_auto(BvmRun) r1 = {0};
+  harness_run(&r1, library, dup);
+  g_assert_cmpint(r1.status, ==, 4);
+  const char *secret[] = {"remote", "add", "pw", "qemu+ssh://root:hunter2@host/system", NULL};
+  g_auto(BvmRun) r2 = {0};
+  harness_run(&r2, library, secret);
+  g_assert_cmpint(r2.status, ==, 1);
+  assert_contains(r2.err, "BridgeVM stores no secrets");
+  g_autofree char *nowhere = g_strdup_printf("qemu:///system?socket=%s/nothing-here", root);
+  const char *dead[] = {"remote", "add", "gone", nowhere, NULL};
+  harness_run_ok(library, dead);
+  const char *rlist[] = {"remote", "list", "--json", NULL};
+  g_autoptr(JsonNode) rl = harness_run_json(library, rlist);
+  g_assert_cmpuint(json_array_get_length(json_node_get_array(rl)), ==, 2);
+
+  const char *all[] = {"list", "--all", "--json", NULL};
+  g_autoptr(JsonNode) n = harness_run_json(library, all);
+  JsonObject *o = json_node_get_object(n);
+  g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "vms")), >, 0);
+  JsonArray *remotes = json_object_get_array_member(o, "remotes");
+  JsonObject *lab = json_array_get_object_element(remotes, 0);
+  g_assert_cmpstr(json_object_get_string_member(lab, "remote"), ==, "lab");
+  JsonArray *doms = json_object_get_array_member(lab, "domains");
+  gboolean found = FALSE;
+  for (guint i = 0; i < json_array_get_length(doms); i++) {
+    JsonObject *d = json_array_get_object_element(doms, i);
+    if (g_strcmp0(json_object_get_string_member(d, "name"), "pushed") == 0) {
+      found = TRUE;
+      g_assert_cmpstr(json_object_get_string_member(d, "state"), ==, "stopped");
+      g_assert_cmpint(json_object_get_int_member(d, "memoryMiB"), ==, 1024);
+      g_assert_cmpint(json_object_get_int_member(d, "cpus"), >, 0);
+    }
+  }
+  g_assert_true(found);
+  /* an unreachable remote is a line of its own, not a failure */
+  JsonObject *gone = json_array_get_object_element(remotes, 1);
+  assert_contains(json_object_get_string_member(gone, "error"), "cannot reach libvirt");
+  const char *text[] = {"list", "--all", NULL};
+  g_auto(BvmRun) t = {0};
+  harness_run(&t, library, text);
+  g_assert_cmpint(t.status, ==, 0);
+  assert_contains(t.out, "pushed@lab");
+  assert_contains(t.out, "@gone");
+
+  /* VM@REMOTE: kill on a stopped domain is libvirt's refusal, said */
+  const char *kill[] = {"kill", "pushed@lab", NULL};
+  g_auto(BvmRun) k = {0};
+  harness_run(&k, library, kill);
+  g_assert_cmpint(k.status, ==, 1);
+  assert_contains(k.err, "cannot end domain 'pushed' at");
+  const char *nodom[] = {"start", "nothing@lab", NULL};
+  g_auto(BvmRun) s2 = {0};
+  harness_run(&s2, library, nodom);
+  g_assert_cmpint(s2.status, ==, 3);
+  assert_contains(s2.err, "no domain 'nothing' at");
+
+  const char *rm[] = {"remote", "remove", "gone", NULL};
+  harness_run_ok(library, rm);
+  g_autofree char *path = g_build_filename(library, "remotes.json", NULL);
+  g_autofree char *stored = NULL;
+  g_assert_true(g_file_get_contents(path, &stored, NULL, NULL));
+  g_assert_null(strstr(stored, "gone"));
+  assert_contains(stored, "\"lab\"");
+}
+
 /* qemu+ssh:// against an sshd of the test's own on a loopback port */
 static void test_push_over_ssh(void)
 {
@@ -279,6 +352,7 @@ int main(int argc, char **argv)
   g_test_add_func("/libvirt/push-failures-leave-nothing", test_push_failures_leave_nothing);
   g_test_add_func("/libvirt/import-maps-back", test_import_maps_back);
   g_test_add_func("/libvirt/import-refuses", test_import_refuses);
+  g_test_add_func("/libvirt/remotes", test_remotes);
   g_test_add_func("/libvirt/push-over-ssh", test_push_over_ssh);
   harness_add_final_check(root, teardown);
   int status = g_test_run();
