@@ -18,7 +18,7 @@ int bvm_cmd_import(int argc, char **argv)
                                    "The VM's name here (default: the domain's)", "NAME"},
                                   G_OPTION_ENTRY_NULL};
   int status;
-  if (!bvm_cli_parse("import", "URI DOMAIN",
+  if (!bvm_cli_parse("import", "URI|REMOTE DOMAIN",
                      "Make a VM of the library from a shut-off libvirt domain: its disk and UEFI "
                      "variables downloaded, its settings mapped back. What BridgeVM cannot run "
                      "(several disks, host devices, BIOS) is refused.",
@@ -29,7 +29,10 @@ int bvm_cmd_import(int argc, char **argv)
 #ifdef BVM_HAVE_LIBVIRT
   g_autoptr(GError) error = NULL;
   g_autofree char *library = bvm_cli_library(&common);
-  BvmVirtImportOptions opts = {argv[1], argv[2], name, library};
+  g_autofree char *uri = bvm_cli_remote_uri(&common, argv[1], &status);
+  if (uri == NULL)
+    return status;
+  BvmVirtImportOptions opts = {uri, argv[2], name, library};
   g_autoptr(BvmVirtImportResult) r = bvm_virt_import(&opts, &error);
   if (r == NULL)
     return bvm_cli_fail(error);
@@ -56,7 +59,7 @@ int bvm_cmd_import(int argc, char **argv)
     bvm_cli_notice(r->notes->pdata[i]);
   g_autofree char *got = g_format_size(r->disk_received);
   printf("Imported domain '%s' from %s as VM '%s' in %s (%s of disk data downloaded)\n", argv[2],
-         argv[1], r->name, r->path, got);
+         uri, r->name, r->path, got);
   return BVM_EXIT_OK;
 #else
   return bvm_cli_without_libvirt();

@@ -64,17 +64,20 @@ int bvm_cmd_push(int argc, char **argv)
       {"start", 0, 0, G_OPTION_ARG_NONE, &start, "Start the domain once defined", NULL},
       G_OPTION_ENTRY_NULL};
   int status;
-  if (!bvm_cli_parse("push", "VM URI",
+  if (!bvm_cli_parse("push", "VM URI|REMOTE",
                      "Define a stopped VM on the libvirt at URI (qemu:///system, "
                      "qemu+ssh://user@host/system): its disk and UEFI variables are uploaded into "
                      "a storage pool. A failed push removes what it made.",
                      entries, TRUE, &common, &argc, &argv, &status))
     return status;
   if (argc != 3)
-    return bvm_cli_usage("push", "give a VM and a libvirt URI");
+    return bvm_cli_usage("push", "give a VM and a libvirt URI or remote");
 #ifdef BVM_HAVE_LIBVIRT
   g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
   if (e == NULL)
+    return status;
+  g_autofree char *uri = bvm_cli_remote_uri(&common, argv[2], &status);
+  if (uri == NULL)
     return status;
   g_autoptr(GError) error = NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
@@ -83,11 +86,11 @@ int bvm_cmd_push(int argc, char **argv)
   g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, &error);
   if (caps == NULL)
     return bvm_cli_fail(error);
-  BvmVirtPushOptions opts = {argv[2], name, pool, start, progress, &common.json};
+  BvmVirtPushOptions opts = {uri, name, pool, start, progress, &common.json};
   g_autoptr(BvmVirtPushResult) r = bvm_virt_push(e->config, paths, caps, &opts, &error);
   if (r == NULL)
     return bvm_cli_fail(error);
-  g_autoptr(JsonNode) result = result_json(r, argv[2]);
+  g_autoptr(JsonNode) result = result_json(r, uri);
   if (common.json) {
     bvm_cli_print_json(result);
     return BVM_EXIT_OK;
@@ -97,8 +100,8 @@ int bvm_cmd_push(int argc, char **argv)
   g_autofree char *sent = g_format_size(r->disk_sent), *alloc = g_format_size(r->disk_allocated),
                   *size = g_format_size(r->disk_size);
   printf("Pushed VM '%s' to %s as domain '%s'%s (disk %s: %s sent, %s allocated, a %s file)\n",
-         e->config->name, argv[2], r->name, r->started ? ", started" : "", r->disk_path, sent,
-         alloc, size);
+         e->config->name, uri, r->name, r->started ? ", started" : "", r->disk_path, sent, alloc,
+         size);
   return BVM_EXIT_OK;
 #else
   return bvm_cli_without_libvirt();

@@ -84,6 +84,29 @@ int bvm_cmd_remote(int argc, char **argv)
 #endif
 }
 
+char *bvm_cli_remote_uri(BvmCliCommon *common, const char *name_or_uri, int *out_status)
+{
+  if (strstr(name_or_uri, "://") != NULL)
+    return g_strdup(name_or_uri);
+  g_autoptr(GError) error = NULL;
+#ifdef BVM_HAVE_LIBVIRT
+  g_autofree char *library = bvm_cli_library(common);
+  g_autoptr(GPtrArray) list = bvm_remotes_load(library, &error);
+  const BvmRemote *r = list ? bvm_remotes_find(list, name_or_uri) : NULL;
+  if (r != NULL)
+    return g_strdup(r->uri);
+  if (list != NULL)
+    g_set_error(
+        &error, BVM_ERROR, BVM_ERROR_NOT_FOUND,
+        "'%s' is neither a libvirt URI nor a remote: give a URI such as qemu+ssh://user@host/system or add it (bridgevm remote add %s URI)",
+        name_or_uri, name_or_uri);
+#else
+  g_set_error(&error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING, "built without libvirt");
+#endif
+  *out_status = bvm_cli_fail(error);
+  return NULL;
+}
+
 gboolean bvm_cli_remote_lifecycle(BvmCliCommon *common, const char *verb, const char *target,
                                   int timeout_s, gboolean force, int *out_status)
 {

@@ -36,10 +36,10 @@ void bvm_virt_import_result_free(BvmVirtImportResult *r)
 
 static gboolean refuse(GError **error, const char *domain, const char *what)
 {
-  g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
-              "domain '%s' has %s, which BridgeVM has no equivalent for: remove it there "
-              "(virsh edit) and import again",
-              domain, what);
+  g_set_error(
+      error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+      "domain '%s' has %s, which BridgeVM has no equivalent for: remove it there (virsh edit) and import again",
+      domain, what);
   return FALSE;
 }
 
@@ -87,9 +87,9 @@ static gboolean map_firmware(BvmXmlNode *os, BvmConfig *c, const char *domain, G
   BvmXmlNode *loader = bvm_xml_find(os, "loader");
   const char *code = bvm_xml_text(loader);
   if (loader == NULL || *code == '\0' || g_strcmp0(bvm_xml_attr(loader, "type"), "rom") == 0)
-    return refuse(error, domain,
-                  "BIOS or automatic firmware (BridgeVM boots UEFI from a named "
-                  "loader: set <loader type='pflash'>)");
+    return refuse(
+        error, domain,
+        "BIOS or automatic firmware (BridgeVM boots UEFI from a named loader: set <loader type='pflash'>)");
   const char *tmpl = bvm_xml_attr(bvm_xml_find(os, "nvram"), "template");
   g_auto(GStrv) dirs = bvm_firmware_default_dirs();
   g_autoptr(GPtrArray) list = bvm_firmware_discover((const char *const *)dirs, error);
@@ -103,10 +103,10 @@ static gboolean map_firmware(BvmXmlNode *os, BvmConfig *c, const char *domain, G
       return TRUE;
     }
   }
-  g_set_error(error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING,
-              "domain '%s' boots the UEFI firmware %s%s%s, which no firmware descriptor of this "
-              "host names: install it (ovmf, qemu-efi-aarch64) or change the domain's loader",
-              domain, code, tmpl ? " with the variables template " : "", tmpl ? tmpl : "");
+  g_set_error(
+      error, BVM_ERROR, BVM_ERROR_DEPENDENCY_MISSING,
+      "domain '%s' boots the UEFI firmware %s%s%s, which no firmware descriptor of this host names: install it (ovmf, qemu-efi-aarch64) or change the domain's loader",
+      domain, code, tmpl ? " with the variables template " : "", tmpl ? tmpl : "");
   return FALSE;
 }
 
@@ -177,9 +177,9 @@ static BvmConfig *map_domain(BvmXmlNode *root, const char *domain, const char *n
   g_autoptr(GPtrArray) nics = bvm_xml_children(devices, "interface");
   for (guint i = 0; i < nics->len; i++)
     if (g_strcmp0(bvm_xml_attr(nics->pdata[i], "type"), "user") != 0)
-      g_ptr_array_add(notes, g_strdup_printf("the %s network interface becomes BridgeVM's "
-                                             "user-mode NAT",
-                                             bvm_xml_attr(nics->pdata[i], "type")));
+      g_ptr_array_add(notes,
+                      g_strdup_printf("the %s network interface becomes BridgeVM's user-mode NAT",
+                                      bvm_xml_attr(nics->pdata[i], "type")));
 
   /* What BridgeVM wrote on export/push; a foreign domain: its features */
   BvmXmlNode *meta = bvm_xml_find(root, "metadata/bvm:bridgevm");
@@ -221,10 +221,10 @@ static gboolean download(virConnectPtr conn, const char *source, const char *des
 {
   virStorageVolPtr vol = virStorageVolLookupByPath(conn, source);
   if (vol == NULL)
-    return bvm_virt_fail(error, BVM_ERROR_NOT_FOUND,
-                         "%s on %s is in no storage pool, and libvirt downloads only volumes: "
-                         "refresh or define a pool holding it (virsh pool-refresh)",
-                         source, uri);
+    return bvm_virt_fail(
+        error, BVM_ERROR_NOT_FOUND,
+        "%s on %s is in no storage pool, and libvirt downloads only volumes: refresh or define a pool holding it (virsh pool-refresh)",
+        source, uri);
   virStorageVolInfo info;
   if (virStorageVolGetInfo(vol, &info) < 0) {
     virStorageVolFree(vol);
@@ -317,9 +317,11 @@ static gboolean import_steps(virConnectPtr conn, const BvmVirtImportOptions *o, 
   /* the domain's UUID keeps the SMBIOS UUID (and a MAC BridgeVM made) */
   c->id = id_taken ? g_uuid_string_random() : g_strdup(uuid);
   if (id_taken)
-    g_ptr_array_add(r->notes, g_strdup_printf("a VM of this library has the domain's UUID %s: "
-                                              "the import gets a new one (and a new MAC)",
-                                              uuid));
+    g_ptr_array_add(
+        r->notes,
+        g_strdup_printf(
+            "a VM of this library has the domain's UUID %s: the import gets a new one (and a new MAC)",
+            uuid));
 
   BvmXmlNode *devices = bvm_xml_find(root, "devices");
   const char *disk_src = bvm_xml_attr(bvm_xml_find(the_disk(devices, "disk"), "source"), "file");
@@ -345,13 +347,15 @@ static gboolean import_steps(virConnectPtr conn, const BvmVirtImportOptions *o, 
       *nvram != '\0' && download(conn, nvram, vars_tmp, o->uri, &vars_received, NULL, &vars_error);
   if (!have_vars)
     g_ptr_array_add(
-        r->notes, g_strdup_printf("the UEFI variables start from the firmware's "
-                                  "template (%s): boot entries are made again",
-                                  vars_error ? vars_error->message : "the domain names no nvram"));
+        r->notes,
+        g_strdup_printf(
+            "the UEFI variables start from the firmware's template (%s): boot entries are made again",
+            vars_error ? vars_error->message : "the domain names no nvram"));
   if (c->tpm_enabled)
-    g_ptr_array_add(r->notes, g_strdup("TPM state: libvirt has no API to download swtpm state, "
-                                       "so the bundle gets a new TPM: BitLocker asks for its "
-                                       "recovery key, Windows Hello must be set up again"));
+    g_ptr_array_add(
+        r->notes,
+        g_strdup(
+            "TPM state: libvirt has no API to download swtpm state, so the bundle gets a new TPM: BitLocker asks for its recovery key, Windows Hello must be set up again"));
 
   int lock = bvm_library_lock(o->library, error);
   if (lock < 0)
@@ -391,15 +395,8 @@ BvmVirtImportResult *bvm_virt_import(const BvmVirtImportOptions *o, GError **err
     bvm_virt_fail_errno(error, errno, "cannot make a temp dir in %s", o->library);
     return NULL;
   }
-  virConnectPtr conn = virConnectOpen(o->uri);
-  gboolean ok = conn != NULL;
-  if (!ok)
-    bvm_virt_fail(error, BVM_ERROR_NOT_FOUND,
-                  "cannot reach libvirt at %s: check the URI, that libvirtd runs there and that "
-                  "ssh or TLS lets you in",
-                  o->uri);
-  else
-    ok = import_steps(conn, o, tmp, r, error);
+  virConnectPtr conn = bvm_virt_connect(o->uri, error);
+  gboolean ok = conn != NULL && import_steps(conn, o, tmp, r, error);
   if (conn != NULL)
     virConnectClose(conn);
   (void)bvm_remove_tree(tmp, NULL);

@@ -88,8 +88,8 @@ static gboolean open_pool(Push *p, const char *name, const char *uri, GError **e
 {
   p->pool = virStoragePoolLookupByName(p->conn, name);
   if (p->pool == NULL && strcmp(name, "default") == 0) {
-    const char *xml = "<pool type='dir'><name>default</name>"
-                      "<target><path>/var/lib/libvirt/images</path></target></pool>";
+    const char *xml =
+        "<pool type='dir'><name>default</name><target><path>/var/lib/libvirt/images</path></target></pool>";
     p->pool = virStoragePoolDefineXML(p->conn, xml, 0);
     if (p->pool == NULL || virStoragePoolBuild(p->pool, 0) < 0)
       return bvm_virt_fail(error, BVM_ERROR_FAILED, "cannot make the storage pool 'default' on %s",
@@ -192,8 +192,8 @@ static gboolean upload_volume(Push *p, const char *path, const char *vol_name, c
   struct stat st;
   fstat(fd, &st);
   g_autofree char *vol_xml = g_markup_printf_escaped(
-      "<volume><name>%s</name><capacity unit='bytes'>%" G_GUINT64_FORMAT "</capacity>"
-      "<allocation unit='bytes'>0</allocation><target><format type='%s'/></target></volume>",
+      "<volume><name>%s</name><capacity unit='bytes'>%" G_GUINT64_FORMAT
+      "</capacity><allocation unit='bytes'>0</allocation><target><format type='%s'/></target></volume>",
       vol_name, capacity, format);
   *out_vol = virStorageVolCreateXML(p->pool, vol_xml, 0);
   if (*out_vol == NULL) {
@@ -286,12 +286,9 @@ static gboolean push_steps(Push *p, const BvmConfig *c, const BvmPaths *paths,
                            const BvmHostCaps *caps, const BvmVirtPushOptions *o,
                            BvmVirtPushResult *r, GError **error)
 {
-  p->conn = virConnectOpen(o->uri);
+  p->conn = bvm_virt_connect(o->uri, error);
   if (p->conn == NULL)
-    return bvm_virt_fail(error, BVM_ERROR_NOT_FOUND,
-                         "cannot reach libvirt at %s: check the URI, that libvirtd runs there "
-                         "and that ssh or TLS lets you in",
-                         o->uri);
+    return FALSE;
   virDomainPtr existing = virDomainLookupByName(p->conn, r->name);
   if (existing != NULL) {
     virDomainFree(existing);
@@ -326,13 +323,14 @@ static gboolean push_steps(Push *p, const BvmConfig *c, const BvmPaths *paths,
   g_autofree char *vars_name = g_strdup_printf("%s_VARS.fd", r->name);
   g_autofree char *marker_name = g_strdup_printf("%s.bvm-push-partial", r->name);
   if (remove_leftovers(p, marker_name, disk_name, vars_name))
-    g_ptr_array_add(r->notes, g_strdup_printf("an earlier push of '%s' to %s was killed half-way: "
-                                              "removed the volumes it left",
-                                              r->name, o->uri));
-  g_autofree char *marker_xml =
-      g_markup_printf_escaped("<volume><name>%s</name><capacity unit='bytes'>0</capacity>"
-                              "<target><format type='raw'/></target></volume>",
-                              marker_name);
+    g_ptr_array_add(
+        r->notes,
+        g_strdup_printf(
+            "an earlier push of '%s' to %s was killed half-way: removed the volumes it left",
+            r->name, o->uri));
+  g_autofree char *marker_xml = g_markup_printf_escaped(
+      "<volume><name>%s</name><capacity unit='bytes'>0</capacity><target><format type='raw'/></target></volume>",
+      marker_name);
   p->marker = virStorageVolCreateXML(p->pool, marker_xml, 0);
   if (p->marker == NULL)
     return bvm_virt_fail(error, BVM_ERROR_FAILED, "cannot make the volume '%s' on %s", marker_name,
@@ -358,20 +356,20 @@ static gboolean push_steps(Push *p, const BvmConfig *c, const BvmPaths *paths,
     d = bvm_libvirt_xml_build(copy, caps, paths, &xo, error);
     if (d == NULL)
       return FALSE;
-    g_ptr_array_add(r->notes, g_strdup_printf("%s has no KVM for %s guests: the domain runs under "
-                                              "TCG emulation",
-                                              o->uri, bvm_arch_to_string(c->arch)));
+    g_ptr_array_add(
+        r->notes,
+        g_strdup_printf("%s has no KVM for %s guests: the domain runs under TCG emulation", o->uri,
+                        bvm_arch_to_string(c->arch)));
   }
   for (guint i = 0; i < d->notes->len; i++) {
     const BvmCmdDropped *n = d->notes->pdata[i];
     g_ptr_array_add(r->notes, g_strdup_printf("%s: %s", n->what, n->why));
   }
   if (c->tpm_enabled)
-    g_ptr_array_add(r->notes,
-                    g_strdup("TPM state: libvirt makes a new TPM for the domain and has no API to "
-                             "upload swtpm state, so what the guest sealed to its old TPM is lost: "
-                             "BitLocker asks for its recovery key, Windows Hello PINs and keys "
-                             "must be set up again"));
+    g_ptr_array_add(
+        r->notes,
+        g_strdup(
+            "TPM state: libvirt makes a new TPM for the domain and has no API to upload swtpm state, so what the guest sealed to its old TPM is lost: BitLocker asks for its recovery key, Windows Hello PINs and keys must be set up again"));
   p->dom = virDomainDefineXML(p->conn, d->xml);
   if (p->dom == NULL)
     return bvm_virt_fail(error, BVM_ERROR_FAILED, "libvirt at %s refused the domain '%s'", o->uri,

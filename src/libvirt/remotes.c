@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <stdlib.h>
 #include <string.h>
 
 void bvm_remote_free(BvmRemote *r)
@@ -98,10 +99,10 @@ gboolean bvm_remotes_add(const char *library, const char *name, const char *uri,
   for (const char *p = name; ok_name && *p; p++)
     ok_name = g_ascii_isalnum(*p) || *p == '-' || *p == '_' || *p == '.';
   if (!ok_name) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
-                "'%s' cannot name a remote: use 1 to 32 letters, digits, '-', '_' or '.' (it is "
-                "written VM@%s)",
-                name, name);
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+        "'%s' cannot name a remote: use 1 to 32 letters, digits, '-', '_' or '.' (it is written VM@%s)",
+        name, name);
     return FALSE;
   }
   const char *scheme_end = strstr(uri, "://");
@@ -115,10 +116,10 @@ gboolean bvm_remotes_add(const char *library, const char *name, const char *uri,
   const char *at = strchr(auth, '@');
   const char *slash = strchr(auth, '/');
   if (at != NULL && (slash == NULL || at < slash) && memchr(auth, ':', (gsize)(at - auth))) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
-                "the URI of remote '%s' holds a password: BridgeVM stores no secrets; use ssh "
-                "keys or an ssh agent (qemu+ssh://user@host/system) or TLS certificates",
-                name);
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+        "the URI of remote '%s' holds a password: BridgeVM stores no secrets; use ssh keys or an ssh agent (qemu+ssh://user@host/system) or TLS certificates",
+        name);
     return FALSE;
   }
   g_autoptr(GPtrArray) list = bvm_remotes_load(library, error);
@@ -174,25 +175,21 @@ static const char *state_word(int state)
   }
 }
 
-static virConnectPtr connect_to(const char *uri, GError **error)
+static int compare_domains(const void *a, const void *b)
 {
-  bvm_virt_init();
-  virConnectPtr conn = virConnectOpen(uri);
-  if (conn == NULL)
-    bvm_virt_fail(error, BVM_ERROR_NOT_FOUND,
-                  "cannot reach libvirt at %s: check the URI, that libvirtd runs there and that "
-                  "ssh or TLS lets you in",
-                  uri);
-  return conn;
+  return g_strcmp0(virDomainGetName(*(virDomainPtr const *)a),
+                   virDomainGetName(*(virDomainPtr const *)b));
 }
 
 JsonNode *bvm_remote_domains(const char *uri, const char *remote, GError **error)
 {
-  virConnectPtr conn = connect_to(uri, error);
+  virConnectPtr conn = bvm_virt_connect(uri, error);
   if (conn == NULL)
     return NULL;
   virDomainPtr *doms = NULL;
   int n = virConnectListAllDomains(conn, &doms, 0);
+  if (n > 1) /* by name, as the local list */
+    qsort(doms, (size_t)n, sizeof(*doms), compare_domains);
   if (n < 0) {
     bvm_virt_fail(error, BVM_ERROR_FAILED, "cannot list the domains at %s", uri);
     virConnectClose(conn);
@@ -228,7 +225,7 @@ JsonNode *bvm_remote_domains(const char *uri, const char *remote, GError **error
 gboolean bvm_remote_act(const char *uri, const char *domain, BvmRemoteAction action, int timeout_s,
                         gboolean force, GError **error)
 {
-  virConnectPtr conn = connect_to(uri, error);
+  virConnectPtr conn = bvm_virt_connect(uri, error);
   if (conn == NULL)
     return FALSE;
   virDomainPtr dom = virDomainLookupByName(conn, domain);

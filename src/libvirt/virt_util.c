@@ -58,9 +58,21 @@ gboolean bvm_virt_check_name(const char *name, GError **error)
   for (const char *p = name; ok && *p; p++)
     ok = !g_ascii_iscntrl(*p);
   if (!ok)
-    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
-                "'%s' cannot name a libvirt domain: use 1 to 64 characters, no '/', not starting "
-                "with '.' (--name NAME)",
-                name);
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+        "'%s' cannot name a libvirt domain: use 1 to 64 characters, no '/', not starting with '.' (--name NAME)",
+        name);
   return ok;
+}
+
+virConnectPtr bvm_virt_connect(const char *uri, GError **error)
+{
+  bvm_virt_init();
+  virConnectPtr conn = virConnectOpen(uri);
+  if (conn == NULL)
+    bvm_virt_fail(
+        error, BVM_ERROR_NOT_FOUND,
+        "cannot reach libvirt at %s: check the URI, that libvirtd runs there and that ssh or TLS lets you in",
+        uri);
+  return conn;
 }

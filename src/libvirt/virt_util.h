@@ -5,6 +5,7 @@
 #include "error.h"
 
 #include <glib.h>
+#include <libvirt/libvirt.h>
 
 G_BEGIN_DECLS
 
@@ -20,5 +21,8 @@ gboolean bvm_virt_fail_errno(GError **error, int errsv, const char *fmt, ...) G_
 /* A domain name libvirt takes and that is safe in a volume name: 1..64
  * characters, no '/', no control characters, not starting with '.'. */
 gboolean bvm_virt_check_name(const char *name, GError **error);
+
+/* virConnectOpen(@uri), or NULL with NOT_FOUND saying what to check. */
+virConnectPtr bvm_virt_connect(const char *uri, GError **error);
 
 G_END_DECLS

@@ -3,7 +3,8 @@
  * libvirt boots it (TCG here), its guest agent answers through libvirt
  * (virsh qemu-agent-command is virDomainQemuAgentCommand), the guest shows
  * its disk serial and TPM on the serial log and writes a marker to its
- * disk; libvirt shuts it down (ACPI); imported back, the bundle boots under
+ * disk; bridgevm stop VM@REMOTE shuts it down through libvirt (ACPI);
+ * imported back, the bundle boots under
  * bridgevm start and reads the marker the guest wrote under libvirt. */
 #include "cli-harness.h"
 #include "libvirt-harness.h"
@@ -55,10 +56,11 @@ static void test_push_boot_and_back(void)
 
   const char *push[] = {"push", "roundtrip", lv->uri, "--start", "--json", NULL};
   g_autoptr(JsonNode) pushed = harness_run_json(library, push);
+  gint64 deadline;
   g_assert_true(json_object_get_boolean_member(json_node_get_object(pushed), "started"));
 
   /* the guest agent, through libvirt */
-  gint64 deadline = g_get_monotonic_time() + 240 * G_USEC_PER_SEC;
+  deadline = g_get_monotonic_time() + 240 * G_USEC_PER_SEC;
   g_autofree char *pong = NULL;
   while (pong == NULL && g_get_monotonic_time() < deadline) {
     pong = virsh_agent("roundtrip", "{\"execute\":\"guest-ping\"}", TRUE);
@@ -94,19 +96,14 @@ static void test_push_boot_and_back(void)
                  strstr(seen, "BVM-TPM=") ? strstr(seen, "BVM-TPM=") : "(no TPM line)");
   assert_contains(seen, "BVM-TPM=tpm0");
 
-  /* shut down through libvirt: ACPI, as the guest's power button */
-  const char *shutdown[] = {"shutdown", "roundtrip", NULL};
-  g_free(harness_virsh(lv, shutdown));
-  deadline = g_get_monotonic_time() + 120 * G_USEC_PER_SEC;
-  g_autofree char *state = NULL;
-  do {
-    g_clear_pointer(&state, g_free);
-    const char *domstate[] = {"domstate", "roundtrip", NULL};
-    state = g_strstrip(harness_virsh(lv, domstate));
-    if (strcmp(state, "shut off") == 0)
-      break;
-    g_usleep(500 * 1000);
-  } while (g_get_monotonic_time() < deadline);
+  /* shut down through libvirt (virDomainShutdown: ACPI, the guest's power
+   * button) as bridgevm stop VM@REMOTE, which waits for it to be off */
+  const char *add[] = {"remote", "add", "lab", lv->uri, NULL};
+  harness_run_ok(library, add);
+  const char *stop[] = {"stop", "roundtrip@lab", "--timeout", "120", NULL};
+  harness_run_ok(library, stop);
+  const char *domstate[] = {"domstate", "roundtrip", NULL};
+  g_autofree char *state = g_strstrip(harness_virsh(lv, domstate));
   g_assert_cmpstr(state, ==, "shut off");
 
   /* back: a bundle that boots under bridgevm with the marker */

@@ -300,6 +300,15 @@ static void test_remotes(void)
   g_assert_cmpint(s2.status, ==, 3);
   assert_contains(s2.err, "no domain 'nothing' at");
 
+  /* a remote's name stands for its URI in push and import */
+  const char *by_name[] = {"import", "lab", "pushed", "--name", "via-remote", NULL};
+  harness_run_ok(library, by_name);
+  const char *unknown[] = {"push", "pushed", "nowhere", NULL};
+  g_auto(BvmRun) u = {0};
+  harness_run(&u, library, unknown);
+  g_assert_cmpint(u.status, ==, 3);
+  assert_contains(u.err, "'nowhere' is neither a libvirt URI nor a remote");
+
   const char *rm[] = {"remote", "remove", "gone", NULL};
   harness_run_ok(library, rm);
   g_autofree char *path = g_build_filename(library, "remotes.json", NULL);
