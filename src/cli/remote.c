@@ -57,21 +57,11 @@ int bvm_cmd_remote(int argc, char **argv)
     g_autoptr(GPtrArray) list = bvm_remotes_load(library, &error);
     if (list == NULL)
       return bvm_cli_fail(error);
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_array(b);
-    for (guint i = 0; i < list->len; i++) {
+    g_autoptr(JsonNode) n = bvm_remotes_to_json(list);
+    for (guint i = 0; i < list->len && !common.json; i++) {
       const BvmRemote *r = list->pdata[i];
-      json_builder_begin_object(b);
-      json_builder_set_member_name(b, "name");
-      json_builder_add_string_value(b, r->name);
-      json_builder_set_member_name(b, "uri");
-      json_builder_add_string_value(b, r->uri);
-      json_builder_end_object(b);
-      if (!common.json)
-        printf("%-16s %s\n", r->name, r->uri);
+      printf("%-16s %s\n", r->name, r->uri);
     }
-    json_builder_end_array(b);
-    g_autoptr(JsonNode) n = json_builder_get_root(b);
     if (common.json)
       bvm_cli_print_json(n);
     else if (list->len == 0)

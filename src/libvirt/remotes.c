@@ -65,14 +65,12 @@ const BvmRemote *bvm_remotes_find(GPtrArray *remotes, const char *name)
   return NULL;
 }
 
-static gboolean save(const char *library, GPtrArray *list, GError **error)
+JsonNode *bvm_remotes_to_json(GPtrArray *remotes)
 {
   g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "remotes");
   json_builder_begin_array(b);
-  for (guint i = 0; i < list->len; i++) {
-    const BvmRemote *r = list->pdata[i];
+  for (guint i = 0; i < remotes->len; i++) {
+    const BvmRemote *r = remotes->pdata[i];
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "name");
     json_builder_add_string_value(b, r->name);
@@ -81,8 +79,14 @@ static gboolean save(const char *library, GPtrArray *list, GError **error)
     json_builder_end_object(b);
   }
   json_builder_end_array(b);
-  json_builder_end_object(b);
-  g_autoptr(JsonNode) root = json_builder_get_root(b);
+  return json_builder_get_root(b);
+}
+
+static gboolean save(const char *library, GPtrArray *list, GError **error)
+{
+  g_autoptr(JsonObject) o = json_object_new();
+  json_object_set_member(o, "remotes", bvm_remotes_to_json(list));
+  g_autoptr(JsonNode) root = json_node_init_object(json_node_alloc(), o);
   g_autoptr(JsonGenerator) gen = json_generator_new();
   json_generator_set_pretty(gen, TRUE);
   json_generator_set_root(gen, root);

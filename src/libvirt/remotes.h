@@ -23,6 +23,8 @@ GPtrArray *bvm_remotes_load(const char *library, GError **error);
 gboolean bvm_remotes_add(const char *library, const char *name, const char *uri, GError **error);
 gboolean bvm_remotes_remove(const char *library, const char *name, GError **error);
 const BvmRemote *bvm_remotes_find(GPtrArray *remotes, const char *name);
+/* [{"name", "uri"}] */
+JsonNode *bvm_remotes_to_json(GPtrArray *remotes);
 
 /* [{"name", "state", "cpus", "memoryMiB", "remote"}] of every domain at @uri. */
 JsonNode *bvm_remote_domains(const char *uri, const char *remote, GError **error);
