@@ -98,8 +98,6 @@ gboolean bvm_cli_remote_lifecycle(BvmCliCommon *common, const char *verb, const 
 /* A libvirt URI as given, or the URI of the remote so named; NULL after
  * printing why, with *out_status the exit status. */
 char *bvm_cli_remote_uri(BvmCliCommon *common, const char *name_or_uri, int *out_status);
-/* [{"remote", "uri", "domains": [...]} or {"remote", "uri", "error"}] for list --all. */
-JsonNode *bvm_cli_remote_domains(BvmCliCommon *common);
 int bvm_cmd_doctor(int argc, char **argv);
 int bvm_cmd_presets(int argc, char **argv);
 int bvm_cmd_validate_iso(int argc, char **argv);

@@ -10,7 +10,7 @@ static void print_remotes(JsonNode *remotes)
   JsonArray *a = json_node_get_array(remotes);
   for (guint i = 0; i < json_array_get_length(a); i++) {
     JsonObject *r = json_array_get_object_element(a, i);
-    printf("\n@%s (%s)\n", bvm_cli_str(r, "remote"), bvm_cli_str(r, "uri"));
+    printf("\n@%s (%s)\n", bvm_cli_str(r, "name"), bvm_cli_str(r, "uri"));
     if (bvm_cli_str(r, "error") != NULL) {
       printf("  unreachable: %s\n", bvm_cli_str(r, "error"));
       continue;
@@ -22,7 +22,7 @@ static void print_remotes(JsonNode *remotes)
       JsonObject *d = json_array_get_object_element(doms, j);
       g_autofree char *mem = bvm_format_mib((guint64)bvm_cli_int(d, "memoryMiB", 0));
       g_autofree char *name =
-          g_strdup_printf("%s@%s", bvm_cli_str(d, "name"), bvm_cli_str(r, "remote"));
+          g_strdup_printf("%s@%s", bvm_cli_str(d, "name"), bvm_cli_str(r, "name"));
       printf("%-24s %-8s %-9s %-7s %4u %8s\n", name, bvm_cli_str(d, "state"), "", "",
              (guint)bvm_cli_int(d, "cpus", 0), mem);
     }
@@ -47,7 +47,15 @@ int bvm_cmd_list(int argc, char **argv)
   status = bvm_cli_call(&common, "listVms", NULL, &result);
   if (status != BVM_EXIT_OK)
     return status;
-  g_autoptr(JsonNode) remotes = all ? bvm_cli_remote_domains(&common) : NULL;
+  g_autoptr(JsonNode) remotes = NULL;
+  if (all) {
+#ifndef BVM_HAVE_LIBVIRT
+    return bvm_cli_without_libvirt();
+#endif
+    status = bvm_cli_call(&common, "listRemotes", NULL, &remotes);
+    if (status != BVM_EXIT_OK)
+      return status;
+  }
   if (common.json && remotes != NULL) {
     /* {"vms": listVms's answer, "remotes": [...]} */
     g_autoptr(JsonObject) o = json_object_new();

@@ -3,6 +3,10 @@
 #include "cli.h"
 #include "error.h"
 
+#ifdef BVM_HAVE_LIBVIRT
+#include "virt_api.h"
+#endif
+
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +61,9 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
   setlocale(LC_ALL, "");
+#ifdef BVM_HAVE_LIBVIRT
+  bvm_virt_api_register(); /* listRemotes, addRemote, ... for the CLI and serve */
+#endif
   /* Before any GOption parse names the program after argv[0] of a verb. */
   g_set_prgname("bridgevm");
   /* A global --library before the verb is passed on to the verb. */

@@ -704,13 +704,32 @@ static const struct {
     {{"agent", "Ask a running VM's guest agent"}, op_agent},
 };
 
+#define MAX_EXTENSIONS 16
+static const BvmApiExtension *extensions;
+static guint n_extensions;
+
+void bvm_api_add_extensions(const BvmApiExtension *ext, guint n)
+{
+  g_return_if_fail(n <= MAX_EXTENSIONS && extensions == NULL);
+  extensions = ext;
+  n_extensions = n;
+}
+
+gboolean bvm_api_param_string(JsonObject *params, const char *key, gboolean required,
+                              const char **out, GError **error)
+{
+  return param_string(params, key, required, out, error);
+}
+
 const BvmApiOp *bvm_api_operations(guint *out_count)
 {
-  static BvmApiOp list[G_N_ELEMENTS(ops) + 1];
+  static BvmApiOp list[G_N_ELEMENTS(ops) + MAX_EXTENSIONS + 1];
   for (guint i = 0; i < G_N_ELEMENTS(ops); i++)
     list[i] = ops[i].op;
+  for (guint i = 0; i < n_extensions; i++)
+    list[G_N_ELEMENTS(ops) + i] = extensions[i].op;
   if (out_count != NULL)
-    *out_count = G_N_ELEMENTS(ops);
+    *out_count = G_N_ELEMENTS(ops) + n_extensions;
   return list;
 }
 
@@ -737,6 +756,9 @@ JsonNode *bvm_api_call(BvmApi *api, const char *op, JsonNode *params, GError **e
   for (guint i = 0; i < G_N_ELEMENTS(ops); i++)
     if (strcmp(ops[i].op.name, op) == 0)
       return ops[i].run(api, p, error);
+  for (guint i = 0; i < n_extensions; i++)
+    if (strcmp(extensions[i].op.name, op) == 0)
+      return extensions[i].run(api->library, p, error);
   g_set_error(error, BVM_ERROR, BVM_ERROR_NOT_FOUND,
               "no API operation '%s': see docs/api.md for the list", op);
   return NULL;

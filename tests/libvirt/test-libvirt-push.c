@@ -265,7 +265,7 @@ static void test_remotes(void)
   g_assert_cmpuint(json_array_get_length(json_object_get_array_member(o, "vms")), >, 0);
   JsonArray *remotes = json_object_get_array_member(o, "remotes");
   JsonObject *lab = json_array_get_object_element(remotes, 0);
-  g_assert_cmpstr(json_object_get_string_member(lab, "remote"), ==, "lab");
+  g_assert_cmpstr(json_object_get_string_member(lab, "name"), ==, "lab");
   JsonArray *doms = json_object_get_array_member(lab, "domains");
   gboolean found = FALSE;
   for (guint i = 0; i < json_array_get_length(doms); i++) {
