@@ -11,6 +11,7 @@ import type {
   Plan,
   LogSource,
   Preset,
+  Remote,
   UpdateRequest,
   ValidateIso,
   Vm,
@@ -191,6 +192,15 @@ export const api = {
   presets: () => call<Preset[]>('presets'),
   validateIso: (path: string) => call<ValidateIso>('validateIso', { path }),
   hostInfo: () => call<HostInfo>('hostInfo'),
+  /** Remote libvirt hosts and their domains; [] where BridgeVM was built
+   * without libvirt (or in the desktop app, which lacks the operation). */
+  listRemotes: () =>
+    call<Remote[]>('listRemotes').catch((e: ApiError) => {
+      if (e.code === 'notFound' && e.status === 404 && /no API operation|no such op/.test(e.message)) return [];
+      throw e;
+    }),
+  remoteAction: (remote: string, domain: string, action: 'start' | 'stop' | 'kill') =>
+    call<{ remote: string; domain: string; action: string }>('remoteAction', { remote, domain, action }),
   agent: <T>(vm: string, what: string) => call<T>('agent', { vm, call: what, timeoutSeconds: 3 }),
   chooseIso: async (): Promise<string | null> => {
     const res = await fetchImpl('/native/chooseIso', { method: 'POST' });
