@@ -32,6 +32,7 @@ typedef struct {
   GPtrArray *notes;
   const BvmCommand *cmd;
   const BvmQemuCaps *q;
+  gboolean *mapped; /* per flag group of cmd: consulted by a mapping below */
 } Writer;
 
 static void note(Writer *w, const char *what, const char *why)
@@ -80,10 +81,28 @@ static const char *reason_for(const Writer *w, const char *prefix)
   for (guint i = 0; i < w->cmd->groups->len; i++) {
     const BvmCmdGroup *g = w->cmd->groups->pdata[i];
     for (char **f = g->flags; *f; f++)
-      if (g_str_has_prefix(*f, prefix))
+      if (g_str_has_prefix(*f, prefix)) {
+        w->mapped[i] = TRUE;
         return g->reason;
+      }
   }
   return NULL;
+}
+
+/* Every flag group no mapping consulted: a group the builder gained after
+ * this file was written (say so, rather than drop it silently). */
+static void note_unmapped(Writer *w)
+{
+  for (guint i = 0; i < w->cmd->groups->len; i++) {
+    if (w->mapped[i])
+      continue;
+    const BvmCmdGroup *g = w->cmd->groups->pdata[i];
+    g_autofree char *flags = g_strjoinv(" ", g->flags);
+    g_autofree char *text =
+        g_strdup_printf("Not carried over (no libvirt mapping yet): %s (%s)", flags, g->reason);
+    comment(w, 1, text);
+    note(w, flags, "BridgeVM has no libvirt mapping for these flags yet: left out of the domain");
+  }
 }
 
 /* The builder's reason as a comment, then libvirt's side of it (may be NULL). */
@@ -438,7 +457,8 @@ BvmLibvirtDomain *bvm_libvirt_xml_build(const BvmConfig *c, const BvmHostCaps *c
     return NULL;
   g_autoptr(GString) out = g_string_new(NULL);
   g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func((GDestroyNotify)note_free);
-  Writer w = {out, notes, cmd, caps->qemu[c->arch]};
+  g_autofree gboolean *mapped = g_new0(gboolean, cmd->groups->len);
+  Writer w = {out, notes, cmd, caps->qemu[c->arch], mapped};
   gboolean tcg = g_strcmp0(cmd->accel, "tcg") == 0;
   const char *type = tcg ? "qemu" : cmd->accel;
 
@@ -462,6 +482,12 @@ BvmLibvirtDomain *bvm_libvirt_xml_build(const BvmConfig *c, const BvmHostCaps *c
           "Not carried over: the two QMP sockets (libvirt owns QEMU's monitor: virsh "
           "qemu-monitor-command) and -sandbox (libvirt's seccomp_sandbox in qemu.conf "
           "applies the same filter, spawn=deny included)");
+  /* what libvirt does itself: the binary, -nodefaults, the monitors, -sandbox, -S */
+  static const char *const own[] = {"-nodefaults", "socket,id=qmp0", "-sandbox", "-S", NULL};
+  for (const char *const *f = own; *f; f++)
+    (void)reason_for(&w, *f);
+  (void)reason_for(&w, w.q->binary);
+  note_unmapped(&w);
   line(&w, 0, "</domain>");
   note(&w, "QMP sockets and -sandbox",
        "libvirt owns QEMU's monitor and sets the seccomp filter from qemu.conf");
