@@ -466,6 +466,12 @@ BvmLibvirtDomain *bvm_libvirt_xml_build(const BvmConfig *c, const BvmHostCaps *c
                          "<!-- Made by BridgeVM (command version %u) for libvirt >= 9.0: the "
                          "QEMU command's choices, each with the builder's reason. -->\n",
                          cmd->command_version);
+  /* what the builder left out on this host, and why: the same holds here */
+  for (guint i = 0; i < cmd->dropped->len; i++) {
+    const BvmCmdDropped *d = cmd->dropped->pdata[i];
+    g_autofree char *text = g_strdup_printf("Not used on this host: %s: %s", d->what, d->why);
+    comment(&w, 0, text);
+  }
   const char *accel_reason = reason_for(&w, "-accel");
   if (accel_reason != NULL)
     comment(&w, 0, accel_reason);
