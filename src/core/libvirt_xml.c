@@ -131,6 +131,17 @@ static const char *flag_value(const Writer *w, const char *prefix)
   return NULL;
 }
 
+/* The value of option @key in a QEMU option list ("a,key=v,b"), or NULL. */
+static char *option_value(const char *opts, const char *key)
+{
+  g_autofree char *needle = g_strdup_printf(",%s=", key);
+  const char *v = opts ? strstr(opts, needle) : NULL;
+  if (v == NULL)
+    return NULL;
+  v += strlen(needle);
+  return g_strndup(v, strcspn(v, ","));
+}
+
 static void add_identity(Writer *w, const BvmConfig *c, const char *name)
 {
   because(w, 1, "guest=", NULL);
@@ -258,10 +269,7 @@ static void add_disk(Writer *w, const BvmConfig *c, const char *disk)
   const char *nvme = flag_value(w, "nvme,");
   const char *virtio = flag_value(w, "virtio-blk-pci,");
   g_autofree char *serial = NULL;
-  const char *dev = nvme ? nvme : virtio;
-  const char *s = dev ? strstr(dev, "serial=") : NULL;
-  if (s != NULL)
-    serial = g_strndup(s + strlen("serial="), strcspn(s + strlen("serial="), ","));
+  serial = option_value(nvme ? nvme : virtio, "serial");
   because(w, 2, "driver=file,node-name=disk0-file",
           "cache='writeback' is cache.direct=off; io='threads' is aio=threads; discard and "
           "detect_zeroes as the argv's; <metadata_cache> is l2-cache-size (libvirt >= 7.0)");
@@ -382,11 +390,8 @@ static void add_devices(Writer *w, const BvmConfig *c, const BvmLibvirtXmlOption
   line(w, 2, "<input type='tablet' bus='usb'/>");
   line(w, 2, "<input type='keyboard' bus='usb'/>");
 
-  g_autofree char *mac = NULL;
   const char *net = flag_value(w, "virtio-net-pci,");
-  const char *m = net ? strstr(net, "mac=") : NULL;
-  if (m != NULL)
-    mac = g_strndup(m + strlen("mac="), strcspn(m + strlen("mac="), ","));
+  g_autofree char *mac = option_value(net, "mac");
   because(w, 2, "user,id=net0",
           "type='user' keeps the argv's user-mode NAT and needs no host setup; on a server, "
           "change it to a bridge or a libvirt network");
