@@ -9,7 +9,8 @@
 /* Inside the namespace: each directory of libvirt's (and swtpm's, which
  * libvirt runs) replaced by one under ROOT, a tmpfs for the small pool,
  * then virtlogd and libvirtd. --config names ROOT in both command lines,
- * so harness_cleanup finds them if the test dies. */
+ * so harness_cleanup finds them if the test dies; --pid-file keeps their
+ * pid files out of the host's /run (two tests' daemons at once). */
 static const char start_script[] =
     "set -e\n"
     "R=$1\n"
@@ -24,8 +25,8 @@ static const char start_script[] =
     "bind swtpm-localca /var/lib/swtpm-localca\n"
     "mkdir -p /var/lib/libvirt/small\n"
     "mount -t tmpfs -o size=1m bvm-small-pool /var/lib/libvirt/small\n"
-    "virtlogd --config \"$R/etc/virtlogd.conf\" &\n"
-    "exec libvirtd --config \"$R/etc/libvirtd.conf\"\n";
+    "virtlogd --config \"$R/etc/virtlogd.conf\" --pid-file \"$R/run/virtlogd.pid\" &\n"
+    "exec libvirtd --config \"$R/etc/libvirtd.conf\" --pid-file \"$R/run/libvirtd.pid\"\n";
 
 /* user/group root: the test's disks and logs stay readable without
  * relabelling; no cgroups: nothing is made in the host's cgroup tree. */
@@ -248,7 +249,10 @@ void harness_libvirt_stop(HarnessLibvirt *h)
   harness_kill_processes_mentioning(vl_conf);
   if (h->made_run_sshd)
     g_rmdir("/run/sshd");
-  for (guint i = 0; i < h->made_dirs->len; i++)
+  /* not while another test's daemon still mounts on them (an rmdir here
+   * would detach its mounts) */
+  g_autofree char *other = harness_process_mentioning("/libvirt/etc/libvirtd.conf");
+  for (guint i = 0; other == NULL && i < h->made_dirs->len; i++)
     g_rmdir(h->made_dirs->pdata[i]);
   g_ptr_array_unref(h->made_dirs);
   g_clear_object(&h->sshd);
