@@ -95,9 +95,6 @@ int bvm_cli_without_libvirt(void);
  * *out_status its exit status; FALSE: a local VM (src/cli/remote.c). */
 gboolean bvm_cli_remote_lifecycle(BvmCliCommon *common, const char *verb, const char *target,
                                   int timeout_s, gboolean force, int *out_status);
-/* A libvirt URI as given, or the URI of the remote so named; NULL after
- * printing why, with *out_status the exit status. */
-char *bvm_cli_remote_uri(BvmCliCommon *common, const char *name_or_uri, int *out_status);
 int bvm_cmd_doctor(int argc, char **argv);
 int bvm_cmd_presets(int argc, char **argv);
 int bvm_cmd_validate_iso(int argc, char **argv);

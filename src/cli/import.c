@@ -1,14 +1,10 @@
-/* bridgevm import URI DOMAIN [--name NAME]: a shut-off libvirt domain made
- * into a bundle (src/libvirt/import.c). Outside the API dispatcher, as
- * push is: the libvirt client is optional and not in libbridgevm. */
+/* bridgevm import URI|REMOTE DOMAIN [--name NAME]: a shut-off libvirt
+ * domain made into a bundle (importVm: src/libvirt/import.c, an operation
+ * bridgevm registers when built with libvirt). */
 #include "cli.h"
 #include "error.h"
 
 #include <stdio.h>
-
-#ifdef BVM_HAVE_LIBVIRT
-#include "virt.h"
-#endif
 
 int bvm_cmd_import(int argc, char **argv)
 {
@@ -25,43 +21,29 @@ int bvm_cmd_import(int argc, char **argv)
                      entries, TRUE, &common, &argc, &argv, &status))
     return status;
   if (argc != 3)
-    return bvm_cli_usage("import", "give a libvirt URI and a domain");
-#ifdef BVM_HAVE_LIBVIRT
-  g_autoptr(GError) error = NULL;
-  g_autofree char *library = bvm_cli_library(&common);
-  g_autofree char *uri = bvm_cli_remote_uri(&common, argv[1], &status);
-  if (uri == NULL)
-    return status;
-  BvmVirtImportOptions opts = {uri, argv[2], name, library};
-  g_autoptr(BvmVirtImportResult) r = bvm_virt_import(&opts, &error);
-  if (r == NULL)
-    return bvm_cli_fail(error);
-  if (common.json) {
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "name");
-    json_builder_add_string_value(b, r->name);
-    json_builder_set_member_name(b, "path");
-    json_builder_add_string_value(b, r->path);
-    json_builder_set_member_name(b, "diskReceived");
-    json_builder_add_int_value(b, (gint64)r->disk_received);
-    json_builder_set_member_name(b, "notes");
-    json_builder_begin_array(b);
-    for (guint i = 0; i < r->notes->len; i++)
-      json_builder_add_string_value(b, r->notes->pdata[i]);
-    json_builder_end_array(b);
-    json_builder_end_object(b);
-    g_autoptr(JsonNode) n = json_builder_get_root(b);
-    bvm_cli_print_json(n);
-    return BVM_EXIT_OK;
-  }
-  for (guint i = 0; i < r->notes->len; i++)
-    bvm_cli_notice(r->notes->pdata[i]);
-  g_autofree char *got = g_format_size(r->disk_received);
-  printf("Imported domain '%s' from %s as VM '%s' in %s (%s of disk data downloaded)\n", argv[2],
-         uri, r->name, r->path, got);
-  return BVM_EXIT_OK;
-#else
+    return bvm_cli_usage("import", "give a libvirt URI or remote and a domain");
+#ifndef BVM_HAVE_LIBVIRT
   return bvm_cli_without_libvirt();
 #endif
+  JsonObject *p = json_object_new();
+  json_object_set_string_member(p, "uri", argv[1]);
+  json_object_set_string_member(p, "domain", argv[2]);
+  if (name != NULL)
+    json_object_set_string_member(p, "name", name);
+  g_autoptr(JsonNode) result = NULL;
+  status = bvm_cli_call(&common, "importVm", p, &result);
+  if (status != BVM_EXIT_OK)
+    return status;
+  if (common.json) {
+    bvm_cli_print_json(result);
+    return BVM_EXIT_OK;
+  }
+  JsonObject *o = json_node_get_object(result);
+  JsonArray *notes = json_object_get_array_member(o, "notes");
+  for (guint i = 0; i < json_array_get_length(notes); i++)
+    bvm_cli_notice(json_array_get_string_element(notes, i));
+  g_autofree char *got = g_format_size((guint64)bvm_cli_int(o, "diskReceived", 0));
+  printf("Imported domain '%s' from %s as VM '%s' in %s (%s of disk data downloaded)\n", argv[2],
+         bvm_cli_str(o, "uri"), bvm_cli_str(o, "name"), bvm_cli_str(o, "path"), got);
+  return BVM_EXIT_OK;
 }

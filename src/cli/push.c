@@ -1,55 +1,10 @@
-/* bridgevm push VM URI [--name NAME] [--pool POOL] [--start]: the VM
- * defined on a libvirt host (src/libvirt/push.c). Outside the API
- * dispatcher: libbridgevm depends on GLib only, and the libvirt client is
- * optional (built when meson finds libvirt-dev). */
-#include "bundle.h"
-#include "caps.h"
+/* bridgevm push VM URI|REMOTE [--name NAME] [--pool POOL] [--start]: the VM
+ * defined on a libvirt host (pushVm: src/libvirt/push.c, an operation
+ * bridgevm registers when built with libvirt). */
 #include "cli.h"
 #include "error.h"
 
 #include <stdio.h>
-
-#ifdef BVM_HAVE_LIBVIRT
-#include "virt.h"
-
-static void progress(const char *what, guint64 sent, guint64 total, gpointer data)
-{
-  gboolean *json = data;
-  if (*json)
-    return;
-  g_autofree char *s = g_format_size(sent), *t = g_format_size(total);
-  fprintf(stderr, "\rUploading the %s: %s of %s", what, s, t);
-  if (sent >= total)
-    fputc('\n', stderr);
-}
-
-static JsonNode *result_json(const BvmVirtPushResult *r, const char *uri)
-{
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  json_builder_begin_object(b);
-  json_builder_set_member_name(b, "name");
-  json_builder_add_string_value(b, r->name);
-  json_builder_set_member_name(b, "uri");
-  json_builder_add_string_value(b, uri);
-  json_builder_set_member_name(b, "diskPath");
-  json_builder_add_string_value(b, r->disk_path);
-  json_builder_set_member_name(b, "diskSize");
-  json_builder_add_int_value(b, (gint64)r->disk_size);
-  json_builder_set_member_name(b, "diskAllocated");
-  json_builder_add_int_value(b, (gint64)r->disk_allocated);
-  json_builder_set_member_name(b, "diskSent");
-  json_builder_add_int_value(b, (gint64)r->disk_sent);
-  json_builder_set_member_name(b, "started");
-  json_builder_add_boolean_value(b, r->started);
-  json_builder_set_member_name(b, "notes");
-  json_builder_begin_array(b);
-  for (guint i = 0; i < r->notes->len; i++)
-    json_builder_add_string_value(b, r->notes->pdata[i]);
-  json_builder_end_array(b);
-  json_builder_end_object(b);
-  return json_builder_get_root(b);
-}
-#endif
 
 int bvm_cmd_push(int argc, char **argv)
 {
@@ -66,44 +21,40 @@ int bvm_cmd_push(int argc, char **argv)
   int status;
   if (!bvm_cli_parse("push", "VM URI|REMOTE",
                      "Define a stopped VM on the libvirt at URI (qemu:///system, "
-                     "qemu+ssh://user@host/system): its disk and UEFI variables are uploaded into "
-                     "a storage pool. A failed push removes what it made.",
+                     "qemu+ssh://user@host/system) or of a remote: its disk and UEFI variables "
+                     "are uploaded into a storage pool. A failed push removes what it made.",
                      entries, TRUE, &common, &argc, &argv, &status))
     return status;
   if (argc != 3)
     return bvm_cli_usage("push", "give a VM and a libvirt URI or remote");
-#ifdef BVM_HAVE_LIBVIRT
-  g_autoptr(BvmVmEntry) e = bvm_cli_find_vm(&common, argv[1], &status);
-  if (e == NULL)
+#ifndef BVM_HAVE_LIBVIRT
+  return bvm_cli_without_libvirt();
+#endif
+  JsonObject *p = bvm_cli_vm_params(argv[1]);
+  json_object_set_string_member(p, "uri", argv[2]);
+  if (name != NULL)
+    json_object_set_string_member(p, "name", name);
+  if (pool != NULL)
+    json_object_set_string_member(p, "pool", pool);
+  json_object_set_boolean_member(p, "start", start);
+  g_autoptr(JsonNode) result = NULL;
+  status = bvm_cli_call(&common, "pushVm", p, &result);
+  if (status != BVM_EXIT_OK)
     return status;
-  g_autofree char *uri = bvm_cli_remote_uri(&common, argv[2], &status);
-  if (uri == NULL)
-    return status;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  if (!bvm_bundle_check_stopped(e->config, paths, "push it", &error))
-    return bvm_cli_fail(error);
-  g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, &error);
-  if (caps == NULL)
-    return bvm_cli_fail(error);
-  BvmVirtPushOptions opts = {uri, name, pool, start, progress, &common.json};
-  g_autoptr(BvmVirtPushResult) r = bvm_virt_push(e->config, paths, caps, &opts, &error);
-  if (r == NULL)
-    return bvm_cli_fail(error);
-  g_autoptr(JsonNode) result = result_json(r, uri);
   if (common.json) {
     bvm_cli_print_json(result);
     return BVM_EXIT_OK;
   }
-  for (guint i = 0; i < r->notes->len; i++)
-    bvm_cli_notice(r->notes->pdata[i]);
-  g_autofree char *sent = g_format_size(r->disk_sent), *alloc = g_format_size(r->disk_allocated),
-                  *size = g_format_size(r->disk_size);
+  JsonObject *o = json_node_get_object(result);
+  JsonArray *notes = json_object_get_array_member(o, "notes");
+  for (guint i = 0; i < json_array_get_length(notes); i++)
+    bvm_cli_notice(json_array_get_string_element(notes, i));
+  g_autofree char *sent = g_format_size((guint64)bvm_cli_int(o, "diskSent", 0));
+  g_autofree char *alloc = g_format_size((guint64)bvm_cli_int(o, "diskAllocated", 0));
+  g_autofree char *size = g_format_size((guint64)bvm_cli_int(o, "diskSize", 0));
   printf("Pushed VM '%s' to %s as domain '%s'%s (disk %s: %s sent, %s allocated, a %s file)\n",
-         e->config->name, uri, r->name, r->started ? ", started" : "", r->disk_path, sent, alloc,
+         argv[1], bvm_cli_str(o, "uri"), bvm_cli_str(o, "name"),
+         bvm_cli_bool(o, "started") ? ", started" : "", bvm_cli_str(o, "diskPath"), sent, alloc,
          size);
   return BVM_EXIT_OK;
-#else
-  return bvm_cli_without_libvirt();
-#endif
 }

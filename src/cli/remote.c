@@ -73,28 +73,6 @@ int bvm_cmd_remote(int argc, char **argv)
   return status;
 }
 
-char *bvm_cli_remote_uri(BvmCliCommon *common, const char *name_or_uri, int *out_status)
-{
-  if (strstr(name_or_uri, "://") != NULL)
-    return g_strdup(name_or_uri);
-  g_autoptr(JsonNode) result = NULL;
-  *out_status = bvm_cli_call(common, "listRemotes", NULL, &result);
-  if (*out_status != BVM_EXIT_OK)
-    return NULL;
-  JsonArray *a = json_node_get_array(result);
-  for (guint i = 0; i < json_array_get_length(a); i++) {
-    JsonObject *r = json_array_get_object_element(a, i);
-    if (g_strcmp0(bvm_cli_str(r, "name"), name_or_uri) == 0)
-      return g_strdup(bvm_cli_str(r, "uri"));
-  }
-  g_autoptr(GError) error = g_error_new(
-      BVM_ERROR, BVM_ERROR_NOT_FOUND,
-      "'%s' is neither a libvirt URI nor a remote: give a URI such as qemu+ssh://user@host/system or add it (bridgevm remote add %s URI)",
-      name_or_uri, name_or_uri);
-  *out_status = bvm_cli_fail(error);
-  return NULL;
-}
-
 gboolean bvm_cli_remote_lifecycle(BvmCliCommon *common, const char *verb, const char *target,
                                   int timeout_s, gboolean force, int *out_status)
 {

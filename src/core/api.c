@@ -715,6 +715,11 @@ void bvm_api_add_extensions(const BvmApiExtension *ext, guint n)
   n_extensions = n;
 }
 
+void bvm_api_progress(const char *step)
+{
+  report(step, NULL);
+}
+
 gboolean bvm_api_param_string(JsonObject *params, const char *key, gboolean required,
                               const char **out, GError **error)
 {

@@ -58,6 +58,10 @@ typedef struct {
 } BvmApiExtension;
 void bvm_api_add_extensions(const BvmApiExtension *ext, guint n);
 
+/* A step of an extension's long operation, to the running call's progress
+ * (as createVm's steps): NDJSON lines in serve, a line on the CLI. */
+void bvm_api_progress(const char *step);
+
 /* A string parameter for an extension, faulted as the core's own are:
  * "parameter 'name' must be a string". */
 gboolean bvm_api_param_string(JsonObject *params, const char *key, gboolean required,

@@ -34,6 +34,20 @@ void bvm_virt_import_result_free(BvmVirtImportResult *r)
   g_free(r);
 }
 
+JsonNode *bvm_virt_import_result_to_json(const BvmVirtImportResult *r, const char *uri)
+{
+  JsonObject *o = json_object_new();
+  json_object_set_string_member(o, "name", r->name);
+  json_object_set_string_member(o, "uri", uri);
+  json_object_set_string_member(o, "path", r->path);
+  json_object_set_int_member(o, "diskReceived", (gint64)r->disk_received);
+  JsonArray *notes = json_array_new();
+  for (guint i = 0; i < r->notes->len; i++)
+    json_array_add_string_element(notes, r->notes->pdata[i]);
+  json_object_set_array_member(o, "notes", notes);
+  return json_node_init_object(json_node_alloc(), o);
+}
+
 static gboolean refuse(GError **error, const char *domain, const char *what)
 {
   g_set_error(

@@ -29,6 +29,32 @@ void bvm_virt_push_result_free(BvmVirtPushResult *r)
   g_free(r);
 }
 
+JsonNode *bvm_virt_push_result_to_json(const BvmVirtPushResult *r, const char *uri)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "name");
+  json_builder_add_string_value(b, r->name);
+  json_builder_set_member_name(b, "uri");
+  json_builder_add_string_value(b, uri);
+  json_builder_set_member_name(b, "diskPath");
+  json_builder_add_string_value(b, r->disk_path);
+  json_builder_set_member_name(b, "diskSize");
+  json_builder_add_int_value(b, (gint64)r->disk_size);
+  json_builder_set_member_name(b, "diskAllocated");
+  json_builder_add_int_value(b, (gint64)r->disk_allocated);
+  json_builder_set_member_name(b, "diskSent");
+  json_builder_add_int_value(b, (gint64)r->disk_sent);
+  json_builder_set_member_name(b, "started");
+  json_builder_add_boolean_value(b, r->started);
+  json_builder_set_member_name(b, "notes");
+  json_builder_begin_array(b);
+  for (guint i = 0; i < r->notes->len; i++)
+    json_builder_add_string_value(b, r->notes->pdata[i]);
+  json_builder_end_array(b);
+  json_builder_end_object(b);
+  return json_builder_get_root(b);
+}
 /* What this push made, to undo on failure. */
 typedef struct {
   virConnectPtr conn;

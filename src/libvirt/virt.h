@@ -9,6 +9,7 @@
 #include "paths.h"
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -41,6 +42,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmVirtPushResult, bvm_virt_push_result_free)
  * uploaded into volumes of the pool (sparse, streaming), then the domain
  * defined and, if asked, started. On any failure, and on SIGINT/SIGTERM
  * during the upload, what this call made is removed again. */
+/* {"name", "uri", "diskPath", "diskSize", "diskAllocated", "diskSent", "started", "notes"} */
+JsonNode *bvm_virt_push_result_to_json(const BvmVirtPushResult *result, const char *uri);
+
 BvmVirtPushResult *bvm_virt_push(const BvmConfig *config, const BvmPaths *paths,
                                  const BvmHostCaps *caps, const BvmVirtPushOptions *opts,
                                  GError **error);
@@ -66,6 +70,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BvmVirtImportResult, bvm_virt_import_result_free)
  * back (refused with INVALID_ARGUMENT, before anything is made, when it has
  * what BridgeVM cannot run: several disks, host devices, BIOS, another
  * machine type), its disk and UEFI variables downloaded. */
+/* {"name", "uri", "path", "diskReceived", "notes"} */
+JsonNode *bvm_virt_import_result_to_json(const BvmVirtImportResult *result, const char *uri);
+
 BvmVirtImportResult *bvm_virt_import(const BvmVirtImportOptions *opts, GError **error);
 
 G_END_DECLS

@@ -1,7 +1,11 @@
 #include "virt_api.h"
 #include "api.h"
+#include "bundle.h"
+#include "caps.h"
 #include "error.h"
+#include "registry.h"
 #include "remotes.h"
+#include "virt.h"
 
 #include <string.h>
 
@@ -103,7 +107,79 @@ static JsonNode *op_remote_action(const char *library, JsonObject *p, GError **e
   return json_node_init_object(json_node_alloc(), o);
 }
 
+/* A URI as given, or the URI of the remote so named. */
+static char *uri_of(const char *library, const char *name_or_uri, GError **error)
+{
+  if (strstr(name_or_uri, "://") != NULL)
+    return g_strdup(name_or_uri);
+  g_autoptr(GPtrArray) list = bvm_remotes_load(library, error);
+  if (list == NULL)
+    return NULL;
+  const BvmRemote *r = bvm_remotes_find(list, name_or_uri);
+  if (r == NULL) {
+    g_set_error(
+        error, BVM_ERROR, BVM_ERROR_NOT_FOUND,
+        "'%s' is neither a libvirt URI nor a remote: give a URI such as qemu+ssh://user@host/system or add it (bridgevm remote add %s URI)",
+        name_or_uri, name_or_uri);
+    return NULL;
+  }
+  return g_strdup(r->uri);
+}
+
+static void upload_progress(const char *what, guint64 sent, guint64 total, gpointer data)
+{
+  g_autofree char *s = g_format_size(sent), *t = g_format_size(total);
+  g_autofree char *step = g_strdup_printf("uploading the %s: %s of %s", what, s, t);
+  bvm_api_progress(step);
+}
+
+static JsonNode *op_push_vm(const char *library, JsonObject *p, GError **error)
+{
+  const char *vm = NULL, *to = NULL, *name = NULL, *pool = NULL;
+  if (!bvm_api_param_string(p, "vm", TRUE, &vm, error) ||
+      !bvm_api_param_string(p, "uri", TRUE, &to, error) ||
+      !bvm_api_param_string(p, "name", FALSE, &name, error) ||
+      !bvm_api_param_string(p, "pool", FALSE, &pool, error))
+    return NULL;
+  gboolean start = json_object_has_member(p, "start") && json_object_get_boolean_member(p, "start");
+  g_autofree char *uri = uri_of(library, to, error);
+  if (uri == NULL)
+    return NULL;
+  g_autoptr(BvmVmEntry) e = bvm_registry_find(library, vm, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  if (!bvm_bundle_check_stopped(e->config, paths, "push it", error))
+    return NULL;
+  g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, error);
+  if (caps == NULL)
+    return NULL;
+  BvmVirtPushOptions opts = {uri, name, pool, start, upload_progress, NULL};
+  g_autoptr(BvmVirtPushResult) r = bvm_virt_push(e->config, paths, caps, &opts, error);
+  return r ? bvm_virt_push_result_to_json(r, uri) : NULL;
+}
+
+static JsonNode *op_import_vm(const char *library, JsonObject *p, GError **error)
+{
+  const char *from = NULL, *domain = NULL, *name = NULL;
+  if (!bvm_api_param_string(p, "uri", TRUE, &from, error) ||
+      !bvm_api_param_string(p, "domain", TRUE, &domain, error) ||
+      !bvm_api_param_string(p, "name", FALSE, &name, error))
+    return NULL;
+  g_autofree char *uri = uri_of(library, from, error);
+  if (uri == NULL)
+    return NULL;
+  bvm_api_progress("downloading the disk and the UEFI variables");
+  BvmVirtImportOptions opts = {uri, domain, name, library};
+  g_autoptr(BvmVirtImportResult) r = bvm_virt_import(&opts, error);
+  return r ? bvm_virt_import_result_to_json(r, uri) : NULL;
+}
+
 static const BvmApiExtension virt_ops[] = {
+    {{"pushVm", "Define a stopped VM on a libvirt host: disk and UEFI variables uploaded"},
+     op_push_vm},
+    {{"importVm", "Make a VM from a shut-off libvirt domain: disk and UEFI variables downloaded"},
+     op_import_vm},
     {{"listRemotes", "Each remote libvirt host with its domains (name, state, vCPUs, memory)"},
      op_list_remotes},
     {{"addRemote", "Keep a libvirt host beside the library: a name and a URI, no secrets"},
