@@ -76,6 +76,16 @@ void bvm_cli_notice(const char *text);
 gboolean bvm_cli_size_params(JsonObject *params, const char *memory, const char *disk,
                              const char *resolution, gboolean disk_at_least_one, GError **error);
 
+/* set's --forward, --no-forward, --forward-bind, --share and --no-share
+ * (sharing.c): one API call each, removals first; *out_result is the
+ * last answer (the VM), untouched when no flag was given. */
+int bvm_cli_set_sharing(BvmCliCommon *common, const char *vm, char **forwards, char **no_forwards,
+                        const char *bind, char **shares, char **no_shares, JsonNode **out_result);
+
+/* show's lines for a VM's forwards and shares, each share with the
+ * command that mounts it in the guest. */
+void bvm_cli_print_sharing(JsonObject *vm);
+
 /* Verbs. Each takes the argv after the verb name (argv[0] = verb). */
 int bvm_cmd_create(int argc, char **argv);
 int bvm_cmd_list(int argc, char **argv);
@@ -109,5 +119,7 @@ int bvm_cmd_logs(int argc, char **argv);
 int bvm_cmd_agent(int argc, char **argv);
 int bvm_cmd_caps(int argc, char **argv);
 int bvm_cmd_serve(int argc, char **argv);
+int bvm_cmd_snapshot(int argc, char **argv);
+int bvm_cmd_clone(int argc, char **argv);
 
 G_END_DECLS

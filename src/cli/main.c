@@ -25,6 +25,8 @@ static const Verb verbs[] = {
      "Change a stopped VM's CPUs, memory, disk, resolution, ISO or accelerator"},
     {"delete", bvm_cmd_delete, "Move a VM to the Trash (or delete it for good)"},
     {"reset-nvram", bvm_cmd_reset_nvram, "Restore a VM's UEFI variables from the template"},
+    {"snapshot", bvm_cmd_snapshot, "Take, list, revert or delete a VM's snapshots"},
+    {"clone", bvm_cmd_clone, "Copy a VM into a new one with a new identity"},
     {"command", bvm_cmd_command, "Print the QEMU command for a VM, with reasons"},
     {"export", bvm_cmd_export, "Write a VM as a libvirt domain XML, with reasons"},
     {"push", bvm_cmd_push, "Define a VM on a libvirt host (disk and UEFI variables uploaded)"},

@@ -11,7 +11,8 @@ int bvm_cmd_set(int argc, char **argv)
   g_autofree char *memory = NULL, *disk = NULL, *resolution = NULL, *iso = NULL;
   int cpus = 0;
   gboolean eject = FALSE;
-  g_autofree char *press_key = NULL, *accel = NULL;
+  g_autofree char *press_key = NULL, *accel = NULL, *forward_bind = NULL;
+  g_auto(GStrv) forwards = NULL, no_forwards = NULL, shares = NULL, no_shares = NULL;
   const GOptionEntry entries[] = {
       {"cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Virtual CPUs", "N"},
       {"memory", 0, 0, G_OPTION_ARG_STRING, &memory, "Memory, like 8G or 4096 (MiB)", "SIZE"},
@@ -25,6 +26,22 @@ int bvm_cmd_set(int argc, char **argv)
        "on|off"},
       {"accel", 0, 0, G_OPTION_ARG_STRING, &accel,
        "auto, kvm, hvf or tcg: the accelerator (auto: the fastest that works here)", "ACCEL"},
+      {"forward", 0, 0, G_OPTION_ARG_STRING_ARRAY, &forwards,
+       "Forward a host port into the guest, like tcp:8080:80 or udp:5353:53 (repeatable; works "
+       "while the VM runs)",
+       "PROTO:HOSTPORT:GUESTPORT"},
+      {"no-forward", 0, 0, G_OPTION_ARG_STRING_ARRAY, &no_forwards,
+       "Stop forwarding a host port (repeatable; works while the VM runs)", "[PROTO:]HOSTPORT"},
+      {"forward-bind", 0, 0, G_OPTION_ARG_STRING, &forward_bind,
+       "The host address --forward listens on (default 127.0.0.1: this machine only; 0.0.0.0 "
+       "lets other machines reach the guest)",
+       "ADDR"},
+      {"share", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &shares,
+       "Share a host directory with the guest (repeatable): mounted by TAG (default: the "
+       "directory's name), read-only with :ro",
+       "PATH[:TAG][:ro]"},
+      {"no-share", 0, 0, G_OPTION_ARG_STRING_ARRAY, &no_shares, "Stop sharing the folder TAG",
+       "TAG"},
       G_OPTION_ENTRY_NULL};
   int status;
   if (!bvm_cli_parse("set", "VM", "Change a stopped VM's settings.", entries, TRUE, &common, &argc,
@@ -41,9 +58,15 @@ int bvm_cmd_set(int argc, char **argv)
   BvmAccel accel_word = BVM_ACCEL_AUTO;
   if (accel != NULL && !bvm_accel_from_string(accel, &accel_word))
     return bvm_cli_usage("set", "--accel must be auto, kvm, hvf or tcg, not '%s'", accel);
-  if (cpus == 0 && !memory && !disk && !resolution && !iso && !eject && !press_key && !accel)
+  if (forward_bind != NULL && forwards == NULL)
+    return bvm_cli_usage("set", "--forward-bind applies to --forward: give one");
+  gboolean sharing = forwards || no_forwards || shares || no_shares;
+  gboolean settings =
+      cpus != 0 || memory || disk || resolution || iso || eject || press_key || accel;
+  if (!settings && !sharing)
     return bvm_cli_usage("set", "nothing to change: give --cpus, --memory, --disk, --resolution, "
-                                "--iso, --eject, --press-key-on-boot or --accel");
+                                "--iso, --eject, --press-key-on-boot, --accel, --forward, "
+                                "--no-forward, --share or --no-share");
 
   /* The flags as updateVm's parameters, sizes and WxH in the API's units. */
   JsonObject *p = bvm_cli_vm_params(argv[1]);
@@ -63,8 +86,12 @@ int bvm_cmd_set(int argc, char **argv)
     return bvm_cli_fail(error);
 
   g_autoptr(JsonNode) result = NULL;
-  status = bvm_cli_call(&common, "updateVm", g_steal_pointer(&owner), &result);
-  if (status != BVM_EXIT_OK)
+  if (settings &&
+      (status = bvm_cli_call(&common, "updateVm", g_steal_pointer(&owner), &result)) != BVM_EXIT_OK)
+    return status;
+  if (sharing &&
+      (status = bvm_cli_set_sharing(&common, argv[1], forwards, no_forwards, forward_bind, shares,
+                                    no_shares, &result)) != BVM_EXIT_OK)
     return status;
   if (common.json)
     bvm_cli_print_json(result);

@@ -44,7 +44,13 @@ int bvm_cmd_show(int argc, char **argv)
   printf("Preset:        %s\n", or (bvm_cli_str(c, "preset"), "custom"));
   printf("CPUs:          %u\n", (guint)bvm_cli_int(c, "cpus", 0));
   printf("Memory:        %s\n", mem);
-  printf("Disk:          %s\n", disk);
+  JsonObject *usage = bvm_cli_obj(c, "diskUsage");
+  g_autofree char *allocated =
+      g_format_size_full((guint64)bvm_cli_int(usage, "allocatedBytes", 0), G_FORMAT_SIZE_IEC_UNITS);
+  if (usage != NULL)
+    printf("Disk:          %s (%s allocated on the host, snapshots included)\n", disk, allocated);
+  else
+    printf("Disk:          %s\n", disk);
   printf("Display:       %ux%u\n", (guint)bvm_cli_int(display, "width", 0),
          (guint)bvm_cli_int(display, "height", 0));
   printf("Secure Boot:   %s%s\n", bvm_cli_bool(fw, "secureBoot") ? "on" : "off",
@@ -59,5 +65,16 @@ int bvm_cmd_show(int argc, char **argv)
   if (last != NULL)
     printf("Last exit:     %s (%s)\n", or (bvm_cli_str(last, "reason"), "?"),
            or (bvm_cli_str(last, "at"), "?"));
+  bvm_cli_print_sharing(c);
+  JsonNode *snaps = json_object_get_member(c, "snapshots");
+  JsonArray *a = snaps != NULL && JSON_NODE_HOLDS_ARRAY(snaps) ? json_node_get_array(snaps) : NULL;
+  for (guint i = 0; a != NULL && i < json_array_get_length(a); i++) {
+    JsonObject *s = json_array_get_object_element(a, i);
+    g_autofree char *held =
+        g_format_size_full((guint64)bvm_cli_int(s, "diskHeldBytes", 0), G_FORMAT_SIZE_IEC_UNITS);
+    printf("%s %s  %s, %s, holds %s of disk\n", i == 0 ? "Snapshots:    " : "              ",
+           bvm_cli_str(s, "name"), bvm_cli_str(s, "createdAt"), bvm_cli_str(s, "consistency"),
+           held);
+  }
   return BVM_EXIT_OK;
 }

@@ -1,7 +1,10 @@
 #include "api.h"
 #include "bundle.h"
 #include "caps.h"
+#include "clone.h"
 #include "create.h"
+#include "deps.h"
+#include "disk.h"
 #include "doctor.h"
 #include "error.h"
 #include "guest_agent.h"
@@ -12,6 +15,8 @@
 #include "presets.h"
 #include "qemu_cmd.h"
 #include "registry.h"
+#include "sharing.h"
+#include "snapshot_vm.h"
 #include "state.h"
 #include "update.h"
 #include "util.h"
@@ -222,7 +227,22 @@ static JsonNode *op_show_vm(BvmApi *api, JsonObject *p, GError **error)
   if (e == NULL)
     return NULL;
   bvm_vm_reconcile(e);
-  return bvm_vm_to_json(e);
+  JsonNode *node = bvm_vm_to_json(e);
+  /* the disk's capacity and what it holds on the host (snapshots included) */
+  g_autofree char *disk = g_build_filename(e->path, "disk.qcow2", NULL);
+  guint64 capacity = 0, allocated = 0;
+  if (JSON_NODE_HOLDS_OBJECT(node) && bvm_disk_info(disk, &capacity, &allocated, NULL)) {
+    JsonObject *usage = json_object_new();
+    json_object_set_int_member(usage, "capacityBytes", (gint64)capacity);
+    json_object_set_int_member(usage, "allocatedBytes", (gint64)allocated);
+    json_object_set_object_member(json_node_get_object(node), "diskUsage", usage);
+    /* each snapshot's time, consistency and the space it holds */
+    g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+    JsonNode *snapshots = bvm_snapshot_vm_list_json(paths, NULL);
+    if (snapshots != NULL)
+      json_object_set_member(json_node_get_object(node), "snapshots", snapshots);
+  }
+  return node;
 }
 
 /* The bounds of the types only: validate.c answers a value out of range
@@ -399,6 +419,8 @@ static JsonNode *op_start_vm(BvmApi *api, JsonObject *p, GError **error)
     return NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   BvmStartOptions opts = {.display = (BvmDisplayMode)display};
+  if (!bvm_sharing_check_start(e->config, paths, error))
+    return NULL;
   report("starting swtpm and QEMU", NULL);
   if (!bvm_vm_start(api->monitor_binary, e->config, paths, &opts, NULL, error))
     return NULL;
@@ -475,7 +497,8 @@ static JsonNode *op_vm_command(BvmApi *api, JsonObject *p, GError **error)
   if (caps == NULL)
     return NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
-  BvmCmdOptions opts = {.display = (BvmDisplayMode)display, .start_paused = paused};
+  g_autofree char *smbd = bvm_deps_locate("smbd");
+  BvmCmdOptions opts = {.display = (BvmDisplayMode)display, .start_paused = paused, .smbd = smbd};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return NULL;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(e->config, caps, paths, &opts, error);
@@ -673,6 +696,172 @@ static JsonNode *op_agent(BvmApi *api, JsonObject *p, GError **error)
   return bvm_agent_network(agent, ms, error);
 }
 
+/* Port forwards and shared folders (sharing.c) --------------------------- */
+
+static JsonNode *op_add_forward(BvmApi *api, JsonObject *p, GError **error)
+{
+  guint proto = BVM_FORWARD_TCP;
+  gint64 host_port = 0, guest_port = 0;
+  const char *bind = NULL;
+  if (!param_word(p, "proto", &bvm_forward_proto_words, &proto, NULL, error) ||
+      !bvm_jsonread_int(&param_reader, p, "hostPort", TRUE, 1, 65535, &host_port, error) ||
+      !bvm_jsonread_int(&param_reader, p, "guestPort", TRUE, 1, 65535, &guest_port, error) ||
+      !param_string(p, "bind", FALSE, &bind, error))
+    return NULL;
+  g_autoptr(BvmForward) f =
+      bvm_forward_new((BvmForwardProto)proto, (guint)host_port, (guint)guest_port, bind);
+  if (!bvm_forward_check(NULL, f, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL || !bvm_sharing_add_forward(api->library, e, f, error))
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
+}
+
+static JsonNode *op_remove_forward(BvmApi *api, JsonObject *p, GError **error)
+{
+  guint proto = BVM_FORWARD_TCP;
+  gboolean proto_set = FALSE;
+  gint64 host_port = 0;
+  if (!param_word(p, "proto", &bvm_forward_proto_words, &proto, &proto_set, error) ||
+      !bvm_jsonread_int(&param_reader, p, "hostPort", TRUE, 1, 65535, &host_port, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL ||
+      !bvm_sharing_remove_forward(e, (BvmForwardProto)proto, !proto_set, (guint)host_port, error))
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
+}
+
+static JsonNode *op_add_share(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *path = NULL, *tag = NULL;
+  gboolean ro = FALSE;
+  if (!param_string(p, "path", TRUE, &path, error) || !param_string(p, "tag", FALSE, &tag, error) ||
+      !param_bool(p, "readOnly", &ro, error))
+    return NULL;
+  /* the tag defaults as the CLI's PATH[:TAG] does */
+  g_autofree char *default_tag = bvm_share_default_tag(path);
+  g_autoptr(BvmShare) s = bvm_share_new(path, tag != NULL ? tag : default_tag, ro);
+  if (!g_path_is_absolute(s->path)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT,
+                "parameter 'path' must be an absolute directory, not '%s'", s->path);
+    return NULL;
+  }
+  if (!bvm_share_check_tag(s->tag, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL || !bvm_sharing_add_share(e, s, error))
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
+}
+
+static JsonNode *op_remove_share(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *tag = NULL;
+  if (!param_string(p, "tag", TRUE, &tag, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL || !bvm_sharing_remove_share(e, tag, error))
+    return NULL;
+  bvm_vm_reconcile(e);
+  return bvm_vm_to_json(e);
+}
+
+/* Snapshots and clones (snapshot_vm.h, clone.h) ------------------------ */
+
+static JsonNode *op_list_snapshots(BvmApi *api, JsonObject *p, GError **error)
+{
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  return bvm_snapshot_vm_list_json(paths, error);
+}
+
+/* The VM and the snapshot @name of an operation on one snapshot. */
+static BvmVmEntry *param_snapshot(BvmApi *api, JsonObject *p, const char **out_name,
+                                  BvmPaths **out_paths, GError **error)
+{
+  if (!param_string(p, "name", TRUE, out_name, error))
+    return NULL;
+  BvmVmEntry *e = param_vm(api, p, error);
+  if (e != NULL)
+    *out_paths = bvm_paths_new(e->path, e->config->id);
+  return e;
+}
+
+static JsonNode *op_create_snapshot(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *name = NULL, *description = NULL;
+  g_autoptr(BvmPaths) paths = NULL;
+  if (!param_string(p, "description", FALSE, &description, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_snapshot(api, p, &name, &paths, error);
+  if (e == NULL)
+    return NULL;
+  g_auto(BvmSnapshotTaken) taken = {0};
+  if (!bvm_snapshot_vm_create(e->config, paths, name, description, report, NULL, &taken, error))
+    return NULL;
+  JsonNode *node = bvm_snapshot_vm_to_json(taken.snapshot);
+  JsonObject *o = json_node_get_object(node);
+  if (taken.snapshot->live) {
+    json_object_set_int_member(o, "pausedMs", taken.paused_ms);
+    json_object_set_string_member(o, "notice", BVM_SNAPSHOT_LIVE_NOTICE);
+  }
+  return node;
+}
+
+static JsonNode *op_revert_snapshot(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *name = NULL;
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_snapshot(api, p, &name, &paths, error);
+  if (e == NULL || !bvm_snapshot_vm_revert(e->config, paths, name, error))
+    return NULL;
+  return object_of("reverted", json_node_init_string(json_node_alloc(), name));
+}
+
+static JsonNode *op_delete_snapshot(BvmApi *api, JsonObject *p, GError **error)
+{
+  const char *name = NULL;
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_snapshot(api, p, &name, &paths, error);
+  if (e == NULL || !bvm_snapshot_vm_delete(e->config, paths, name, error))
+    return NULL;
+  return object_of("deleted", json_node_init_string(json_node_alloc(), name));
+}
+
+static JsonNode *op_clone_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  BvmCloneRequest req = {0};
+  if (!param_string(p, "name", TRUE, &req.name, error) ||
+      !param_string(p, "fromSnapshot", FALSE, &req.from_snapshot, error) ||
+      !param_bool(p, "keepTpm", &req.keep_tpm, error) ||
+      !param_bool(p, "noReflink", &req.no_reflink, error))
+    return NULL;
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_auto(BvmCloneResult) r = {0};
+  if (!bvm_clone_vm(api->library, e, &req, report, NULL, &r, error))
+    return NULL;
+  BvmVmEntry entry = {.path = r.path, .config = r.config};
+  JsonNode *node = bvm_vm_to_json(&entry);
+  JsonObject *o = json_node_get_object(node);
+  JsonObject *copy = json_object_new();
+  json_object_set_string_member(copy, "method", r.method);
+  json_object_set_int_member(copy, "diskBytesCopied", (gint64)r.disk_bytes_copied);
+  json_object_set_int_member(copy, "sourceAllocatedBytes", (gint64)r.disk_allocated);
+  json_object_set_object_member(o, "copy", copy);
+  if (r.notice != NULL)
+    json_object_set_string_member(o, "notice", r.notice);
+  return node;
+}
+
 typedef JsonNode *(*OpFunc)(BvmApi *api, JsonObject *params, GError **error);
 
 static const struct {
@@ -702,6 +891,19 @@ static const struct {
     {{"validateIso", "Whether a file is an installer ISO"}, op_validate_iso},
     {{"hostInfo", "This host's facts and the limits validation applies"}, op_host_info},
     {{"agent", "Ask a running VM's guest agent"}, op_agent},
+    {{"addForward", "Forward a host port into a VM (live while it runs)"}, op_add_forward},
+    {{"removeForward", "Stop forwarding a host port (live while it runs)"}, op_remove_forward},
+    {{"addShare", "Share a host directory with a stopped VM"}, op_add_share},
+    {{"removeShare", "Stop sharing a directory with a stopped VM"}, op_remove_share},
+    {{"listSnapshots", "A VM's snapshots with their consistency and the space each holds"},
+     op_list_snapshots},
+    {{"createSnapshot", "Snapshot a VM's disk, UEFI variables and TPM, stopped or live"},
+     op_create_snapshot},
+    {{"revertSnapshot", "Return a stopped VM to a snapshot: disk, vars and TPM, or nothing"},
+     op_revert_snapshot},
+    {{"deleteSnapshot", "Delete a snapshot and free the space it holds"}, op_delete_snapshot},
+    {{"cloneVm", "Copy a VM (or one of its snapshots) into a new VM with a new identity"},
+     op_clone_vm},
 };
 
 #define MAX_EXTENSIONS 16

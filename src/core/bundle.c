@@ -108,12 +108,9 @@ static gboolean fill_bundle(const char *tmp, const BvmConfig *config, BvmProgres
 
   if (config->tpm_enabled) {
     report(progress, user_data, "setting up the TPM 2.0");
-    if (!make_dir(paths->tpm_dir, error))
-      return FALSE;
     g_autofree char *notice = NULL;
-    if (!bvm_tpm_setup(paths->tpm_dir, &notice, error))
+    if (!bvm_bundle_make_tpm(paths->tpm_dir, &notice, error))
       return FALSE;
-    private_files(paths->tpm_dir);
     if (notice != NULL)
       g_string_append_printf(notices, "%s%s", notices->len ? "; " : "", notice);
   }
@@ -122,20 +119,18 @@ static gboolean fill_bundle(const char *tmp, const BvmConfig *config, BvmProgres
   return bvm_config_save(config, tmp, error);
 }
 
-char *bvm_bundle_create(const char *library, const BvmConfig *config, BvmProgressFunc progress,
-                        gpointer user_data, char **out_notice, GError **error)
+gboolean bvm_bundle_make_tpm(const char *tpm_dir, char **out_notice, GError **error)
 {
-  g_return_val_if_fail(library != NULL && config != NULL, NULL);
-  g_return_val_if_fail(config->id != NULL && config->name != NULL, NULL);
+  if (!make_dir(tpm_dir, error) || !bvm_tpm_setup(tpm_dir, out_notice, error))
+    return FALSE;
+  private_files(tpm_dir);
+  return TRUE;
+}
 
+char *bvm_bundle_make_temp(const char *library, GError **error)
+{
   if (!bvm_library_ensure(library, error))
     return NULL;
-  g_autofree char *final = bvm_registry_bundle_path(library, config->name);
-  if (g_file_test(final, G_FILE_TEST_EXISTS)) {
-    g_set_error(error, BVM_ERROR, BVM_ERROR_ALREADY_EXISTS,
-                "%s already exists: choose another name or delete that VM", final);
-    return NULL;
-  }
   g_autofree char *tmp = g_strdup_printf("%s/" BVM_TEMP_PREFIX "%d-XXXXXX", library, (int)getpid());
   if (g_mkdtemp_full(tmp, 0700) == NULL) {
     int saved = errno;
@@ -143,25 +138,51 @@ char *bvm_bundle_create(const char *library, const BvmConfig *config, BvmProgres
                 g_strerror(saved));
     return NULL;
   }
-  g_autoptr(GString) notices = g_string_new(NULL);
-  if (!fill_bundle(tmp, config, progress, user_data, notices, error)) {
-    (void)bvm_remove_tree(tmp, NULL);
-    return NULL;
-  }
-  bvm_fault_point("create-before-rename");
+  return g_steal_pointer(&tmp);
+}
+
+gboolean bvm_bundle_move_into_place(const char *tmp, const char *final, GError **error)
+{
   if (rename_noreplace(tmp, final) != 0) {
     int saved = errno;
     (void)bvm_remove_tree(tmp, NULL);
     g_set_error(error, BVM_ERROR,
                 saved == EEXIST || saved == ENOTEMPTY ? BVM_ERROR_ALREADY_EXISTS : BVM_ERROR_IO,
                 "cannot move the new VM into place at %s: %s", final, g_strerror(saved));
-    return NULL;
+    return FALSE;
   }
+  g_autofree char *library = g_path_get_dirname(final);
   int dfd = open(library, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     (void)fsync(dfd);
     close(dfd);
   }
+  return TRUE;
+}
+
+char *bvm_bundle_create(const char *library, const BvmConfig *config, BvmProgressFunc progress,
+                        gpointer user_data, char **out_notice, GError **error)
+{
+  g_return_val_if_fail(library != NULL && config != NULL, NULL);
+  g_return_val_if_fail(config->id != NULL && config->name != NULL, NULL);
+
+  g_autofree char *final = bvm_registry_bundle_path(library, config->name);
+  if (g_file_test(final, G_FILE_TEST_EXISTS)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_ALREADY_EXISTS,
+                "%s already exists: choose another name or delete that VM", final);
+    return NULL;
+  }
+  g_autofree char *tmp = bvm_bundle_make_temp(library, error);
+  if (tmp == NULL)
+    return NULL;
+  g_autoptr(GString) notices = g_string_new(NULL);
+  if (!fill_bundle(tmp, config, progress, user_data, notices, error)) {
+    (void)bvm_remove_tree(tmp, NULL);
+    return NULL;
+  }
+  bvm_fault_point("create-before-rename");
+  if (!bvm_bundle_move_into_place(tmp, final, error))
+    return NULL;
   if (out_notice != NULL)
     *out_notice = notices->len ? g_strdup(notices->str) : NULL;
   return g_steal_pointer(&final);

@@ -19,6 +19,17 @@ typedef void (*BvmProgressFunc)(const char *step, gpointer user_data);
 char *bvm_bundle_create(const char *library, const BvmConfig *config, BvmProgressFunc progress,
                         gpointer user_data, char **out_notice, GError **error);
 
+/* A temp dir in @library for a bundle being made (.bridgevm-tmp-PID-...,
+ * swept by bvm_registry_sweep_temps once PID is gone). */
+char *bvm_bundle_make_temp(const char *library, GError **error);
+
+/* Rename the finished @tmp to @final, never replacing anything (an
+ * existing @final is ALREADY_EXISTS); @tmp is removed on failure. */
+gboolean bvm_bundle_move_into_place(const char *tmp, const char *final, GError **error);
+
+/* A fresh TPM 2.0 in @tpm_dir (made), its state private to the owner. */
+gboolean bvm_bundle_make_tpm(const char *tpm_dir, char **out_notice, GError **error);
+
 /* flock(LOCK_EX|LOCK_NB) on the bundle directory: the monitor holds it for
  * the VM's life. Returns the fd (close it to unlock) or -1 with BUSY. */
 int bvm_bundle_lock(const BvmPaths *paths, GError **error);

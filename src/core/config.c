@@ -163,6 +163,17 @@ void bvm_config_set_last_exit(BvmConfig *config, BvmExitKind kind, const char *r
   config->last_exit = e;
 }
 
+/* GCopyFunc for the lists (the copies keep the lists' free functions). */
+static gpointer forward_copy(gconstpointer f, gpointer unused)
+{
+  return bvm_forward_copy(f);
+}
+
+static gpointer share_copy(gconstpointer s, gpointer unused)
+{
+  return bvm_share_copy(s);
+}
+
 BvmConfig *bvm_config_copy(const BvmConfig *config)
 {
   g_return_val_if_fail(config != NULL, NULL);
@@ -177,6 +188,9 @@ BvmConfig *bvm_config_copy(const BvmConfig *config)
   c->created_at = g_strdup(config->created_at);
   c->started_at = g_strdup(config->started_at);
   c->last_exit = last_exit_copy(config->last_exit);
+  c->forwards =
+      config->forwards != NULL ? g_ptr_array_copy(config->forwards, forward_copy, NULL) : NULL;
+  c->shares = config->shares != NULL ? g_ptr_array_copy(config->shares, share_copy, NULL) : NULL;
   return c;
 }
 
@@ -193,6 +207,8 @@ void bvm_config_free(BvmConfig *config)
   g_free(config->created_at);
   g_free(config->started_at);
   last_exit_free(config->last_exit);
+  g_clear_pointer(&config->forwards, g_ptr_array_unref);
+  g_clear_pointer(&config->shares, g_ptr_array_unref);
   g_free(config);
 }
 
@@ -230,6 +246,28 @@ static const BvmJsonField last_exit_fields[] = {
     {NULL},
 };
 
+static void forwards_write(JsonBuilder *b, gconstpointer base)
+{
+  bvm_forward_write_json_array(((const BvmConfig *)base)->forwards, b);
+}
+
+static gboolean forwards_read(const BvmJsonReader *r, JsonObject *obj, const char *key,
+                              gpointer base, GError **error)
+{
+  return bvm_forward_read_json_array(r, obj, key, &((BvmConfig *)base)->forwards, error);
+}
+
+static void shares_write(JsonBuilder *b, gconstpointer base)
+{
+  bvm_share_write_json_array(((const BvmConfig *)base)->shares, b);
+}
+
+static gboolean shares_read(const BvmJsonReader *r, JsonObject *obj, const char *key, gpointer base,
+                            GError **error)
+{
+  return bvm_share_read_json_array(r, obj, key, &((BvmConfig *)base)->shares, error);
+}
+
 static const BvmJsonField config_fields[] = {
     {"schemaVersion", BVM_FIELD_INT, CFG(schema_version), BVM_FIELD_REQUIRED, 0, G_MAXINT32},
     {"id", BVM_FIELD_STRING, CFG(id), BVM_FIELD_REQUIRED},
@@ -253,6 +291,11 @@ static const BvmJsonField config_fields[] = {
     {"accel", BVM_FIELD_WORD, CFG(accel), .words = &bvm_accel_words},
     {"lastExit", BVM_FIELD_OBJECT, CFG(last_exit), .fields = last_exit_fields,
      .object_new = last_exit_new},
+    /* written once a VM has had any (older records lack them) */
+    {"forwards", BVM_FIELD_CUSTOM, CFG(forwards), BVM_FIELD_OMIT_UNSET, .write = forwards_write,
+     .read = forwards_read},
+    {"shares", BVM_FIELD_CUSTOM, CFG(shares), BVM_FIELD_OMIT_UNSET, .write = shares_write,
+     .read = shares_read},
     {NULL},
 };
 

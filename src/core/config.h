@@ -2,7 +2,9 @@
  * no I/O; bvm_config_load/save are the only functions that touch files. */
 #pragma once
 
+#include "forwards.h"
 #include "jsonfields.h"
+#include "shares.h"
 
 #include <glib.h>
 #include <json-glib/json-glib.h>
@@ -96,6 +98,8 @@ typedef struct {
   gboolean press_key_on_boot; /* answer "Press any key to boot from CD" (Windows) */
   BvmAccel accel;             /* auto unless the user picked one */
   BvmLastExit *last_exit;     /* NULL when never exited */
+  GPtrArray *forwards;        /* BvmForward *: host ports into the guest; NULL: none */
+  GPtrArray *shares;          /* BvmShare *: host folders the guest mounts; NULL: none */
 } BvmConfig;
 
 BvmConfig *bvm_config_new(void);

@@ -8,12 +8,15 @@ static const struct {
   const char *purpose;
   const char *debian;
   const char *brew;
+  const char *fallback; /* where distributions put it outside a user's PATH */
 } known[] = {
     {"qemu-system-x86_64", "runs x86_64 guests", "qemu-system-x86", "qemu"},
     {"qemu-system-aarch64", "runs arm64 guests", "qemu-system-arm", "qemu"},
     {"qemu-img", "creates and grows disks", "qemu-utils", "qemu"},
     {"swtpm", "the VMs' TPM 2.0", "swtpm", "swtpm"},
     {"swtpm_setup", "manufactures a VM's TPM", "swtpm-tools", "swtpm"},
+    /* QEMU's smb= runs it (Debian's QEMU: /usr/sbin/smbd); optional */
+    {"smbd", "shares folders with Windows guests (smb=)", "samba", "samba", "/usr/sbin/smbd"},
 };
 
 void bvm_dep_free(BvmDep *d)
@@ -35,6 +38,16 @@ static char *parse_version(const char *text)
   return g_match_info_fetch(m, 0);
 }
 
+char *bvm_deps_locate(const char *name)
+{
+  char *path = g_find_program_in_path(name);
+  for (guint i = 0; path == NULL && i < G_N_ELEMENTS(known); i++)
+    if (strcmp(known[i].name, name) == 0 && known[i].fallback != NULL &&
+        g_file_test(known[i].fallback, G_FILE_TEST_IS_EXECUTABLE))
+      path = g_strdup(known[i].fallback);
+  return path;
+}
+
 GPtrArray *bvm_deps_check(void)
 {
   GPtrArray *deps = g_ptr_array_new_with_free_func((GDestroyNotify)bvm_dep_free);
@@ -44,7 +57,7 @@ GPtrArray *bvm_deps_check(void)
     d->purpose = known[i].purpose;
     d->debian_package = known[i].debian;
     d->brew_formula = known[i].brew;
-    d->path = g_find_program_in_path(d->name);
+    d->path = bvm_deps_locate(d->name);
     if (d->path != NULL) {
       /* Not bvm_run_tool: swtpm_setup 0.7 prints its version and exits 1. */
       const char *argv[] = {d->path, "--version", NULL};

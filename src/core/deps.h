@@ -27,5 +27,8 @@ char *bvm_dep_install_hint(const BvmDep *dep, BvmHostOs os);
 /* [{"name","purpose","found","path","version","installHint"}] */
 JsonNode *bvm_deps_to_json(GPtrArray *deps, BvmHostOs os);
 const BvmDep *bvm_deps_find(GPtrArray *deps, const char *name);
+/* Where the tool @name is (PATH, then where its package puts it), without
+ * running it; NULL when not installed. */
+char *bvm_deps_locate(const char *name);
 
 G_END_DECLS

@@ -13,14 +13,14 @@
  * whole disk on the host at once. */
 #define CLUSTER_OPTS "cluster_size=65536"
 
-static char *qemu_img(GError **error)
+char *bvm_disk_qemu_img(GError **error)
 {
   return bvm_find_tool("qemu-img", "BRIDGEVM_QEMU_IMG", BVM_QEMU_IMG_HINT, error);
 }
 
 gboolean bvm_disk_create(const char *path, guint64 size_gib, GError **error)
 {
-  g_autofree char *tool = qemu_img(error);
+  g_autofree char *tool = bvm_disk_qemu_img(error);
   if (tool == NULL)
     return FALSE;
   g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT "G", size_gib);
@@ -34,27 +34,35 @@ gboolean bvm_disk_create(const char *path, guint64 size_gib, GError **error)
   return TRUE;
 }
 
-gboolean bvm_disk_info(const char *path, guint64 *out_virtual_bytes, guint64 *out_actual_bytes,
-                       GError **error)
+JsonNode *bvm_disk_info_json(const char *path, GError **error)
 {
-  g_autofree char *tool = qemu_img(error);
+  g_autofree char *tool = bvm_disk_qemu_img(error);
   if (tool == NULL)
-    return FALSE;
+    return NULL;
   /* -U: read the header even while QEMU holds the image's write lock. */
   const char *argv[] = {tool, "info", "-U", "--output=json", "-f", "qcow2", path, NULL};
   g_autofree char *out = NULL;
   if (!bvm_run_tool(argv, BVM_QEMU_IMG_HINT, &out, error)) {
     g_prefix_error(error, "reading disk %s: ", path);
-    return FALSE;
+    return NULL;
   }
   g_autoptr(JsonParser) parser = json_parser_new();
   if (!json_parser_load_from_data(parser, out, -1, NULL) ||
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
     g_set_error(error, BVM_ERROR, BVM_ERROR_QEMU_FAILED, "qemu-img info gave no JSON object for %s",
                 path);
-    return FALSE;
+    return NULL;
   }
-  JsonObject *obj = json_node_get_object(json_parser_get_root(parser));
+  return json_node_copy(json_parser_get_root(parser));
+}
+
+gboolean bvm_disk_info(const char *path, guint64 *out_virtual_bytes, guint64 *out_actual_bytes,
+                       GError **error)
+{
+  g_autoptr(JsonNode) node = bvm_disk_info_json(path, error);
+  if (node == NULL)
+    return FALSE;
+  JsonObject *obj = json_node_get_object(node);
   if (out_virtual_bytes != NULL)
     *out_virtual_bytes = (guint64)json_object_get_int_member_with_default(obj, "virtual-size", 0);
   if (out_actual_bytes != NULL)
@@ -77,7 +85,7 @@ gboolean bvm_disk_grow(const char *path, guint64 new_size_gib, GError **error)
   }
   if (wanted == current)
     return TRUE;
-  g_autofree char *tool = qemu_img(error);
+  g_autofree char *tool = bvm_disk_qemu_img(error);
   if (tool == NULL)
     return FALSE;
   g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT "G", new_size_gib);

@@ -2,10 +2,17 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
 #define BVM_QEMU_IMG_HINT "apt-get install -y qemu-utils (Debian) or brew install qemu (macOS)"
+
+/* The qemu-img binary ($BRIDGEVM_QEMU_IMG, else PATH), or DEPENDENCY_MISSING. */
+char *bvm_disk_qemu_img(GError **error);
+
+/* qemu-img info's JSON object for @path (-U: also while QEMU runs). */
+JsonNode *bvm_disk_info_json(const char *path, GError **error);
 
 /* A sparse qcow2 of @size_gib with 64 KiB clusters (see disk.c). */
 gboolean bvm_disk_create(const char *path, guint64 size_gib, GError **error);

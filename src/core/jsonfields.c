@@ -1,4 +1,5 @@
 #include "jsonfields.h"
+#include "error.h"
 
 #include <string.h>
 
@@ -186,6 +187,58 @@ gboolean bvm_jsonfields_read(const BvmJsonField *fields, const BvmJsonReader *re
     if ((f->flags & BVM_FIELD_SEEN) && bvm_jsonread_has(reader, obj, f->key))
       *(gboolean *)((char *)base + f->seen) = TRUE;
   }
+  return TRUE;
+}
+
+void bvm_jsonfields_write_array(const BvmJsonField *fields, const GPtrArray *items, JsonBuilder *b)
+{
+  json_builder_begin_array(b);
+  for (guint i = 0; items != NULL && i < items->len; i++)
+    bvm_jsonfields_write(fields, items->pdata[i], b);
+  json_builder_end_array(b);
+}
+
+gboolean bvm_jsonfields_read_array(const BvmJsonField *fields, const BvmJsonReader *reader,
+                                   JsonObject *obj, const char *key, gpointer (*item_new)(void),
+                                   GDestroyNotify item_free,
+                                   gboolean (*check)(const GPtrArray *before, gconstpointer item,
+                                                     GError **error),
+                                   GPtrArray **out, GError **error)
+{
+  JsonNode *node = obj != NULL ? json_object_get_member(obj, key) : NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL(node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY(node)) {
+    g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "'%s' must be a list of objects",
+                key);
+    return FALSE;
+  }
+  JsonArray *a = json_node_get_array(node);
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(item_free);
+  for (guint i = 0; i < json_array_get_length(a); i++) {
+    JsonNode *el = json_array_get_element(a, i);
+    g_autofree char *path = g_strdup_printf("%s[%u]", key, i);
+    if (!JSON_NODE_HOLDS_OBJECT(el)) {
+      g_set_error(error, BVM_ERROR, BVM_ERROR_INVALID_ARGUMENT, "'%s' must be an object", path);
+      return FALSE;
+    }
+    BvmJsonReader child = *reader;
+    child.path = path;
+    gpointer item = item_new();
+    if (!bvm_jsonfields_read(fields, &child, json_node_get_object(el), item, error)) {
+      item_free(item);
+      return FALSE;
+    }
+    if (!check(list, item, error)) {
+      item_free(item);
+      g_prefix_error(error, "'%s': ", path);
+      return FALSE;
+    }
+    g_ptr_array_add(list, item);
+  }
+  if (*out != NULL)
+    g_ptr_array_unref(*out);
+  *out = g_steal_pointer(&list);
   return TRUE;
 }
 

@@ -61,6 +61,21 @@ void bvm_jsonfields_write(const BvmJsonField *fields, gconstpointer base, JsonBu
 gboolean bvm_jsonfields_read(const BvmJsonField *fields, const BvmJsonReader *reader,
                              JsonObject *obj, gpointer base, GError **error);
 
+/* A list of records: an array of the objects @fields describe. Writing:
+ * @items (each a struct of @fields). Reading the member @key of @obj: each
+ * element made by @item_new, read, and then passed to @check with the
+ * elements before it (a duplicate, a range @fields cannot say); *out is a
+ * new GPtrArray that frees with @item_free (replacing, and unreferencing, a
+ * list *out held), untouched when the member is absent. A fault names the element ("forwards[1]").
+ */
+void bvm_jsonfields_write_array(const BvmJsonField *fields, const GPtrArray *items, JsonBuilder *b);
+gboolean bvm_jsonfields_read_array(const BvmJsonField *fields, const BvmJsonReader *reader,
+                                   JsonObject *obj, const char *key, gpointer (*item_new)(void),
+                                   GDestroyNotify item_free,
+                                   gboolean (*check)(const GPtrArray *before, gconstpointer item,
+                                                     GError **error),
+                                   GPtrArray **out, GError **error);
+
 guint bvm_jsonfields_count(const BvmJsonField *fields);
 
 /* The first member of @obj that @fields do not name, or NULL. */

@@ -334,6 +334,27 @@ static void add_cdrom(Writer *w, const BvmConfig *c)
   line(w, 2, "</disk>");
 }
 
+/* virtio-9p shares: libvirt's <filesystem> (9p is its default driver for
+ * QEMU); accessmode='squash' is security_model=none. */
+static void add_shares(Writer *w, const BvmConfig *c)
+{
+  if (!has_flag(w, "local,id=fs") || c->shares == NULL)
+    return;
+  because(w, 2, "local,id=fs",
+          "<filesystem accessmode='squash'> is -fsdev local,security_model=none; the guest mounts "
+          "the same tag the same way");
+  for (guint i = 0; i < c->shares->len; i++) {
+    const BvmShare *sh = c->shares->pdata[i];
+    line(w, 2, "<filesystem type='mount' accessmode='squash'>");
+    line(w, 3, "<driver type='path'/>");
+    line(w, 3, "<source dir='%s'/>", sh->path);
+    line(w, 3, "<target dir='%s'/>", sh->tag);
+    if (sh->read_only)
+      line(w, 3, "<readonly/>");
+    line(w, 2, "</filesystem>");
+  }
+}
+
 static void add_video(Writer *w, const BvmConfig *c)
 {
   const char *gpu = bvm_caps_gpu_device(c->arch);
@@ -395,6 +416,20 @@ static void add_devices(Writer *w, const BvmConfig *c, const BvmLibvirtXmlOption
   because(w, 2, "user,id=net0",
           "type='user' keeps the argv's user-mode NAT and needs no host setup; on a server, "
           "change it to a bridge or a libvirt network");
+  const char *netdev = flag_value(w, "user,id=net0");
+  if (netdev != NULL && strstr(netdev, "hostfwd=") != NULL) {
+    comment(w, 2,
+            "Not carried over: the hostfwd port forwards. libvirt 9.0 has <portForward> only for "
+            "the passt backend, not for this user network: forward the ports on the libvirt host");
+    note(
+        w, "port forwards",
+        "libvirt 9.0 forwards ports only with the passt backend: forward them on the libvirt host");
+  }
+  if (netdev != NULL && strstr(netdev, "smb=") != NULL) {
+    comment(w, 2, "Not carried over: smb= (QEMU's SMB server for a Windows guest's shared folder)");
+    note(w, "Windows shared folder",
+         "libvirt has no element for QEMU's smb=: share the folder from the libvirt host instead");
+  }
   line(w, 2, "<interface type='user'>");
   if (mac != NULL)
     line(w, 3, "<mac address='%s'/>", mac);
@@ -402,6 +437,8 @@ static void add_devices(Writer *w, const BvmConfig *c, const BvmLibvirtXmlOption
   if (net != NULL && strstr(net, "ioeventfd=on") != NULL)
     line(w, 3, "<driver ioeventfd='on'/>");
   line(w, 2, "</interface>");
+
+  add_shares(w, c);
 
   if (c->tpm_enabled) {
     because(w, 2, "emulator,id=tpm0",

@@ -1,10 +1,12 @@
 #include "monitor.h"
 #include "bundle.h"
 #include "caps.h"
+#include "deps.h"
 #include "diskspace.h"
 #include "error.h"
 #include "logs.h"
 #include "qmp.h"
+#include "snapshot.h"
 #include "state.h"
 #include "tpm.h"
 #include "util.h"
@@ -337,7 +339,9 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
   m->run.display = g_strdup(bvm_display_mode_to_string(display));
   /* Paused: QMP is connected before the first guest instruction runs, so
    * no event and no early keypress window is missed. */
-  BvmCmdOptions opts = {.display = display, .start_paused = TRUE, .qmp_fd = QEMU_QMP_FD};
+  g_autofree char *smbd = bvm_deps_locate("smbd");
+  BvmCmdOptions opts = {
+      .display = display, .start_paused = TRUE, .qmp_fd = QEMU_QMP_FD, .smbd = smbd};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return FALSE;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(m->config, caps, m->paths, &opts, error);
@@ -682,6 +686,10 @@ static gboolean monitor_prepare(Monitor *m, const char *bundle_dir, BvmDisplayMo
       g_propagate_error(error, g_steal_pointer(&local));
     return FALSE;
   }
+  /* A snapshot operation a crash interrupted is finished or undone before
+   * QEMU opens the disk (docs/snapshots.md). */
+  if (!bvm_snapshot_recover(m->paths, NULL, error))
+    return FALSE;
   /* A run dir with the lock free is a leftover of a crash. */
   (void)bvm_remove_tree(m->paths->run_dir, NULL);
   if (g_mkdir_with_parents(m->paths->run_dir, 0700) != 0 ||

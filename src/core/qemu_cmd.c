@@ -407,6 +407,94 @@ static void add_gpu(BvmCommand *cmd, const BvmConfig *c, const BvmQemuCaps *q)
   }
 }
 
+/* Port forwards and, for a Windows guest, its shared folder, as options of
+ * the user netdev (slirp): ",hostfwd=…" per forward, ",smb=DIR". Sets
+ * *out_smb when QEMU will spawn smbd. */
+static char *netdev_extras(BvmCommand *cmd, const BvmConfig *c, const BvmCmdOptions *opts,
+                           GString *why, gboolean *out_smb)
+{
+  GString *extra = g_string_new(NULL);
+  guint n = c->forwards != NULL ? c->forwards->len : 0;
+  for (guint i = 0; i < n; i++) {
+    const BvmForward *f = c->forwards->pdata[i];
+    g_autofree char *rule = bvm_forward_hostfwd(f);
+    g_autofree char *esc = E(rule);
+    g_string_append_printf(extra, ",hostfwd=%s", esc);
+    if (bvm_forward_is_public(f))
+      g_string_append_printf(why,
+                             "; WARNING: host port %u listens on %s, so other machines on the "
+                             "network can reach guest port %u",
+                             f->host_port, f->bind, f->guest_port);
+  }
+  if (n > 0)
+    g_string_append(why, "; hostfwd forwards host ports into the guest, bound to 127.0.0.1 "
+                         "unless a forward names another address, so only this machine reaches "
+                         "them");
+  *out_smb = FALSE;
+  guint n_shares = c->shares != NULL ? c->shares->len : 0;
+  if (c->os != BVM_OS_WINDOWS11 || n_shares == 0)
+    return g_string_free(extra, FALSE);
+  const BvmShare *s = c->shares->pdata[0];
+  if (opts->smbd == NULL) {
+    add_dropped(cmd, "shared folders",
+                "a Windows guest reads them over SMB and smbd is not "
+                "installed here (install samba)");
+    return g_string_free(extra, FALSE);
+  }
+  for (guint i = 1; i < n_shares; i++)
+    add_dropped(cmd, "shared folder",
+                "QEMU's SMB server shares one directory: '%s' is left out (only '%s' is shared)",
+                ((const BvmShare *)c->shares->pdata[i])->path, s->path);
+  if (s->read_only)
+    add_dropped(cmd, "read-only share",
+                "QEMU's SMB server writes a read-write smb.conf: '%s' is writable from Windows",
+                s->path);
+  g_autofree char *dir = E(s->path);
+  g_string_append_printf(extra, ",smb=%s", dir);
+  g_string_append_printf(why,
+                         "; smb= shares %s with the Windows guest as %s: QEMU runs smbd for "
+                         "it on a private address of the user network, nothing listens on the "
+                         "host's network",
+                         s->path, BVM_SHARE_SMB_UNC);
+  *out_smb = TRUE;
+  return g_string_free(extra, FALSE);
+}
+
+/* Linux and other guests: one virtio-9p device per shared folder. */
+static void add_9p_shares(BvmCommand *cmd, const BvmConfig *c, const BvmQemuCaps *q)
+{
+  guint n = c->shares != NULL ? c->shares->len : 0;
+  if (c->os == BVM_OS_WINDOWS11 || n == 0)
+    return;
+  if (!bvm_qemu_caps_has_device(q, "virtio-9p-pci")) {
+    add_dropped(cmd, "shared folders",
+                "this QEMU has no virtio-9p-pci device (macOS QEMU before 7.0 lacks 9p)");
+    return;
+  }
+  g_autoptr(GStrvBuilder) flags = g_strv_builder_new();
+  for (guint i = 0; i < n; i++) {
+    const BvmShare *s = c->shares->pdata[i];
+    g_autofree char *path = E(s->path);
+    g_autofree char *fsdev = g_strdup_printf("local,id=fs%u,path=%s,security_model=none%s", i, path,
+                                             s->read_only ? ",readonly=on" : "");
+    g_autofree char *dev =
+        g_strdup_printf("virtio-9p-pci,id=fs%udev,fsdev=fs%u,mount_tag=%s", i, i, s->tag);
+    g_strv_builder_add_many(flags, "-fsdev", fsdev, "-device", dev, NULL);
+  }
+  g_auto(GStrv) v = g_strv_builder_end(flags);
+  BvmCmdGroup *g = g_new0(BvmCmdGroup, 1);
+  for (char **f = v; *f; f++)
+    g_ptr_array_insert(cmd->argv, (gint)cmd->argv->len - 1, g_strdup(*f));
+  g->flags = g_steal_pointer(&v);
+  g->reason = g_strdup(
+      "Shared folders over virtio-9p (the guest mounts each by its tag: mount -t 9p -o "
+      "trans=virtio TAG /mnt). security_model=none: QEMU, running as this user, reads and "
+      "writes the files as this user, so the host keeps ordinary files owned by you (mapped-xattr "
+      "would hide the guest's owners in xattrs and leave files mode 0600 on the host); "
+      "readonly=on makes QEMU itself refuse writes to a read-only share, whatever the guest does");
+  g_ptr_array_add(cmd->groups, g);
+}
+
 /* Returns the mode actually used (auto and an unavailable window resolved). */
 static BvmDisplayMode add_display(BvmCommand *cmd, const BvmHostCaps *caps, const BvmQemuCaps *q,
                                   const BvmPaths *paths, BvmDisplayMode mode)
@@ -508,13 +596,16 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
 
   g_autofree char *mac = mac_for(c->id);
   g_autofree char *net_ioev = ioeventfd(q, "virtio-net-pci");
-  add_group(cmd,
-            "Networking: user-mode NAT (no root, no host setup) on virtio-net, the fastest "
-            "paravirtual NIC; a MAC derived from the VM id stays the same across boots. "
-            "ioeventfd=on (QEMU's default for virtio-pci, stated for audit) lets KVM/HVF signal "
-            "queue kicks without a vCPU exit; TCG has no ioeventfd",
-            S("-netdev"), S("user,id=net0"), S("-device"),
+  g_autoptr(GString) net_why =
+      g_string_new("Networking: user-mode NAT (no root, no host setup) on virtio-net, the fastest "
+                   "paravirtual NIC; a MAC derived from the VM id stays the same across boots. "
+                   "ioeventfd=on (QEMU's default for virtio-pci, stated for audit) lets KVM/HVF "
+                   "signal queue kicks without a vCPU exit; TCG has no ioeventfd");
+  gboolean smb = FALSE;
+  g_autofree char *net_extra = netdev_extras(cmd, c, opts, net_why, &smb);
+  add_group(cmd, net_why->str, S("-netdev"), F("user,id=net0%s", net_extra), S("-device"),
             F("virtio-net-pci,netdev=net0,mac=%s%s", mac, net_ioev), NULL);
+  add_9p_shares(cmd, c, q);
 
   if (c->tpm_enabled) {
     g_autofree char *sock = E(paths->swtpm_sock);
@@ -570,15 +661,20 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
             S("-chardev"), F("file,id=serial0,path=%s,append=on", serial), S("-serial"),
             S("chardev:serial0"), S("-msg"), S("timestamp=on"), NULL);
 
-  if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox && display == BVM_DISPLAY_WINDOW) {
-    /* GTK forks: QEMU 7.2 with -display gtk dies of SIGSYS at start under
-     * spawn=deny (seen here), so a windowed VM keeps the rest of the filter. */
+  /* GTK forks: QEMU 7.2 with -display gtk dies of SIGSYS at start under
+   * spawn=deny (seen here); QEMU forks smbd when a Windows guest first
+   * connects to its shared folder. Such a VM keeps the rest of the filter. */
+  const char *forks = display == BVM_DISPLAY_WINDOW
+                          ? "the GTK window forks, and spawn=deny kills QEMU"
+                      : smb ? "the shared folder's smbd is started by QEMU"
+                            : NULL;
+  if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox && forks != NULL) {
     add_group(cmd,
               "seccomp sandbox: QEMU may not use obsolete syscalls, gain privileges or change "
               "resource limits, which a guest escape would need",
               S("-sandbox"), S("on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny"),
               NULL);
-    add_dropped(cmd, "seccomp spawn=deny", "the GTK window forks, and spawn=deny kills QEMU");
+    add_dropped(cmd, "seccomp spawn=deny", "%s", forks);
   } else if (caps->host.os == BVM_HOST_OS_LINUX && q->sandbox) {
     add_group(cmd,
               "seccomp sandbox: QEMU may not use obsolete syscalls, gain privileges, spawn "

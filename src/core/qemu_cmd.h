@@ -34,6 +34,9 @@ typedef struct {
    * reachable the moment it is spawned. 0, the default, keeps path=: fd 0
    * is stdin, never a socket handed over. */
   int qmp_fd;
+  /* smbd's path when Samba is installed (a Windows guest's shared folder
+   * needs it: QEMU's smb= runs it), else NULL. */
+  const char *smbd;
 } BvmCmdOptions;
 
 typedef struct {

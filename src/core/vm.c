@@ -6,6 +6,7 @@
 #include "logs.h"
 #include "qmp.h"
 #include "util.h"
+#include "sharing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +76,7 @@ JsonNode *bvm_vm_to_json(BvmVmEntry *e)
   json_object_set_string_member(obj, "path", e->path);
   json_object_set_string_member(obj, "state", bvm_vm_state_to_string(status.state));
   json_object_set_member(obj, "status", bvm_vm_status_to_json(&status, NULL));
+  bvm_sharing_annotate_view(obj, e->config);
   return node;
 }
 

@@ -9,6 +9,7 @@
 #include "firmware.h"
 #include "library.h"
 #include "registry.h"
+#include "shares.h"
 #include "util.h"
 #include "validate.h"
 #include "virt.h"
@@ -188,6 +189,21 @@ static BvmConfig *map_domain(BvmXmlNode *root, const char *domain, const char *n
     c->iso_path = g_strdup(iso);
   else if (iso != NULL)
     g_ptr_array_add(notes, g_strdup_printf("the CD-ROM %s is not on this host: left out", iso));
+  /* 9p folders (what export and push make of shares) back to shares */
+  g_autoptr(GPtrArray) fss = bvm_xml_children(devices, "filesystem");
+  for (guint i = 0; i < fss->len; i++) {
+    BvmXmlNode *fs = fss->pdata[i];
+    const char *dir = bvm_xml_attr(bvm_xml_find(fs, "source"), "dir");
+    const char *tag = bvm_xml_attr(bvm_xml_find(fs, "target"), "dir");
+    const char *driver = bvm_xml_attr(bvm_xml_find(fs, "driver"), "type");
+    if (dir == NULL || tag == NULL || (driver != NULL && strcmp(driver, "path") != 0)) {
+      refuse(error, domain, "a <filesystem> that is not a 9p folder (virtiofs, a block device)");
+      return NULL;
+    }
+    if (c->shares == NULL)
+      c->shares = g_ptr_array_new_with_free_func((GDestroyNotify)bvm_share_free);
+    g_ptr_array_add(c->shares, bvm_share_new(dir, tag, bvm_xml_find(fs, "readonly") != NULL));
+  }
   g_autoptr(GPtrArray) nics = bvm_xml_children(devices, "interface");
   for (guint i = 0; i < nics->len; i++)
     if (g_strcmp0(bvm_xml_attr(nics->pdata[i], "type"), "user") != 0)

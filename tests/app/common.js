@@ -82,3 +82,12 @@ function stateShown(label, ms) {
   return until("the state '" + label + "'", () =>
     document.querySelector('[role="status"][aria-label="' + label + '"]'), ms);
 }
+
+// Type @value into the page's input labelled @label, as React sees typing.
+function fill(label, value) {
+  const l = [...document.querySelectorAll('label')].find((e) => e.textContent.trim() === label);
+  if (!l) throw new Error('no field labelled ' + label + ': ' + document.body.innerText.slice(0, 400));
+  const input = document.getElementById(l.htmlFor);
+  Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, value);
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}

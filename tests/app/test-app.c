@@ -288,6 +288,16 @@ static void test_relaunch_pause_resume_stop(void)
   g_assert_cmpstr(json_object_get_string_member(o, "resumed"), ==, "running");
   g_assert_cmpstr(json_object_get_string_member(member(member(o, "status"), "body"), "state"), ==,
                   "stopped");
+  /* The Snapshots tab took one of the stopped VM; Clone made a VM of its own id. */
+  JsonArray *snaps = json_object_get_array_member(member(o, "snapshots"), "body");
+  g_assert_cmpuint(json_array_get_length(snaps), ==, 1);
+  g_assert_cmpstr(
+      json_object_get_string_member(json_array_get_object_element(snaps, 0), "consistency"), ==,
+      "stopped");
+  JsonObject *clone = member(member(o, "clone"), "body");
+  g_assert_cmpstr(json_object_get_string_member(clone, "name"), ==, VM "-twin");
+  g_assert_cmpstr(json_object_get_string_member(clone, "id"), !=,
+                  json_object_get_string_member(member(member(o, "source"), "body"), "id"));
   g_assert_cmpint(json_object_get_int_member(o, "nativeUnknown"), ==, 404);
   g_assert_cmpstr(json_object_get_string_member(o, "chooseIso"), ==, "pending");
   /* The notifier saw it go. */

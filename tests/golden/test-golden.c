@@ -98,6 +98,7 @@ typedef struct {
   BvmHostCaps *caps;
   BvmPaths *paths;
   BvmCmdOptions opts;
+  char *smbd; /* opts.smbd */
 } GoldenCase;
 
 static void golden_case_clear(GoldenCase *gc)
@@ -105,6 +106,7 @@ static void golden_case_clear(GoldenCase *gc)
   bvm_config_free(gc->config);
   bvm_host_caps_free(gc->caps);
   bvm_paths_free(gc->paths);
+  g_free(gc->smbd);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GoldenCase, golden_case_clear)
 
@@ -128,6 +130,9 @@ static void load_case(const char *dir, GoldenCase *gc)
   g_assert_true(bvm_display_mode_from_string(
       json_object_get_string_member_with_default(c, "display", "auto"), &gc->opts.display));
   gc->opts.start_paused = json_object_get_boolean_member_with_default(c, "paused", FALSE);
+  /* the parser goes with this function: the case keeps its own copy */
+  gc->smbd = g_strdup(json_object_get_string_member_with_default(c, "smbd", NULL));
+  gc->opts.smbd = gc->smbd;
 }
 
 static void test_case(gconstpointer data)

@@ -227,6 +227,16 @@ void harness_run_ok(const char *library, const char *const *args)
     g_error("bridgevm %s failed (%d): %s", args[0], r.status, r.err);
 }
 
+int harness_run_with_fault(const char *library, const char *fault, const char *const *args)
+{
+  if (fault != NULL)
+    g_setenv("BRIDGEVM_FAULT", fault, TRUE);
+  g_auto(BvmRun) r = {0};
+  harness_run(&r, library, args);
+  g_unsetenv("BRIDGEVM_FAULT");
+  return r.status;
+}
+
 JsonNode *harness_run_json(const char *library, const char *const *args)
 {
   g_auto(BvmRun) r = {0};
@@ -406,4 +416,15 @@ gboolean harness_guest_exec(const char *qga_sock, const char *shell_cmd, GError 
   }
   g_propagate_prefixed_error(error, g_steal_pointer(&local), "guest-exec of '%s': ", shell_cmd);
   return FALSE;
+}
+
+guint harness_free_tcp_port(void)
+{
+  g_autoptr(GSocket) s =
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+  g_assert_true(g_socket_bind(s, any, FALSE, NULL));
+  g_autoptr(GSocketAddress) got = g_socket_get_local_address(s, NULL);
+  return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(got));
 }

@@ -24,6 +24,9 @@ void harness_run_in(BvmRun *out_run, const char *const *prefix, const char *cons
 /* harness_run that must succeed (else the test fails with bridgevm's
  * stderr); the _json form parses its stdout. */
 void harness_run_ok(const char *library, const char *const *args);
+/* harness_run with $BRIDGEVM_FAULT set to @fault (NULL: none) for the run:
+ * the exit status (128 + 9 when the fault point killed it). */
+int harness_run_with_fault(const char *library, const char *fault, const char *const *args);
 JsonNode *harness_run_json(const char *library, const char *const *args);
 /* A fresh temp dir; removed by harness_cleanup. Until then the dir is
  * tracked: when this test process dies of a signal (a failed g_assert
@@ -71,6 +74,8 @@ GSubprocess *harness_spawn_tied(GSubprocessFlags flags, const char *const *argv,
  * command was sent counts as done; a QEMU that runs on and never answers is
  * a TIMEOUT error. */
 gboolean harness_guest_exec(const char *qga_sock, const char *shell_cmd, GError **error);
+/* A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick). */
+guint harness_free_tcp_port(void);
 /* Assert @haystack contains @needle, printing both when not. */
 #define assert_contains(haystack, needle)                                                          \
   do {                                                                                             \

@@ -114,6 +114,61 @@ static void compare(const char *op, const char *const *args, const char *params_
   }
 }
 
+/* An operation that cannot be done twice in a row (an add, a remove): the
+ * CLI does it, @undo_op through the API puts things back, then the API does
+ * it, and the two answers are compared. */
+static void compare_undone(const char *op, const char *const *args, const char *params_json,
+                           const char *undo_op, const char *undo_json)
+{
+  g_hash_table_add(covered, (gpointer)op);
+  g_auto(BvmRun) r = {0};
+  run_cli_json(&r, args);
+  g_assert_cmpint(r.status, ==, 0);
+  g_autoptr(JsonNode) got = json_from_string(r.out, NULL);
+  g_assert_nonnull(got);
+  g_autoptr(BvmApi) api = bvm_api_new(library, harness_binary());
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) undo = json_from_string(undo_json, NULL);
+  g_autoptr(JsonNode) undone = bvm_api_call(api, undo_op, undo, &error);
+  g_assert_no_error(error);
+  g_autoptr(JsonNode) params = json_from_string(params_json, NULL);
+  g_autoptr(JsonNode) want = bvm_api_call(api, op, params, &error);
+  g_assert_no_error(error);
+  drop_members(want, always_drop);
+  drop_members(got, always_drop);
+  if (!json_node_equal(want, got)) {
+    g_autofree char *w = to_text(want), *g = to_text(got);
+    g_error("%s: the API answers\n%s\nbut `bridgevm %s --json` printed\n%s", op, w, args[0], g);
+  }
+}
+
+/* Forwards and shares: each flag of `set` is one operation. */
+static void compare_sharing(void)
+{
+  guint port = harness_free_tcp_port();
+  g_autofree char *spec = g_strdup_printf("tcp:%u:80", port);
+  g_autofree char *port_text = g_strdup_printf("%u", port);
+  g_autofree char *add = g_strdup_printf("{\"vm\": \"vm\", \"proto\": \"tcp\", \"hostPort\": %u, "
+                                         "\"guestPort\": 80, \"bind\": \"127.0.0.1\"}",
+                                         port);
+  g_autofree char *remove = g_strdup_printf("{\"vm\": \"vm\", \"hostPort\": %u}", port);
+  const char *set_forward[] = {"set", "vm", "--forward", spec, NULL};
+  compare_undone("addForward", set_forward, add, "removeForward", remove);
+  const char *set_no_forward[] = {"set", "vm", "--no-forward", port_text, NULL};
+  compare_undone("removeForward", set_no_forward, remove, "addForward", add);
+
+  g_autofree char *dir = g_build_filename(root, "shared dir", NULL);
+  g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+  g_autofree char *share_spec = g_strdup_printf("%s:docs:ro", dir);
+  g_autofree char *share = g_strdup_printf(
+      "{\"vm\": \"vm\", \"path\": \"%s\", \"tag\": \"docs\", \"readOnly\": true}", dir);
+  const char *no_share_params = "{\"vm\": \"vm\", \"tag\": \"docs\"}";
+  const char *set_share[] = {"set", "vm", "--share", share_spec, NULL};
+  compare_undone("addShare", set_share, share, "removeShare", no_share_params);
+  const char *set_no_share[] = {"set", "vm", "--no-share", "docs", NULL};
+  compare_undone("removeShare", set_no_share, no_share_params, "addShare", share);
+}
+
 static void test_every_operation_answers_alike(void)
 {
   const char *create[] = {"create",   "vm", "--iso",  iso,  "--preset", "light",
@@ -167,6 +222,7 @@ static void test_every_operation_answers_alike(void)
           NULL);
   const char *reset[] = {"reset-nvram", "vm", NULL};
   compare("resetNvram", reset, "{\"vm\": \"vm\"}", NULL);
+  compare_sharing();
 
   /* create and delete: the CLI's VM is deleted through the API and made
    * again through it, and that one deleted by the CLI */
@@ -210,6 +266,23 @@ static void test_every_operation_answers_alike(void)
   g_assert_true(json_node_equal(deleted, deleted_by_cli));
   g_hash_table_add(covered, (gpointer) "deleteVm");
 
+  /* snapshots: the reads and the idempotent revert answer alike; a create
+   * or clone onto a name taken, and a delete of none, fail alike */
+  const char *snap_take[] = {"snapshot", "vm", "create", "s1", "--description", "first", NULL};
+  harness_run_ok(library, snap_take);
+  compare("createSnapshot", snap_take,
+          "{\"vm\": \"vm\", \"name\": \"s1\", \"description\": \"first\"}", NULL);
+  const char *snap_list[] = {"snapshot", "vm", "list", NULL};
+  compare("listSnapshots", snap_list, "{\"vm\": \"vm\"}", NULL);
+  const char *snap_revert[] = {"snapshot", "vm", "revert", "s1", NULL};
+  compare("revertSnapshot", snap_revert, "{\"vm\": \"vm\", \"name\": \"s1\"}", NULL);
+  const char *snap_delete[] = {"snapshot", "vm", "delete", "nope", NULL};
+  compare("deleteSnapshot", snap_delete, "{\"vm\": \"vm\", \"name\": \"nope\"}", NULL);
+  const char *clone_taken[] = {"clone", "vm", "VM", NULL};
+  compare("cloneVm", clone_taken, "{\"vm\": \"vm\", \"name\": \"VM\"}", NULL);
+  const char *snap_drop[] = {"snapshot", "vm", "delete", "s1", NULL};
+  harness_run_ok(library, snap_drop);
+
   /* what needs a running guest fails alike on a stopped VM */
   const char *stop[] = {"stop", "vm", NULL};
   compare("stopVm", stop, "{\"vm\": \"vm\"}", NULL);
@@ -249,6 +322,8 @@ static void test_unknown_vm_fails_alike(void)
       {"vmLogs", {"logs", "nope"}, "{\"vm\": \"nope\", \"lines\": 50}"},
       {"resetNvram", {"reset-nvram", "nope"}, "{\"vm\": \"nope\"}"},
       {"agent", {"agent", "nope", "ping"}, "{\"vm\": \"nope\", \"call\": \"ping\"}"},
+      {"listSnapshots", {"snapshot", "nope", "list"}, "{\"vm\": \"nope\"}"},
+      {"cloneVm", {"clone", "nope", "other"}, "{\"vm\": \"nope\", \"name\": \"other\"}"},
   };
   for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
     /* must be an error on both sides */

@@ -18,12 +18,7 @@ static char *root, *library, *iso;
 
 static int run_with_fault(const char *fault, const char *const *args)
 {
-  if (fault != NULL)
-    g_setenv("BRIDGEVM_FAULT", fault, TRUE);
-  g_auto(BvmRun) r = {0};
-  harness_run(&r, library, args);
-  g_unsetenv("BRIDGEVM_FAULT");
-  return r.status;
+  return harness_run_with_fault(library, fault, args);
 }
 
 static JsonNode *list_json(void)

@@ -23,7 +23,21 @@ typedef struct {
   const char *name;
   const char *const *create_args;
   BvmDisplayMode display;
+  /* with a port forward and two shared folders (one read-only), their
+   * paths holding a comma and "file=" */
+  gboolean sharing;
 } Profile;
+
+static char *share_dir;
+
+static void add_sharing(const char *vm)
+{
+  g_autofree char *fwd = g_strdup_printf("tcp:%u:80", harness_free_tcp_port());
+  g_autofree char *rw = g_strdup_printf("%s:data", share_dir);
+  g_autofree char *ro = g_strdup_printf("%s:docs:ro", share_dir);
+  const char *set[] = {"set", vm, "--forward", fwd, "--share", rw, "--share", ro, NULL};
+  harness_run_ok(library, set);
+}
 
 static gboolean wait_for_path(const char *path, GSubprocess *owner)
 {
@@ -97,6 +111,8 @@ static void test_profile(gconstpointer data)
   if (r.status != 0)
     g_error("create %s: %s", p->name, r.err);
 
+  if (p->sharing)
+    add_sharing(p->name);
   g_autoptr(GError) error = NULL;
   g_autoptr(BvmVmEntry) e = bvm_registry_find(library, p->name, &error);
   g_assert_no_error(error);
@@ -169,10 +185,10 @@ static const char *const arm_win11[] = {
 
 static const Profile profiles[] = {
     {"x86 linux, tpm", linux_tpm, BVM_DISPLAY_VNC},
-    {"x86 linux bare", linux_bare, BVM_DISPLAY_NONE},
+    {"x86 linux bare", linux_bare, BVM_DISPLAY_NONE, TRUE},
     {"x86 linux secure boot", linux_sb, BVM_DISPLAY_VNC},
     {"x86 windows 11", win11, BVM_DISPLAY_VNC},
-    {"arm linux", arm_linux, BVM_DISPLAY_VNC},
+    {"arm linux", arm_linux, BVM_DISPLAY_VNC, TRUE},
     {"arm windows 11", arm_win11, BVM_DISPLAY_NONE},
 };
 
@@ -183,6 +199,8 @@ int main(int argc, char **argv)
   g_autofree char *rt = harness_env_dir(root, "XDG_RUNTIME_DIR", "runtime");
   library = g_build_filename(root, "lib, with comma", NULL);
   iso = harness_make_iso(root, "an iso, with=comma.iso");
+  share_dir = g_build_filename(root, "shared, file=x", NULL);
+  g_assert_cmpint(g_mkdir_with_parents(share_dir, 0700), ==, 0);
   g_autoptr(GError) error = NULL;
   caps = bvm_host_caps_get(FALSE, &error);
   g_assert_no_error(error);

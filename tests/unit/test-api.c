@@ -3,6 +3,7 @@
 #include "api.h"
 #include "error.h"
 #include "events.h"
+#include "ports.h"
 #include "util.h"
 
 #include <glib/gstdio.h>
@@ -266,6 +267,21 @@ static void test_fixtures_match_the_dispatcher(void)
     g_assert_no_error(error);
     check_fixture(*op, r);
   }
+  /* a VM with a forward and a share, as addForward and addShare answer */
+  guint port = 47000;
+  while (!bvm_ports_check_free(BVM_FORWARD_TCP, "127.0.0.1", port, NULL))
+    port++;
+  g_autofree char *fp =
+      g_strdup_printf("{\"vm\": \"fixture\", \"hostPort\": %u, \"guestPort\": 80}", port);
+  g_autoptr(JsonNode) fwd_params = params(fp);
+  g_autoptr(JsonNode) fwd = bvm_api_call(api, "addForward", fwd_params, &error);
+  g_assert_no_error(error);
+  g_autofree char *sp =
+      g_strdup_printf("{\"vm\": \"fixture\", \"path\": \"%s\", \"readOnly\": true}", root);
+  g_autoptr(JsonNode) share_params = params(sp);
+  g_autoptr(JsonNode) shared = bvm_api_call(api, "addShare", share_params, &error);
+  g_assert_no_error(error);
+  check_fixture("vmSharing", shared);
   g_autoptr(JsonNode) lp = params("{\"vm\": \"fixture\", \"source\": \"serial\"}");
   g_autoptr(JsonNode) lg = bvm_api_call(api, "vmLogs", lp, &error);
   g_assert_no_error(error);
@@ -278,6 +294,26 @@ static void test_fixtures_match_the_dispatcher(void)
   g_autoptr(JsonNode) ej = bvm_api_error_to_json(error);
   check_fixture("error", ej);
   g_clear_error(&error);
+  /* the VM page: its snapshots, showVm (with diskUsage and them), a clone */
+  g_autoptr(JsonNode) snp =
+      params("{\"vm\": \"fixture\", \"name\": \"s1\", \"description\": \"clean install\"}");
+  g_autoptr(JsonNode) snap = bvm_api_call(api, "createSnapshot", snp, &error);
+  g_assert_no_error(error);
+  check_fixture("createSnapshot", snap);
+  g_autoptr(JsonNode) snaps = bvm_api_call(api, "listSnapshots", vp, &error);
+  g_assert_no_error(error);
+  check_fixture("listSnapshots", snaps);
+  g_autoptr(JsonNode) shown = bvm_api_call(api, "showVm", vp, &error);
+  g_assert_no_error(error);
+  check_fixture("showVm", shown);
+  g_autoptr(JsonNode) cp2 =
+      params("{\"vm\": \"fixture\", \"name\": \"fixture-clone\", \"keepTpm\": true}");
+  g_autoptr(JsonNode) cl = bvm_api_call(api, "cloneVm", cp2, &error);
+  g_assert_no_error(error);
+  check_fixture("cloneVm", cl);
+  g_autoptr(JsonNode) cdp = params("{\"vm\": \"fixture-clone\", \"permanently\": true}");
+  g_autoptr(JsonNode) cdel = bvm_api_call(api, "deleteVm", cdp, &error);
+  g_assert_no_error(error);
   g_autoptr(JsonNode) dp = params("{\"vm\": \"fixture\", \"permanently\": true}");
   g_autoptr(JsonNode) del = bvm_api_call(api, "deleteVm", dp, &error);
   g_assert_no_error(error);

@@ -339,6 +339,11 @@ static void test_config_table_matches_written_json(void)
   c->id = g_uuid_string_random();
   c->name = g_strdup("v");
   bvm_config_set_last_exit(c, BVM_EXIT_KIND_USER, "stopped", 0, 0);
+  /* forwards and shares are written once a VM has any */
+  c->forwards = g_ptr_array_new_with_free_func((GDestroyNotify)bvm_forward_free);
+  g_ptr_array_add(c->forwards, bvm_forward_new(BVM_FORWARD_TCP, 8080, 80, NULL));
+  c->shares = g_ptr_array_new_with_free_func((GDestroyNotify)bvm_share_free);
+  g_ptr_array_add(c->shares, bvm_share_new("/srv", "srv", FALSE));
   g_autoptr(JsonNode) node = bvm_config_to_json(c);
   check_table_against(bvm_config_json_fields(), json_node_get_object(node), "");
 }

@@ -8,6 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -100,6 +101,30 @@ function expect(cond, what) {
 }
 
 let page;
+/** A TCP port on 127.0.0.1 nothing listens on now (the kernel's pick). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something accepts a TCP connection on 127.0.0.1:port. */
+function portOpen(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
 const shot = (name) => page.screenshot({ path: path.join(artifacts, `ui-${name}.png`), fullPage: true });
 const byRole = (role, name) => page.getByRole(role, { name, exact: typeof name === 'string' });
 
@@ -303,6 +328,34 @@ async function main() {
     await shot('vm-command-settings');
   });
 
+  await test('ports & folders: the forward form adds and removes a forward live; folders wait for a stop', async () => {
+    await byRole('tab', 'Ports & folders').click();
+    const port = await freePort();
+    const form = page.getByRole('form', { name: 'Add a port forward' });
+    await form.getByLabel('Host port').fill(String(port));
+    await form.getByLabel('Guest port').fill('80');
+    await page.getByText('Only this machine can reach the port.').waitFor();
+    await form.getByRole('button', { name: 'Add forward' }).click();
+    const list = page.getByRole('list', { name: 'Port forwards' });
+    await list.getByText(`tcp 127.0.0.1:${port} → guest port 80`).waitFor();
+    // live: QEMU listens on the host port at once, and the record says so
+    expect(await portOpen(port), `host port ${port} is open after adding the forward`);
+    const vm = await apiCall('showVm', { vm: 'demo, one' });
+    expect(vm.forwards?.some((f) => f.hostPort === port), `forwards: ${JSON.stringify(vm.forwards)}`);
+    // another address warns that other machines can reach it
+    await form.getByLabel('Listen on').fill('0.0.0.0');
+    await page.getByText('Warning: other machines on the network can reach this port.').waitFor();
+    await form.getByLabel('Listen on').fill('127.0.0.1');
+    await shot('vm-forwards');
+    await byRole('button', `Remove forward of host port ${port}`).click();
+    await page.getByText('No ports are forwarded.').waitFor();
+    expect(!(await portOpen(port)), `host port ${port} is closed after removing the forward`);
+    expect(
+      await page.getByRole('form', { name: 'Add a shared folder' }).getByLabel('Host folder').isDisabled(),
+      'shared folders are locked while the VM runs',
+    );
+  });
+
   await test('pause and resume from the VM page; Stop and Force stop usable while paused', async () => {
     await byRole('tab', 'Console').click();
     await byRole('button', 'Pause').click();
@@ -379,6 +432,39 @@ async function main() {
         timeout: 5000,
       });
     await shot('vm-stopped-auto');
+  });
+
+  await test('snapshots: take one with progress, revert and delete it confirmed; clone the VM into the library', async () => {
+    await byRole('tab', 'Snapshots').click();
+    await page.getByText('No snapshots yet.').waitFor();
+    await byRole('textbox', 'Snapshot name').fill('clean');
+    await byRole('textbox', 'Description (optional)').fill('after the first boot');
+    await byRole('button', 'Take snapshot').click();
+    const row = page.getByRole('row', { name: /clean/ });
+    await row.getByText('Stopped VM').waitFor();
+    await page.getByText(/Took snapshot clean/).waitFor();
+    await shot('snapshots');
+    await byRole('button', 'Revert to clean').click();
+    await byRole('dialog').waitFor();
+    await byRole('button', 'Revert').click();
+    await page.getByText('Reverted to clean.').waitFor();
+    await byRole('button', 'Clone…').click();
+    await byRole('textbox', 'Name of the clone').fill('twin');
+    await shot('clone');
+    await byRole('button', 'Clone').click();
+    await byRole('heading', 'twin').waitFor();
+    await byRole('link', 'Library').click();
+    await page.getByRole('row', { name: /twin/ }).waitFor();
+    const twin = await apiCall('showVm', { vm: 'twin' });
+    const demo = await apiCall('showVm', { vm: 'demo, one' });
+    expect(twin.id !== demo.id, 'the clone has its own id');
+    await apiCall('deleteVm', { vm: 'twin', permanently: true });
+    await page.getByRole('link', { name: 'demo, one' }).click();
+    await byRole('tab', 'Snapshots').click();
+    await byRole('button', 'Delete snapshot clean').click();
+    await byRole('button', 'Delete snapshot').click();
+    await page.getByText('No snapshots yet.').waitFor();
+    expect((await apiCall('listSnapshots', { vm: 'demo, one' })).length === 0, 'the snapshot is gone');
   });
 
   await test('reset NVRAM and move to the Trash, each confirmed', async () => {

@@ -60,3 +60,15 @@ export function parseResolution(text: string): { width: number; height: number }
   const [width, height] = text.split('x').map(Number);
   return { width, height };
 }
+
+/** Bytes in binary units: "0 B", "512 KiB", "1.5 GiB". */
+export function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}

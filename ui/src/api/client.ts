@@ -3,6 +3,8 @@
 // long calls as NDJSON lines, and live events as a server-sent-event stream
 // read through fetch (EventSource cannot read a custom scheme's stream).
 import type {
+  CloneRequest,
+  CloneResult,
   Command,
   CreateRequest,
   Doctor,
@@ -12,6 +14,7 @@ import type {
   LogSource,
   Preset,
   Remote,
+  Snapshot,
   UpdateRequest,
   ValidateIso,
   Vm,
@@ -188,6 +191,12 @@ export const api = {
   vmLogs: (vm: string, source: LogSource, lines = 200) =>
     call<Logs>('vmLogs', { vm, source, lines }),
   resetNvram: (vm: string) => call<{ reset: boolean }>('resetNvram', { vm }),
+  listSnapshots: (vm: string) => call<Snapshot[]>('listSnapshots', { vm }),
+  createSnapshot: (vm: string, name: string, description: string | null, onStep: (s: string) => void) =>
+    callWithProgress<Snapshot>('createSnapshot', description ? { vm, name, description } : { vm, name }, onStep),
+  revertSnapshot: (vm: string, name: string) => call<{ reverted: string }>('revertSnapshot', { vm, name }),
+  deleteSnapshot: (vm: string, name: string) => call<{ deleted: string }>('deleteSnapshot', { vm, name }),
+  cloneVm: (vm: string, req: CloneRequest) => call<CloneResult>('cloneVm', { vm, ...req }),
   doctor: (refresh = false) => call<Doctor>('doctor', { refresh }),
   presets: () => call<Preset[]>('presets'),
   validateIso: (path: string) => call<ValidateIso>('validateIso', { path }),
@@ -201,6 +210,13 @@ export const api = {
     }),
   remoteAction: (remote: string, domain: string, action: 'start' | 'stop' | 'kill') =>
     call<{ remote: string; domain: string; action: string }>('remoteAction', { remote, domain, action }),
+  addForward: (vm: string, f: { proto: 'tcp' | 'udp'; hostPort: number; guestPort: number; bind?: string }) =>
+    call<Vm>('addForward', { vm, ...f }),
+  removeForward: (vm: string, hostPort: number, proto?: 'tcp' | 'udp') =>
+    call<Vm>('removeForward', proto ? { vm, hostPort, proto } : { vm, hostPort }),
+  addShare: (vm: string, s: { path: string; tag?: string; readOnly: boolean }) =>
+    call<Vm>('addShare', { vm, ...s }),
+  removeShare: (vm: string, tag: string) => call<Vm>('removeShare', { vm, tag }),
   agent: <T>(vm: string, what: string) => call<T>('agent', { vm, call: what, timeoutSeconds: 3 }),
   chooseIso: async (): Promise<string | null> => {
     const res = await fetchImpl('/native/chooseIso', { method: 'POST' });

@@ -49,6 +49,23 @@ export const StatusSchema = object(statusShape);
 /** vmStatus and the state events: the status with the VM's name and id. */
 export const VmStatusSchema = object({ ...statusShape, name: str, id: str });
 
+export const ForwardSchema = object({
+  proto: oneOf('tcp', 'udp'),
+  hostPort: num,
+  guestPort: num,
+  bind: str,
+  /** Reachable from other machines (bound to anything but 127.x); added by the view. */
+  public: optional(bool),
+});
+
+export const ShareSchema = object({
+  path: str,
+  tag: str,
+  readOnly: bool,
+  /** What to type in the guest to mount it; added by the view. */
+  mountCommand: optional(str),
+});
+
 const configShape = {
   schemaVersion: num,
   id: str,
@@ -76,17 +93,53 @@ const configShape = {
   pressKeyOnBoot: bool,
   accel: oneOf(...accels),
   lastExit: nullable(LastExitSchema),
+  /** Absent until the VM has had one. */
+  forwards: optional(arrayOf(ForwardSchema)),
+  shares: optional(arrayOf(ShareSchema)),
 };
 
 /** config.json as a planned VM has it (planVm). */
 export const ConfigSchema = object(configShape);
 
-export const VmSchema = object({
+const vmShape = {
   ...configShape,
   path: str,
   state: oneOf(...vmStates),
   status: StatusSchema,
   notice: optional(nullable(str)),
+  /** showVm: the disk's virtual size and what it holds on the host (snapshots included). */
+  diskUsage: optional(object({ capacityBytes: num, allocatedBytes: num })),
+};
+
+export const consistencies = ['stopped', 'filesystem', 'crash'] as const;
+
+/** listSnapshots' elements and createSnapshot's answer. */
+export const SnapshotSchema = object({
+  name: str,
+  description: nullable(str),
+  createdAt: str,
+  consistency: oneOf(...consistencies),
+  /** Taken while the VM ran: disk, vars and TPM, never the memory. */
+  live: bool,
+  /** The copies of the UEFI variables and the TPM. */
+  stateBytes: num,
+  /** Disk space only this snapshot holds: what deleting it frees. */
+  diskHeldBytes: num,
+  pausedMs: optional(num),
+  notice: optional(str),
+});
+export const SnapshotListSchema = arrayOf(SnapshotSchema);
+
+export const VmSchema = object({
+  ...vmShape,
+  /** showVm: the snapshots, as listSnapshots gives them. */
+  snapshots: optional(SnapshotListSchema),
+});
+
+/** cloneVm: the new VM, and how its disk was copied. */
+export const CloneSchema = object({
+  ...vmShape,
+  copy: object({ method: oneOf('reflink', 'sparse', 'convert'), diskBytesCopied: num, sourceAllocatedBytes: num }),
 });
 
 export const VmListSchema = arrayOf(VmSchema);
@@ -194,11 +247,16 @@ export type Os = (typeof oses)[number];
 export type Arch = (typeof arches)[number];
 export type PresetName = (typeof presetNames)[number];
 export type LastExit = Infer<typeof LastExitSchema>;
+export type Forward = Infer<typeof ForwardSchema>;
+export type Share = Infer<typeof ShareSchema>;
 export type VmState = (typeof vmStates)[number];
 export type Accel = (typeof accels)[number];
 export type Status = Infer<typeof StatusSchema>;
 export type VmStatus = Infer<typeof VmStatusSchema>;
 export type Vm = Infer<typeof VmSchema>;
+export type Snapshot = Infer<typeof SnapshotSchema>;
+export type Consistency = (typeof consistencies)[number];
+export type CloneResult = Infer<typeof CloneSchema>;
 export type Preset = Infer<typeof PresetSchema>;
 export type HostInfo = Infer<typeof HostInfoSchema>;
 export type ValidateIso = Infer<typeof ValidateIsoSchema>;
@@ -237,6 +295,13 @@ export interface UpdateRequest extends Sizing {
   isoPath?: string;
   eject?: boolean;
   pressKeyOnBoot?: boolean;
+}
+
+/** cloneVm's parameters besides the VM. */
+export interface CloneRequest {
+  name: string;
+  fromSnapshot?: string;
+  keepTpm?: boolean;
 }
 
 /** The agent's guest-get-osinfo reply (a subset). */

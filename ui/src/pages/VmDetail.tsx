@@ -1,19 +1,29 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, followVm, inDesktopApp } from '../api/client';
 import type { Command, HostInfo, Status, Vm, VmState } from '../api/types';
+import { CloneDialog } from '../components/CloneDialog';
 import { CommandView } from '../components/CommandView';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { Console } from '../components/Console';
 import { GuestFacts } from '../components/GuestFacts';
 import { Logs } from '../components/Logs';
+import { Sharing } from '../components/Sharing';
+import { Snapshots } from '../components/Snapshots';
 import { StateBadge } from '../components/StateBadge';
 import { VmSettings } from '../components/VmSettings';
-import { accelNames, displayForHere, gib, isActive, osNames } from '../format';
+import { accelNames, bytes, displayForHere, gib, isActive, osNames } from '../format';
 import { useAction } from '../useAction';
 
-type Tab = 'console' | 'logs' | 'settings' | 'command';
-const tabNames: Record<Tab, string> = { console: 'Console', logs: 'Logs', settings: 'Settings', command: 'Command' };
-type Confirm = 'reset' | 'delete' | null;
+type Tab = 'console' | 'logs' | 'snapshots' | 'settings' | 'sharing' | 'command';
+const tabNames: Record<Tab, string> = {
+  console: 'Console',
+  logs: 'Logs',
+  snapshots: 'Snapshots',
+  settings: 'Settings',
+  sharing: 'Ports & folders',
+  command: 'Command',
+};
+type Confirm = 'reset' | 'delete' | 'clone' | null;
 const busyLabels: Record<string, string> = {
   start: 'Starting…',
   stop: 'Stopping…',
@@ -129,8 +139,9 @@ export function VmDetail({ name }: { name: string }) {
         </p>
       )}
       <p className="muted">
-        {osNames[vm.os]} · {vm.arch} · {vm.cpus} vCPUs · {gib(vm.memoryMiB)} · {vm.diskGiB} GiB disk ·{' '}
-        {vm.display.width} × {vm.display.height}
+        {osNames[vm.os]} · {vm.arch} · {vm.cpus} vCPUs · {gib(vm.memoryMiB)} · {vm.diskGiB} GiB disk
+        {vm.diskUsage ? ` (${bytes(vm.diskUsage.allocatedBytes)} used on the host)` : ''} · {vm.display.width} ×{' '}
+        {vm.display.height}
         {vm.tpm.enabled ? ' · TPM 2.0' : ''}
         {vm.firmware.secureBoot ? ' · Secure Boot' : ''}
         {vm.accel !== 'auto' ? ` · ${accelNames[vm.accel]}` : ''}
@@ -169,6 +180,9 @@ export function VmDetail({ name }: { name: string }) {
         </button>
         <button type="button" disabled={!canKill} onClick={() => act('kill', api.killVm)}>
           Force stop
+        </button>
+        <button type="button" disabled={busy !== null} onClick={() => setConfirm('clone')}>
+          Clone…
         </button>
         <button type="button" disabled={active || busy !== null} onClick={() => setConfirm('reset')}>
           Reset NVRAM…
@@ -211,6 +225,9 @@ export function VmDetail({ name }: { name: string }) {
             <p className="muted">Start the VM to see its screen here.</p>
           ))}
         {tab === 'logs' && <Logs vm={vm.name} />}
+        {tab === 'snapshots' && (
+          <Snapshots vm={vm.name} active={active} onChanged={() => api.showVm(name).then(setVm, () => {})} />
+        )}
         {tab === 'settings' && (
           <VmSettings
             key={vm.id + String(active)}
@@ -220,6 +237,7 @@ export function VmDetail({ name }: { name: string }) {
             onSaved={setVm}
           />
         )}
+        {tab === 'sharing' && <Sharing vm={vm} active={active} onSaved={setVm} />}
         {tab === 'command' &&
           (command ? (
             <CommandView command={command} />
@@ -232,6 +250,7 @@ export function VmDetail({ name }: { name: string }) {
           ))}
       </div>
 
+      {confirm === 'clone' && <CloneDialog vm={vm.name} active={active} onClose={() => setConfirm(null)} />}
       {confirm === 'reset' && (
         <ConfirmDialog
           title={`Reset the NVRAM of ${vm.name}?`}

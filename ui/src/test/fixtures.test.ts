@@ -6,12 +6,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validate, type Schema } from '../api/schema';
 import {
+  CloneSchema,
   CommandSchema,
   ErrorSchema,
   HostInfoSchema,
   LogsSchema,
   PlanSchema,
   PresetListSchema,
+  SnapshotListSchema,
+  SnapshotSchema,
   ValidateIsoSchema,
   VmListSchema,
   VmSchema,
@@ -21,6 +24,7 @@ import {
 const dir = path.resolve(__dirname, '../../../tests/fixtures/api');
 const schemas: Record<string, Schema<unknown>> = {
   vm: VmSchema,
+  vmSharing: VmSchema,
   listVms: VmListSchema,
   vmStatus: VmStatusSchema,
   vmCommand: CommandSchema,
@@ -30,6 +34,10 @@ const schemas: Record<string, Schema<unknown>> = {
   hostInfo: HostInfoSchema,
   validateIso: ValidateIsoSchema,
   error: ErrorSchema,
+  listSnapshots: SnapshotListSchema,
+  createSnapshot: SnapshotSchema,
+  cloneVm: CloneSchema,
+  showVm: VmSchema,
 };
 const load = (name: string) => JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8'));
 
