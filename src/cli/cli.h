@@ -96,6 +96,9 @@ int bvm_cmd_reset_nvram(int argc, char **argv);
 int bvm_cmd_command(int argc, char **argv);
 int bvm_cmd_export(int argc, char **argv);
 int bvm_cmd_push(int argc, char **argv);
+/* An answer's "notes" (strings, or {"what", "why"}) as notices on stderr:
+ * what libvirt cannot carry (export, push, import). */
+void bvm_cli_print_notes(JsonObject *answer);
 int bvm_cmd_import(int argc, char **argv);
 int bvm_cmd_remote(int argc, char **argv);
 /* push, import, remote in a bridgevm built without libvirt: says so; 5. */

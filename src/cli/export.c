@@ -7,6 +7,22 @@
 
 #include <stdio.h>
 
+void bvm_cli_print_notes(JsonObject *o)
+{
+  JsonArray *notes = json_object_get_array_member(o, "notes");
+  for (guint i = 0; i < json_array_get_length(notes); i++) {
+    JsonNode *n = json_array_get_element(notes, i);
+    if (JSON_NODE_HOLDS_OBJECT(n)) {
+      JsonObject *w = json_node_get_object(n);
+      g_autofree char *text =
+          g_strdup_printf("libvirt: %s: %s", bvm_cli_str(w, "what"), bvm_cli_str(w, "why"));
+      bvm_cli_notice(text);
+    } else {
+      bvm_cli_notice(json_node_get_string(n));
+    }
+  }
+}
+
 int bvm_cmd_export(int argc, char **argv)
 {
   g_auto(BvmCliCommon) common = {0};
@@ -44,13 +60,7 @@ int bvm_cmd_export(int argc, char **argv)
   } else {
     fputs(xml, stdout);
   }
-  JsonArray *notes = json_object_get_array_member(o, "notes");
-  for (guint i = 0; i < json_array_get_length(notes); i++) {
-    JsonObject *n = json_array_get_object_element(notes, i);
-    g_autofree char *text =
-        g_strdup_printf("libvirt: %s: %s", bvm_cli_str(n, "what"), bvm_cli_str(n, "why"));
-    bvm_cli_notice(text);
-  }
+  bvm_cli_print_notes(o);
   if (out != NULL)
     fprintf(stderr, "Wrote %s (virsh define %s)\n", out, out);
   return BVM_EXIT_OK;

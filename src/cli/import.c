@@ -39,9 +39,7 @@ int bvm_cmd_import(int argc, char **argv)
     return BVM_EXIT_OK;
   }
   JsonObject *o = json_node_get_object(result);
-  JsonArray *notes = json_object_get_array_member(o, "notes");
-  for (guint i = 0; i < json_array_get_length(notes); i++)
-    bvm_cli_notice(json_array_get_string_element(notes, i));
+  bvm_cli_print_notes(o);
   g_autofree char *got = g_format_size((guint64)bvm_cli_int(o, "diskReceived", 0));
   printf("Imported domain '%s' from %s as VM '%s' in %s (%s of disk data downloaded)\n", argv[2],
          bvm_cli_str(o, "uri"), bvm_cli_str(o, "name"), bvm_cli_str(o, "path"), got);

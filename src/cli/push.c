@@ -46,9 +46,7 @@ int bvm_cmd_push(int argc, char **argv)
     return BVM_EXIT_OK;
   }
   JsonObject *o = json_node_get_object(result);
-  JsonArray *notes = json_object_get_array_member(o, "notes");
-  for (guint i = 0; i < json_array_get_length(notes); i++)
-    bvm_cli_notice(json_array_get_string_element(notes, i));
+  bvm_cli_print_notes(o);
   g_autofree char *sent = g_format_size((guint64)bvm_cli_int(o, "diskSent", 0));
   g_autofree char *alloc = g_format_size((guint64)bvm_cli_int(o, "diskAllocated", 0));
   g_autofree char *size = g_format_size((guint64)bvm_cli_int(o, "diskSize", 0));
