@@ -32,10 +32,12 @@ SB_PKGS=(shim-signed grub-efi-amd64-signed)
 # modinfo; modules built into the kernel are skipped).
 # ata_piix and e1000 are the IDE disk and NIC of QEMU's default machine (the
 # copy-paste command bench/guest compares against). 9pnet_virtio and 9p mount
-# shared folders (tests/e2e/test-forwards-shares.c).
+# shared folders (tests/e2e/test-forwards-shares.c). ahci, sr_mod and isofs
+# read the extra CDs on q35's AHCI (the express answer CD, the driver CD;
+# tests/e2e/test-express.c).
 GUEST_MODULES=(virtio_pci virtio_console virtio_net virtio_blk virtio_scsi sd_mod nvme
     virtio_gpu button evdev efivarfs tpm_crb tpm_tis ata_piix e1000
-    9pnet_virtio 9p)
+    9pnet_virtio 9p ahci sr_mod isofs)
 # Loaded when the kernel package has them as modules (skipped when built in or
 # absent): pvpanic tells QEMU of a guest kernel panic (QMP GUEST_PANICKED).
 # QEMU's `-device pvpanic` on x86_64 is the ISA device (ACPI QEMU0001), bound

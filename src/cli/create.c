@@ -9,13 +9,17 @@ int bvm_cmd_create(int argc, char **argv)
 {
   g_auto(BvmCliCommon) common = {0};
   g_autofree char *iso = NULL, *os = NULL, *arch = NULL, *preset = NULL, *memory = NULL,
-                  *disk = NULL, *resolution = NULL, *accel = NULL;
+                  *disk = NULL, *resolution = NULL, *accel = NULL, *user = NULL,
+                  *password_file = NULL, *locale = NULL, *timezone = NULL, *drivers = NULL;
+  gboolean express = FALSE;
   int cpus = 0;
   gboolean no_tpm = FALSE, no_secure_boot = FALSE, secure_boot = FALSE, accept = FALSE;
   const GOptionEntry entries[] = {
       {"iso", 0, 0, G_OPTION_ARG_FILENAME, &iso, "Installer ISO to boot from (required)", "PATH"},
-      {"os", 0, 0, G_OPTION_ARG_STRING, &os, "windows11, linux or other (default: linux)", "OS"},
-      {"arch", 0, 0, G_OPTION_ARG_STRING, &arch, "x86_64 or aarch64 (default: the host's)", "ARCH"},
+      {"os", 0, 0, G_OPTION_ARG_STRING, &os,
+       "windows11, linux or other (default: what the ISO is, else linux)", "OS"},
+      {"arch", 0, 0, G_OPTION_ARG_STRING, &arch,
+       "x86_64 or aarch64 (default: the ISO's, else the host's)", "ARCH"},
       {"preset", 0, 0, G_OPTION_ARG_STRING, &preset,
        "light, recommended or pro (default: recommended)", "PRESET"},
       {"cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Virtual CPUs (overrides the preset)", "N"},
@@ -32,6 +36,18 @@ int bvm_cmd_create(int argc, char **argv)
        "auto, kvm, hvf or tcg (default auto: the fastest that works here)", "ACCEL"},
       {"accept-license", 0, 0, G_OPTION_ARG_NONE, &accept,
        "Acknowledge the Microsoft Software License Terms (Windows 11)", NULL},
+      {"express", 0, 0, G_OPTION_ARG_NONE, &express,
+       "Unattended Windows 11 install with a local account (needs --user)", NULL},
+      {"user", 0, 0, G_OPTION_ARG_STRING, &user, "Express: the local administrator's name", "NAME"},
+      {"password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
+       "Express: a file (not world-readable) holding the account's password (default: none)",
+       "FILE"},
+      {"locale", 0, 0, G_OPTION_ARG_STRING, &locale,
+       "Express: language, formats and keyboard, like en-US (default: the host's)", "ll-CC"},
+      {"timezone", 0, 0, G_OPTION_ARG_STRING, &timezone,
+       "Express: Windows or IANA time zone (default: the host's)", "TZ"},
+      {"drivers", 0, 0, G_OPTION_ARG_FILENAME, &drivers,
+       "The virtio-win ISO, attached as a CD (express: its drivers are installed)", "ISO"},
       G_OPTION_ENTRY_NULL};
   int status;
   if (!bvm_cli_parse("create", "NAME --iso PATH", "Create a VM from an installer ISO.", entries,
@@ -50,10 +66,12 @@ int bvm_cmd_create(int argc, char **argv)
   g_autoptr(JsonObject) owner = p;
   json_object_set_string_member(p, "name", argv[1]);
   json_object_set_string_member(p, "isoPath", iso);
-  BvmOs os_word = BVM_OS_LINUX;
-  if (os != NULL && !bvm_os_from_string(os, &os_word))
-    return bvm_cli_usage("create", "--os must be windows11, linux or other, not '%s'", os);
-  json_object_set_string_member(p, "os", bvm_os_to_string(os_word));
+  BvmOs os_word;
+  if (os != NULL) {
+    if (!bvm_os_from_string(os, &os_word))
+      return bvm_cli_usage("create", "--os must be windows11, linux or other, not '%s'", os);
+    json_object_set_string_member(p, "os", bvm_os_to_string(os_word));
+  }
   BvmArch arch_word;
   if (arch != NULL) {
     if (!bvm_arch_from_string(arch, &arch_word))
@@ -85,6 +103,27 @@ int bvm_cmd_create(int argc, char **argv)
   if (secure_boot || no_secure_boot)
     json_object_set_boolean_member(p, "secureBoot", secure_boot);
   json_object_set_boolean_member(p, "acceptLicense", accept);
+  if (!express && (user || password_file || locale || timezone))
+    return bvm_cli_usage("create",
+                         "--user, --password-file, --locale and --timezone go with --express");
+  if (express) {
+    if (user == NULL)
+      return bvm_cli_usage("create", "--express needs --user NAME");
+    json_object_set_boolean_member(p, "express", TRUE);
+    json_object_set_string_member(p, "user", user);
+    if (password_file != NULL) {
+      g_autofree char *abs = g_canonicalize_filename(password_file, NULL);
+      json_object_set_string_member(p, "passwordFile", abs);
+    }
+    if (locale != NULL)
+      json_object_set_string_member(p, "locale", locale);
+    if (timezone != NULL)
+      json_object_set_string_member(p, "timezone", timezone);
+  }
+  if (drivers != NULL) {
+    g_autofree char *abs = g_canonicalize_filename(drivers, NULL);
+    json_object_set_string_member(p, "driversIsoPath", abs);
+  }
 
   g_autoptr(JsonNode) result = NULL;
   status = bvm_cli_call(&common, "createVm", g_steal_pointer(&owner), &result);

@@ -11,7 +11,7 @@ int bvm_cmd_set(int argc, char **argv)
   g_autofree char *memory = NULL, *disk = NULL, *resolution = NULL, *iso = NULL;
   int cpus = 0;
   gboolean eject = FALSE;
-  g_autofree char *press_key = NULL, *accel = NULL, *forward_bind = NULL;
+  g_autofree char *press_key = NULL, *accel = NULL, *forward_bind = NULL, *drivers = NULL;
   g_auto(GStrv) forwards = NULL, no_forwards = NULL, shares = NULL, no_shares = NULL;
   const GOptionEntry entries[] = {
       {"cpus", 0, 0, G_OPTION_ARG_INT, &cpus, "Virtual CPUs", "N"},
@@ -20,6 +20,8 @@ int bvm_cmd_set(int argc, char **argv)
       {"resolution", 0, 0, G_OPTION_ARG_STRING, &resolution, "Display size", "WxH"},
       {"iso", 0, 0, G_OPTION_ARG_FILENAME, &iso, "Attach an installer ISO", "PATH"},
       {"eject", 0, 0, G_OPTION_ARG_NONE, &eject, "Detach the ISO", NULL},
+      {"drivers", 0, 0, G_OPTION_ARG_FILENAME, &drivers, "Attach the virtio-win driver ISO as a CD",
+       "ISO"},
       {"press-key-on-boot", 0, 0, G_OPTION_ARG_STRING, &press_key,
        "on or off: press Enter a few times in the first seconds of a boot from the ISO with an "
        "empty disk, to answer \"Press any key to boot from CD or DVD\" (default on for Windows)",
@@ -62,11 +64,11 @@ int bvm_cmd_set(int argc, char **argv)
     return bvm_cli_usage("set", "--forward-bind applies to --forward: give one");
   gboolean sharing = forwards || no_forwards || shares || no_shares;
   gboolean settings =
-      cpus != 0 || memory || disk || resolution || iso || eject || press_key || accel;
+      cpus != 0 || memory || disk || resolution || iso || eject || press_key || accel || drivers;
   if (!settings && !sharing)
     return bvm_cli_usage("set", "nothing to change: give --cpus, --memory, --disk, --resolution, "
-                                "--iso, --eject, --press-key-on-boot, --accel, --forward, "
-                                "--no-forward, --share or --no-share");
+                                "--iso, --eject, --drivers, --press-key-on-boot, --accel, "
+                                "--forward, --no-forward, --share or --no-share");
 
   /* The flags as updateVm's parameters, sizes and WxH in the API's units. */
   JsonObject *p = bvm_cli_vm_params(argv[1]);
@@ -77,6 +79,10 @@ int bvm_cmd_set(int argc, char **argv)
     json_object_set_string_member(p, "isoPath", iso);
   if (eject)
     json_object_set_boolean_member(p, "eject", TRUE);
+  if (drivers != NULL) {
+    g_autofree char *abs = g_canonicalize_filename(drivers, NULL);
+    json_object_set_string_member(p, "driversIsoPath", abs);
+  }
   if (press_key != NULL)
     json_object_set_boolean_member(p, "pressKeyOnBoot", g_strcmp0(press_key, "on") == 0);
   if (accel != NULL)

@@ -9,7 +9,8 @@ int bvm_cmd_validate_iso(int argc, char **argv)
 {
   g_auto(BvmCliCommon) common = {0};
   int status;
-  if (!bvm_cli_parse("validate-iso", "PATH", "Check that PATH is an ISO 9660 or UDF image.", NULL,
+  if (!bvm_cli_parse("validate-iso", "PATH",
+                     "Check that PATH is an ISO 9660 or UDF image, and what it installs.", NULL,
                      TRUE, &common, &argc, &argv, &status))
     return status;
   if (argc != 2)
@@ -35,6 +36,13 @@ int bvm_cmd_validate_iso(int argc, char **argv)
     fprintf(stderr, "bridgevm: %s\n", bvm_cli_str(o, "message"));
     return fail;
   }
-  printf("%s is an installer image\n", argv[1]);
+  JsonObject *media = json_object_get_object_member(o, "media");
+  if (media != NULL && bvm_cli_bool(media, "known"))
+    printf("%s is an installer image: %s\n", argv[1], bvm_cli_str(media, "name"));
+  else
+    printf("%s is an installer image (not one libosinfo knows: os other)\n", argv[1]);
+  const char *warning = media != NULL ? bvm_cli_str(media, "archWarning") : NULL;
+  if (warning != NULL)
+    bvm_cli_notice(warning);
   return BVM_EXIT_OK;
 }

@@ -7,11 +7,13 @@
 #include "disk.h"
 #include "doctor.h"
 #include "error.h"
+#include "express.h"
 #include "guest_agent.h"
 #include "jsonread.h"
 #include "library.h"
 #include "libvirt_xml.h"
 #include "logs.h"
+#include "media.h"
 #include "presets.h"
 #include "qemu_cmd.h"
 #include "registry.h"
@@ -253,6 +255,23 @@ static JsonNode *op_show_vm(BvmApi *api, JsonObject *p, GError **error)
 #define MAX_MEMORY_MIB (G_MAXUINT64 >> 20)
 #define MAX_DISK_GIB (G_MAXUINT64 >> 30)
 
+/* The driver CD and the express install (express.h): on by default when a
+ * user name is given. The password comes as a file the server can read
+ * (the CLI) or as text (the wizard); neither is kept or logged. */
+static gboolean express_request(JsonObject *p, BvmCreateRequest *req, GError **error)
+{
+  BvmExpressRequest *x = &req->express;
+  if (!param_string(p, "driversIsoPath", FALSE, &req->drivers_iso_path, error) ||
+      !param_string(p, "user", FALSE, &x->user, error) ||
+      !param_string(p, "passwordFile", FALSE, &x->password_file, error) ||
+      !param_string(p, "password", FALSE, &x->password, error) ||
+      !param_string(p, "locale", FALSE, &x->locale, error) ||
+      !param_string(p, "timezone", FALSE, &x->timezone, error))
+    return FALSE;
+  x->express = x->user != NULL;
+  return param_bool(p, "express", &x->express, error);
+}
+
 /* The create request from API params: the same fields as the CLI flags. */
 static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **error)
 {
@@ -261,7 +280,7 @@ static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **er
   gboolean tpm = TRUE;
   if (!param_string(p, "name", TRUE, &req->name, error) ||
       !param_string(p, "isoPath", TRUE, &req->iso_path, error) ||
-      !param_word(p, "os", &bvm_os_words, &os, NULL, error) ||
+      !param_word(p, "os", &bvm_os_words, &os, &req->os_set, error) ||
       !param_word(p, "arch", &bvm_arch_words, &arch, &req->arch_set, error) ||
       !param_word(p, "preset", &bvm_preset_choice_words, &preset, &req->preset_set, error) ||
       !param_word(p, "accel", &bvm_accel_words, &accel, NULL, error) ||
@@ -287,7 +306,7 @@ static gboolean create_request(JsonObject *p, BvmCreateRequest *req, GError **er
   req->height = (guint)h;
   req->no_tpm = !tpm;
   req->accel = (BvmAccel)accel;
-  return TRUE;
+  return express_request(p, req, error);
 }
 
 static JsonNode *op_create_vm(BvmApi *api, JsonObject *p, GError **error)
@@ -337,7 +356,9 @@ static JsonNode *op_plan_vm(BvmApi *api, JsonObject *p, GError **error)
     return NULL;
   g_autofree char *path = bvm_registry_bundle_path(api->library, c->name);
   g_autoptr(BvmPaths) paths = bvm_paths_new(path, c->id);
-  BvmCmdOptions opts = {.display = (BvmDisplayMode)display};
+  /* An express VM's first start carries the answer CD: the review shows it. */
+  g_autofree char *answer_iso = req.express.express ? bvm_express_iso_path(path) : NULL;
+  BvmCmdOptions opts = {.display = (BvmDisplayMode)display, .answer_iso = answer_iso};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return NULL;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(c, caps, paths, &opts, error);
@@ -366,6 +387,7 @@ static JsonNode *op_update_vm(BvmApi *api, JsonObject *p, GError **error)
       !param_uint(p, "width", 16384, &w, error) || !param_uint(p, "height", 16384, &h, error) ||
       !param_string(p, "isoPath", FALSE, &req.iso_path, error) ||
       !param_bool(p, "eject", &req.eject, error) ||
+      !param_string(p, "driversIsoPath", FALSE, &req.drivers_iso_path, error) ||
       !param_word(p, "accel", &bvm_accel_words, &accel, &req.accel_set, error))
     return NULL;
   req.accel = (BvmAccel)accel;
@@ -498,7 +520,12 @@ static JsonNode *op_vm_command(BvmApi *api, JsonObject *p, GError **error)
     return NULL;
   g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   g_autofree char *smbd = bvm_deps_locate("smbd");
-  BvmCmdOptions opts = {.display = (BvmDisplayMode)display, .start_paused = paused, .smbd = smbd};
+  /* what the next start attaches: an express install's answer CD too */
+  g_autofree char *answer_iso = bvm_express_pending_iso(e->path, paths->disk);
+  BvmCmdOptions opts = {.display = (BvmDisplayMode)display,
+                        .start_paused = paused,
+                        .smbd = smbd,
+                        .answer_iso = answer_iso};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return NULL;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(e->config, caps, paths, &opts, error);
@@ -588,7 +615,14 @@ static JsonNode *op_validate_iso(BvmApi *api, JsonObject *p, GError **error)
     return NULL;
   g_autoptr(GError) invalid = NULL;
   (void)bvm_validate_iso(path, &invalid);
-  return bvm_validate_iso_result_to_json(path, invalid);
+  JsonNode *node = bvm_validate_iso_result_to_json(path, invalid);
+  if (invalid == NULL) {
+    BvmHostInfo host;
+    bvm_host_info_probe(&host);
+    json_object_set_member(json_node_get_object(node), "media",
+                           bvm_media_describe(path, host.arch));
+  }
+  return node;
 }
 
 static JsonNode *op_host_info(BvmApi *api, JsonObject *p, GError **error)

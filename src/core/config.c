@@ -184,6 +184,7 @@ BvmConfig *bvm_config_copy(const BvmConfig *config)
   c->firmware.code = g_strdup(config->firmware.code);
   c->firmware.vars_template = g_strdup(config->firmware.vars_template);
   c->iso_path = g_strdup(config->iso_path);
+  c->drivers_iso_path = g_strdup(config->drivers_iso_path);
   c->license_accepted_at = g_strdup(config->license_accepted_at);
   c->created_at = g_strdup(config->created_at);
   c->started_at = g_strdup(config->started_at);
@@ -203,6 +204,7 @@ void bvm_config_free(BvmConfig *config)
   g_free(config->firmware.code);
   g_free(config->firmware.vars_template);
   g_free(config->iso_path);
+  g_free(config->drivers_iso_path);
   g_free(config->license_accepted_at);
   g_free(config->created_at);
   g_free(config->started_at);
@@ -283,6 +285,7 @@ static const BvmJsonField config_fields[] = {
     {"firmware", BVM_FIELD_OBJECT, .fields = firmware_fields},
     {"tpm", BVM_FIELD_OBJECT, .fields = tpm_fields},
     {"isoPath", BVM_FIELD_STRING, CFG(iso_path)},
+    {"driversIsoPath", BVM_FIELD_STRING, CFG(drivers_iso_path)},
     {"licenseAcceptedAt", BVM_FIELD_STRING, CFG(license_accepted_at)},
     {"createdAt", BVM_FIELD_STRING, CFG(created_at)},
     {"startedAt", BVM_FIELD_STRING, CFG(started_at)},

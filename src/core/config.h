@@ -91,6 +91,7 @@ typedef struct {
   BvmFirmwareChoice firmware;
   gboolean tpm_enabled;
   char *iso_path;            /* NULL when no ISO attached */
+  char *drivers_iso_path;    /* the virtio-win CD (media.h), or NULL */
   char *license_accepted_at; /* NULL unless acknowledged */
   char *created_at;
   char *started_at; /* NULL until first start */

@@ -1,7 +1,9 @@
 #include "create.h"
 #include "error.h"
+#include "express.h"
 #include "firmware.h"
 #include "library.h"
+#include "media.h"
 #include "presets.h"
 #include "registry.h"
 #include "util.h"
@@ -21,8 +23,10 @@ static void append_notice(GString *notices, const char *text)
   g_string_append(notices, text);
 }
 
-BvmConfig *bvm_create_plan(const BvmCreateRequest *req, const BvmHostInfo *host,
-                           const char *const *firmware_dirs, char **out_notices, GError **error)
+/* The plan, and with an express install its answer file (*out_answer). */
+static BvmConfig *plan(const BvmCreateRequest *req, const BvmHostInfo *host,
+                       const char *const *firmware_dirs, char **out_answer, char **out_notices,
+                       GError **error)
 {
   g_return_val_if_fail(req != NULL && host != NULL, NULL);
   if (!bvm_validate_name(req->name, error))
@@ -34,11 +38,20 @@ BvmConfig *bvm_create_plan(const BvmCreateRequest *req, const BvmHostInfo *host,
   g_autoptr(BvmConfig) c = bvm_config_new();
   c->id = g_uuid_string_random();
   c->name = g_strdup(req->name);
-  c->os = req->os;
-  c->arch = req->arch_set ? req->arch : host->arch;
+  /* What the ISO is chooses what the user did not: OS, arch, preset. */
+  g_autoptr(BvmMedia) media = bvm_media_identify(req->iso_path);
+  c->os = req->os_set ? req->os : media->known ? media->os : BVM_OS_LINUX;
+  c->arch = req->arch_set ? req->arch : media->arch_known ? media->arch : host->arch;
+  g_autofree char *emulation = NULL;
+  if (!bvm_media_check_arch(media, c->arch, req->arch_set, host->arch, &emulation, error))
+    return NULL;
+  append_notice(notices, emulation);
 
+  BvmPreset preset = req->preset_set ? req->preset
+                     : media->known  ? media->preset
+                                     : BVM_PRESET_RECOMMENDED;
   g_autofree char *clamp_notice = NULL;
-  bvm_preset_apply(req->preset_set ? req->preset : BVM_PRESET_RECOMMENDED, host, c, &clamp_notice);
+  bvm_preset_apply(preset, host, c, &clamp_notice);
   append_notice(notices, clamp_notice);
   gboolean custom = FALSE;
   if (req->cpus != 0) {
@@ -89,17 +102,39 @@ BvmConfig *bvm_create_plan(const BvmCreateRequest *req, const BvmHostInfo *host,
     return NULL;
   bvm_firmware_to_choice(fw, &c->firmware);
 
+  if (req->drivers_iso_path != NULL) {
+    if (!bvm_media_check_drivers(req->drivers_iso_path, error))
+      return NULL;
+    c->drivers_iso_path = g_canonicalize_filename(req->drivers_iso_path, NULL);
+  }
+  if (req->express.express) {
+    g_autofree char *summary = NULL;
+    g_autofree char *answer =
+        bvm_express_answer_file(&req->express, c, c->drivers_iso_path != NULL, &summary, error);
+    if (answer == NULL)
+      return NULL;
+    append_notice(notices, summary);
+    if (out_answer != NULL)
+      *out_answer = g_steal_pointer(&answer);
+  }
+
   if (out_notices != NULL)
     *out_notices = notices->len ? g_strdup(notices->str) : NULL;
   return g_steal_pointer(&c);
+}
+
+BvmConfig *bvm_create_plan(const BvmCreateRequest *req, const BvmHostInfo *host,
+                           const char *const *firmware_dirs, char **out_notices, GError **error)
+{
+  return plan(req, host, firmware_dirs, NULL, out_notices, error);
 }
 
 BvmConfig *bvm_create_vm(const char *library, const BvmCreateRequest *req, const BvmHostInfo *host,
                          const char *const *firmware_dirs, BvmProgressFunc progress,
                          gpointer user_data, char **out_path, char **out_notices, GError **error)
 {
-  g_autofree char *notices = NULL;
-  g_autoptr(BvmConfig) c = bvm_create_plan(req, host, firmware_dirs, &notices, error);
+  g_autofree char *notices = NULL, *answer = NULL;
+  g_autoptr(BvmConfig) c = plan(req, host, firmware_dirs, &answer, &notices, error);
   if (c == NULL)
     return NULL;
 
@@ -125,6 +160,12 @@ BvmConfig *bvm_create_vm(const char *library, const BvmCreateRequest *req, const
   bvm_library_unlock(lock);
   if (path == NULL)
     return NULL;
+  /* The answer ISO goes into the finished bundle; when it cannot be made,
+   * the VM is not half made: the bundle goes again. */
+  if (answer != NULL && !bvm_express_write_iso(path, answer, error)) {
+    bvm_remove_tree(path, NULL);
+    return NULL;
+  }
 
   if (out_notices != NULL) {
     if (notices != NULL && bundle_notice != NULL)

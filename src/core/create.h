@@ -5,17 +5,19 @@
 #include "bundle.h"
 #include "caps.h"
 #include "config.h"
+#include "express.h"
 
 G_BEGIN_DECLS
 
 typedef struct {
   const char *name;
   const char *iso_path;
-  BvmOs os;
+  gboolean os_set;
+  BvmOs os; /* default: what the ISO is (libosinfo), else linux */
   gboolean arch_set;
-  BvmArch arch; /* default: the host's */
+  BvmArch arch; /* default: the ISO's when known, else the host's */
   gboolean preset_set;
-  BvmPreset preset;    /* default: recommended */
+  BvmPreset preset;    /* default: what the ISO's OS needs, else recommended */
   guint cpus;          /* 0: from the preset */
   guint64 memory_mib;  /* 0: from the preset */
   guint64 disk_gib;    /* 0: from the preset */
@@ -24,7 +26,9 @@ typedef struct {
   gboolean secure_boot_set;
   gboolean secure_boot; /* default: on for Windows 11, off otherwise */
   gboolean accept_license;
-  BvmAccel accel; /* default: auto */
+  BvmAccel accel;               /* default: auto */
+  const char *drivers_iso_path; /* a virtio-win ISO attached as a CD, or NULL */
+  BvmExpressRequest express;    /* an unattended Windows 11 install */
 } BvmCreateRequest;
 
 /* Validate @req against @host and the firmware found in @firmware_dirs (NULL:

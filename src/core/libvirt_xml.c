@@ -315,8 +315,27 @@ static void add_disk(Writer *w, const BvmConfig *c, const char *disk)
   line(w, 2, "</disk>");
 }
 
+/* The virtio-win drivers CD beside the installer (an express install of
+ * Windows): a second CD-ROM, not booted. */
+static void add_drivers_cd(Writer *w, const BvmConfig *c)
+{
+  if (c->drivers_iso_path == NULL || !has_flag(w, "driver=file,node-name=drivers-file"))
+    return;
+  because(w, 2, "driver=file,node-name=drivers-file", "a second CD-ROM, never booted from");
+  line(w, 2, "<disk type='file' device='cdrom'>");
+  line(w, 3, "<driver name='qemu' type='raw'/>");
+  line(w, 3, "<source file='%s'/>", c->drivers_iso_path);
+  if (c->arch == BVM_ARCH_AARCH64)
+    line(w, 3, "<target dev='sdb' bus='usb' removable='on'/>");
+  else
+    line(w, 3, "<target dev='sdb' bus='sata'/>");
+  line(w, 3, "<readonly/>");
+  line(w, 2, "</disk>");
+}
+
 static void add_cdrom(Writer *w, const BvmConfig *c)
 {
+  add_drivers_cd(w, c);
   if (c->iso_path == NULL)
     return;
   because(w, 2, "driver=file,node-name=cd0-file",

@@ -4,6 +4,7 @@
 #include "deps.h"
 #include "diskspace.h"
 #include "error.h"
+#include "express.h"
 #include "logs.h"
 #include "qmp.h"
 #include "snapshot.h"
@@ -328,6 +329,27 @@ static gboolean connect_qmp(Monitor *m, GError **error)
   return FALSE;
 }
 
+static gboolean disk_is_empty(Monitor *m)
+{
+  return bvm_express_disk_untouched(m->paths->disk);
+}
+
+/* An express VM's answer ISO while Windows has not begun installing: the
+ * disk still empty is the signal (Setup copies the answer file onto the
+ * disk in its first pass, and reboots within the same run). Once the disk
+ * holds data, the ISO is removed: it is never attached to a disk Setup
+ * could wipe again, and its obscured password does not linger. */
+static char *express_answer_iso(Monitor *m)
+{
+  char *pending = bvm_express_pending_iso(m->paths->bundle, m->paths->disk);
+  if (pending != NULL)
+    return pending;
+  g_autofree char *iso = bvm_express_iso_path(m->paths->bundle);
+  if (g_unlink(iso) == 0)
+    mlog(m, "removed the express answer ISO: Windows is installing or installed on the disk");
+  return NULL;
+}
+
 static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
 {
   g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, error);
@@ -344,6 +366,8 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
       .display = display, .start_paused = TRUE, .qmp_fd = QEMU_QMP_FD, .smbd = smbd};
   if (!bvm_accel_from_env(&opts.accel, &opts.accel_override, error))
     return FALSE;
+  g_autofree char *answer_iso = express_answer_iso(m);
+  opts.answer_iso = answer_iso;
   g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(m->config, caps, m->paths, &opts, error);
   if (cmd == NULL)
     return FALSE;
@@ -379,13 +403,6 @@ static gboolean start_qemu(Monitor *m, BvmDisplayMode display, GError **error)
     return FALSE;
   m->config->command_version = cmd->command_version;
   return TRUE;
-}
-
-static gboolean disk_is_empty(Monitor *m)
-{
-  /* A fresh sparse qcow2 is a few hundred KiB of metadata. */
-  GStatBuf st;
-  return g_stat(m->paths->disk, &st) == 0 && st.st_size < 2 * 1024 * 1024;
 }
 
 /* QEMU writes qemu.log and serial.log itself (O_APPEND): bound them while

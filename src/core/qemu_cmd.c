@@ -349,6 +349,37 @@ static void add_cdrom(BvmCommand *cmd, const BvmConfig *c, const BvmQemuCaps *q)
             S("ide-cd,bus=ide.0,drive=cd0,bootindex=0"), NULL);
 }
 
+/* One more read-only CD where Windows Setup looks for it without drivers:
+ * AHCI port @port on x86_64 (q35's ide.N), USB storage on aarch64 (virt has
+ * no AHCI). Never in the boot order. */
+static void add_extra_cd(BvmCommand *cmd, const BvmConfig *c, const char *id, guint port,
+                         const char *path, const char *why)
+{
+  g_autofree char *file = E(path);
+  g_autofree char *device =
+      c->arch == BVM_ARCH_AARCH64
+          ? g_strdup_printf("usb-storage,bus=xhci.0,drive=%s,removable=on", id)
+          : g_strdup_printf("ide-cd,bus=ide.%u,drive=%s", port, id);
+  add_group(cmd, why, S("-blockdev"),
+            F("driver=file,node-name=%s-file,filename=%s,read-only=on", id, file), S("-blockdev"),
+            F("driver=raw,node-name=%s,file=%s-file,read-only=on", id, id), S("-device"),
+            g_steal_pointer(&device), NULL);
+}
+
+static void add_extra_cds(BvmCommand *cmd, const BvmConfig *c, const BvmCmdOptions *opts)
+{
+  if (opts->answer_iso != NULL)
+    add_extra_cd(
+        cmd, c, "answer", 1, opts->answer_iso,
+        "The express install's answer CD (autounattend.xml at its root), where Windows Setup "
+        "searches removable media without drivers (AHCI on x86_64, USB on aarch64); attached "
+        "only while the disk is still empty, so Setup never wipes an installed disk");
+  if (c->drivers_iso_path != NULL)
+    add_extra_cd(cmd, c, "drivers", 2, c->drivers_iso_path,
+                 "The virtio-win driver CD: storage, network and display drivers for Setup "
+                 "(DriverPaths) and for later, the guest agent's installer (x86_64)");
+}
+
 static char *ioeventfd(const BvmQemuCaps *q, const char *device)
 {
   return g_strdup(bvm_qemu_caps_has_property(q, device, "ioeventfd") ? ",ioeventfd=on" : "");
@@ -591,6 +622,7 @@ BvmCommand *bvm_qemu_cmd_build(const BvmConfig *c, const BvmHostCaps *caps, cons
             S("-device"), S("usb-kbd,bus=xhci.0"), NULL);
   add_disk(cmd, c, caps, q, paths);
   add_cdrom(cmd, c, q);
+  add_extra_cds(cmd, c, opts);
   add_gpu(cmd, c, q);
   BvmDisplayMode display = add_display(cmd, caps, q, paths, opts->display);
 

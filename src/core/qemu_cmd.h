@@ -37,6 +37,10 @@ typedef struct {
   /* smbd's path when Samba is installed (a Windows guest's shared folder
    * needs it: QEMU's smb= runs it), else NULL. */
   const char *smbd;
+  /* An express install's answer ISO (express.h) to attach as one more CD,
+   * or NULL: the caller decides (the monitor: only while the disk is
+   * empty), the builder only places it. */
+  const char *answer_iso;
 } BvmCmdOptions;
 
 typedef struct {

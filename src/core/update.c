@@ -2,6 +2,7 @@
 #include "bundle.h"
 #include "disk.h"
 #include "error.h"
+#include "media.h"
 #include "validate.h"
 
 #include <unistd.h>
@@ -35,6 +36,12 @@ static gboolean apply(BvmConfig *c, const BvmConfig *old, const BvmUpdateRequest
   }
   if (req->eject)
     g_clear_pointer(&c->iso_path, g_free);
+  if (req->drivers_iso_path != NULL) {
+    if (!bvm_media_check_drivers(req->drivers_iso_path, error))
+      return FALSE;
+    g_free(c->drivers_iso_path);
+    c->drivers_iso_path = g_canonicalize_filename(req->drivers_iso_path, NULL);
+  }
   if (req->press_key_on_boot >= 0)
     c->press_key_on_boot = req->press_key_on_boot != 0;
   if (req->accel_set)

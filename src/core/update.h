@@ -8,13 +8,14 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  guint cpus;            /* 0: unchanged */
-  guint64 memory_mib;    /* 0: unchanged */
-  guint64 disk_gib;      /* 0: unchanged; never smaller than now */
-  guint width, height;   /* 0: unchanged */
-  const char *iso_path;  /* NULL: unchanged */
-  gboolean eject;        /* detach the ISO */
-  int press_key_on_boot; /* -1: unchanged, 0 off, 1 on */
+  guint cpus;                   /* 0: unchanged */
+  guint64 memory_mib;           /* 0: unchanged */
+  guint64 disk_gib;             /* 0: unchanged; never smaller than now */
+  guint width, height;          /* 0: unchanged */
+  const char *iso_path;         /* NULL: unchanged */
+  gboolean eject;               /* detach the ISO */
+  const char *drivers_iso_path; /* NULL: unchanged; a virtio-win ISO (media.h) */
+  int press_key_on_boot;        /* -1: unchanged, 0 off, 1 on */
   gboolean accel_set;
   BvmAccel accel;
 } BvmUpdateRequest;

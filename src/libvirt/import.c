@@ -204,6 +204,15 @@ static BvmConfig *map_domain(BvmXmlNode *root, const char *domain, const char *n
       c->shares = g_ptr_array_new_with_free_func((GDestroyNotify)bvm_share_free);
     g_ptr_array_add(c->shares, bvm_share_new(dir, tag, bvm_xml_find(fs, "readonly") != NULL));
   }
+  /* a second CD-ROM: the drivers CD (virtio-win) of an express install */
+  g_autoptr(GPtrArray) disks = bvm_xml_children(devices, "disk");
+  for (guint i = 0, cds = 0; i < disks->len; i++) {
+    if (g_strcmp0(bvm_xml_attr(disks->pdata[i], "device"), "cdrom") != 0 || cds++ == 0)
+      continue;
+    const char *f = bvm_xml_attr(bvm_xml_find(disks->pdata[i], "source"), "file");
+    if (f != NULL && g_file_test(f, G_FILE_TEST_IS_REGULAR) && c->drivers_iso_path == NULL)
+      c->drivers_iso_path = g_strdup(f);
+  }
   g_autoptr(GPtrArray) nics = bvm_xml_children(devices, "interface");
   for (guint i = 0; i < nics->len; i++)
     if (g_strcmp0(bvm_xml_attr(nics->pdata[i], "type"), "user") != 0)

@@ -98,7 +98,8 @@ typedef struct {
   BvmHostCaps *caps;
   BvmPaths *paths;
   BvmCmdOptions opts;
-  char *smbd; /* opts.smbd */
+  char *smbd;       /* opts.smbd */
+  char *answer_iso; /* opts.answer_iso */
 } GoldenCase;
 
 static void golden_case_clear(GoldenCase *gc)
@@ -107,6 +108,7 @@ static void golden_case_clear(GoldenCase *gc)
   bvm_host_caps_free(gc->caps);
   bvm_paths_free(gc->paths);
   g_free(gc->smbd);
+  g_free(gc->answer_iso);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GoldenCase, golden_case_clear)
 
@@ -130,9 +132,12 @@ static void load_case(const char *dir, GoldenCase *gc)
   g_assert_true(bvm_display_mode_from_string(
       json_object_get_string_member_with_default(c, "display", "auto"), &gc->opts.display));
   gc->opts.start_paused = json_object_get_boolean_member_with_default(c, "paused", FALSE);
-  /* the parser goes with this function: the case keeps its own copy */
+  /* the parser goes with this function: the case keeps its own copies */
   gc->smbd = g_strdup(json_object_get_string_member_with_default(c, "smbd", NULL));
   gc->opts.smbd = gc->smbd;
+  /* an express install's first start (the monitor decides; express.h) */
+  gc->answer_iso = g_strdup(json_object_get_string_member_with_default(c, "answerIso", NULL));
+  gc->opts.answer_iso = gc->answer_iso;
 }
 
 static void test_case(gconstpointer data)

@@ -357,6 +357,53 @@ char *harness_make_iso(const char *dir, const char *name)
   return path;
 }
 
+static void run_tool(const char *const *argv)
+{
+  g_autofree char *err = NULL;
+  int status = 0;
+  g_autoptr(GError) error = NULL;
+  if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                    NULL, NULL, NULL, &err, &status, &error))
+    g_error("%s: %s", argv[0], error->message);
+  if (!g_spawn_check_wait_status(status, NULL))
+    g_error("%s failed: %s", argv[0], err);
+}
+
+char *harness_make_media_iso(const char *dir, const char *name, const char *volume_id,
+                             const char *publisher, const char *const *dirs)
+{
+  g_autofree char *tree = g_build_filename(dir, "iso-tree-XXXXXX", NULL);
+  g_assert_nonnull(g_mkdtemp(tree));
+  for (guint i = 0; dirs != NULL && dirs[i] != NULL; i++) {
+    g_autofree char *sub = g_build_filename(tree, dirs[i], NULL);
+    g_assert_cmpint(g_mkdir_with_parents(sub, 0755), ==, 0);
+    g_autofree char *file = g_build_filename(sub, "x", NULL);
+    g_assert_true(g_file_set_contents(file, "x", 1, NULL));
+  }
+  g_autofree char *efi = g_build_filename(tree, "efi.img", NULL);
+  const char *mkfs[] = {"mkfs.vfat", "-C", efi, "1440", NULL};
+  run_tool(mkfs);
+  char *path = g_build_filename(dir, name, NULL);
+  const char *xorriso[] = {"xorriso",
+                           "-as",
+                           "mkisofs",
+                           "-quiet",
+                           "-V",
+                           volume_id,
+                           "-publisher",
+                           publisher ? publisher : "",
+                           "-e",
+                           "efi.img",
+                           "-no-emul-boot",
+                           "-o",
+                           path,
+                           tree,
+                           NULL};
+  run_tool(xorriso);
+  bvm_remove_tree(tree, NULL);
+  return path;
+}
+
 static int compare_strings(gconstpointer a, gconstpointer b)
 {
   return strcmp(*(char *const *)a, *(char *const *)b);

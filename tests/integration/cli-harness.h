@@ -54,6 +54,13 @@ char *harness_build_test_guest(const char *kind);
 char *harness_env_dir(const char *root, const char *var, const char *name);
 /* A small file with an ISO 9660 signature (what validation looks for). */
 char *harness_make_iso(const char *dir, const char *name);
+/* A real ISO 9660 image made by xorriso, bootable as installers are (an El
+ * Torito record with a small FAT EFI image: libosinfo identifies only
+ * bootable media), with volume id @volume_id, publisher @publisher (or
+ * NULL) and the (possibly nested) directories @dirs (NULL-terminated, or
+ * NULL), each holding a file "x". */
+char *harness_make_media_iso(const char *dir, const char *name, const char *volume_id,
+                             const char *publisher, const char *const *dirs);
 /* Names in @dir (sorted, newline-separated) — to prove nothing was left. */
 char *harness_list_dir(const char *dir);
 /* The command lines ("PID: ARGS", spaces for NULs, one per line) of the

@@ -5,8 +5,9 @@
 //   BVM_BUILD_ROOT  the meson build dir holding bridgevm (default ../build)
 //   BVM_TEST_ISO    the test guest ISO (default: tools/build-test-guest.sh plain)
 //   CHROMIUM        the browser (default /usr/bin/chromium)
+//   BVM_UI_ONLY     a regular expression: run only the cases it matches
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -71,7 +72,10 @@ function raw(method, p, headers = {}) {
   });
 }
 
+const only = process.env.BVM_UI_ONLY ? new RegExp(process.env.BVM_UI_ONLY) : null;
+
 async function test(name, fn) {
+  if (only && !only.test(name)) return;
   n++;
   const started = Date.now();
   try {
@@ -98,6 +102,18 @@ async function apiCall(op, params) {
 
 function expect(cond, what) {
   if (!cond) throw new Error(what);
+}
+
+/** A bootable ISO (El Torito, an EFI image) with a Windows 11 install
+ * DVD's volume descriptors for @arch, as libosinfo identifies it. */
+function windowsIso(arch) {
+  const tree = mkdtempSync(path.join(root, 'iso-'));
+  execFileSync('mkfs.vfat', ['-C', path.join(tree, 'efi.img'), '1440'], { stdio: 'ignore' });
+  const out = path.join(root, `Win11_${arch}.iso`);
+  const volid = `CCCOMA_${arch === 'aarch64' ? 'A64' : 'X64'}FRE_EN-US_DV9`;
+  execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', volid, '-publisher', 'MICROSOFT CORPORATION',
+    '-e', 'efi.img', '-no-emul-boot', '-o', out, tree], { stdio: 'ignore' });
+  return out;
 }
 
 let page;
@@ -228,6 +244,9 @@ async function main() {
   await test('Windows 11 with the licence accepted: TPM and Secure Boot in the command and the VM', async () => {
     await byRole('checkbox', /accept Microsoft's licence terms/).check();
     await byRole('button', 'Next').click();
+    // the express step: no user name, so Setup asks its own questions
+    await byRole('textbox', 'User name').waitFor();
+    await byRole('button', 'Next').click();
     await byRole('heading', 'The QEMU command, and why each flag is there').waitFor();
     await page.getByText(/tpm-crb/).first().waitFor();
     await page.getByText(/secure=on|OVMF_CODE_4M\.ms|secboot/).first().waitFor();
@@ -235,6 +254,55 @@ async function main() {
     await byRole('heading', 'Windows 11').waitFor({ timeout: 60000 });
     await page.getByText(/Windows 11 · x86_64 · 2 vCPUs · 4 GiB · 64 GiB disk .*TPM 2\.0 · Secure Boot/).waitFor();
     await shot('vm-windows');
+    await byRole('button', 'Move to Trash…').click();
+    await byRole('button', 'Move to Trash').click();
+    await byRole('heading', 'No virtual machines yet').waitFor();
+  });
+
+  await test('wizard: a Windows ISO preselects Windows 11 and its arch; another arch is refused; the express step', async () => {
+    const hostArch = (await apiCall('hostInfo', {})).arch;
+    const otherArch = hostArch === 'aarch64' ? 'x86_64' : 'aarch64';
+    const native = windowsIso(hostArch);
+    const foreign = windowsIso(otherArch);
+    await page.goto(`${base}/#/`);
+    await page.goto(`${base}/#/new`);
+    await byRole('radio', /Linux/).check();
+    await byRole('button', 'Next').click();
+    const isoBox = byRole('textbox', 'ISO path');
+    await isoBox.fill(foreign);
+    await page.getByRole('alert').filter({ hasText: /would run emulated/ }).waitFor();
+    expect(await byRole('button', 'Next').isDisabled(), 'Next is disabled for an ISO of another arch');
+    await shot('wizard-wrong-arch');
+    await byRole('checkbox', /Emulate .* anyway/).check();
+    expect(!(await byRole('button', 'Next').isDisabled()), 'emulating it is an explicit choice');
+    await isoBox.fill(native);
+    await page.getByText(/Windows 11 \((x64|ARM64)\): a bootable installer image\./).waitFor();
+    await byRole('button', 'Back').click();
+    expect(await byRole('radio', /Windows 11/).isChecked(), 'Windows 11 is preselected');
+    const arch = await page.getByLabel('Architecture').inputValue();
+    expect(arch === hostArch, `the ISO's arch is preselected: ${arch}`);
+    await byRole('button', 'Next').click();
+    await byRole('button', 'Next').click();
+    await byRole('radio', /Light/).check();
+    await byRole('button', 'Next').click();
+    await byRole('textbox', 'Name').fill('win express');
+    await byRole('button', 'Next').click();
+    await byRole('checkbox', /accept Microsoft's licence terms/).check();
+    await byRole('button', 'Next').click();
+    expect(await byRole('checkbox', /Install Windows without questions/).isChecked(), 'express is on by default');
+    await byRole('textbox', 'User name').fill('Ada');
+    await page.getByLabel('Password').fill('correct horse');
+    await byRole('textbox', 'Locale').fill('en-GB');
+    await byRole('textbox', 'Time zone').fill('Europe/London');
+    await page.getByText(hostArch === 'aarch64' ? /no ARM64 installer for the QEMU guest agent/ : /guest agent at first logon/).waitFor();
+    await shot('wizard-express');
+    await byRole('button', 'Next').click();
+    await page.getByText(/express install: local administrator 'Ada' with a password, en-GB, time zone GMT Standard Time/).waitFor();
+    await byRole('button', 'Create VM').click();
+    await byRole('heading', 'win express').waitFor({ timeout: 60000 });
+    const bundle = path.join(library, 'win express.bridgevm');
+    expect(existsSync(path.join(bundle, 'unattend.iso')), 'the answer ISO is in the bundle');
+    expect(!readFileSync(path.join(bundle, 'config.json'), 'utf8').includes('correct horse'), 'no password in config.json');
     await byRole('button', 'Move to Trash…').click();
     await byRole('button', 'Move to Trash').click();
     await byRole('heading', 'No virtual machines yet').waitFor();

@@ -86,6 +86,8 @@ const configShape = {
   }),
   tpm: object({ enabled: bool }),
   isoPath: nullable(str),
+  /** The virtio-win CD attached (express installs, `set --drivers`). */
+  driversIsoPath: optional(nullable(str)),
   licenseAcceptedAt: nullable(str),
   createdAt: str,
   startedAt: nullable(str),
@@ -178,7 +180,26 @@ export const HostInfoSchema = object({
   }),
 });
 
-export const ValidateIsoSchema = object({ path: str, valid: bool, message: nullable(str) });
+const NeedsSchema = object({ cpus: num, memoryMiB: num, diskGiB: num });
+/** What libosinfo says the ISO installs (src/core/media.c); unknown media are os "other". */
+export const MediaSchema = object({
+  known: bool,
+  shortId: nullable(str),
+  name: nullable(str),
+  os: oneOf(...oses),
+  arch: nullable(str),
+  minimum: nullable(NeedsSchema),
+  recommended: nullable(NeedsSchema),
+  preset: nullable(str),
+  /** Set when the media's arch is not the host's: the wizard's refusal. */
+  archWarning: nullable(str),
+});
+export const ValidateIsoSchema = object({
+  path: str,
+  valid: bool,
+  message: nullable(str),
+  media: optional(MediaSchema),
+});
 
 export const CommandSchema = object({
   argv: arrayOf(str),
@@ -260,6 +281,7 @@ export type CloneResult = Infer<typeof CloneSchema>;
 export type Preset = Infer<typeof PresetSchema>;
 export type HostInfo = Infer<typeof HostInfoSchema>;
 export type ValidateIso = Infer<typeof ValidateIsoSchema>;
+export type Media = Infer<typeof MediaSchema>;
 export type Command = Infer<typeof CommandSchema>;
 export type Plan = Infer<typeof PlanSchema>;
 export type ApiErrorBody = Infer<typeof ErrorSchema>;
@@ -288,6 +310,15 @@ export interface CreateRequest extends Sizing {
   arch: Arch;
   preset: PresetName;
   acceptLicense?: boolean;
+  /** A virtio-win ISO attached as a CD. */
+  driversIsoPath?: string;
+  /** An unattended Windows 11 install (docs/windows.md); the password goes
+   * only into the answer ISO. Locale and time zone default to the host's. */
+  express?: boolean;
+  user?: string;
+  password?: string;
+  locale?: string;
+  timezone?: string;
 }
 
 /** updateVm's parameters besides the VM: only what changes (a stopped VM's). */

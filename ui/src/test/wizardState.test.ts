@@ -69,7 +69,7 @@ describe('wizard state', () => {
     expect(currentStep(wizardReducer(wizardReducer(s, { type: 'resources', res: { cpus: 2 } }), next))).toBe('review');
   });
 
-  it('applies Windows 11 minimums, and asks for the licence before Review', () => {
+  it('applies Windows 11 minimums, and asks for the licence and the express install before Review', () => {
     const min = windows11Minimums(host);
     let s = run(loaded, next, set({ isoPath: '/w.iso' }), goodIso, next, next);
     s = wizardReducer(s, { type: 'resources', res: { cpus: min.minCpus - 1 } });
@@ -78,8 +78,56 @@ describe('wizard state', () => {
     expect(currentStep(s)).toBe('licence');
     expect(canLeave(s)).toBe(false);
     s = wizardReducer(wizardReducer(s, set({ licence: true })), next);
+    expect(currentStep(s)).toBe('express');
+    // no user name: no express install (Setup asks its questions)
+    expect(toRequest(s).express).toBeUndefined();
+    s = wizardReducer(s, { type: 'express', express: { user: ' Ada ', password: 'pw', locale: 'de-DE' } });
+    s = wizardReducer(s, next);
     expect(currentStep(s)).toBe('review');
-    expect(toRequest(s)).toMatchObject({ os: 'windows11', acceptLicense: true });
+    expect(toRequest(s)).toMatchObject({
+      os: 'windows11',
+      acceptLicense: true,
+      express: true,
+      user: 'Ada',
+      password: 'pw',
+      locale: 'de-DE',
+    });
+    expect(toRequest(s).timezone).toBeUndefined();
+  });
+
+  const media = (arch: string, archWarning: string | null) => ({
+    known: true,
+    shortId: 'win11',
+    name: `Windows 11 (${arch === 'aarch64' ? 'ARM64' : 'x64'})`,
+    os: 'windows11' as const,
+    arch,
+    minimum: { cpus: 2, memoryMiB: 4096, diskGiB: 64 },
+    recommended: { cpus: 4, memoryMiB: 8192, diskGiB: 128 },
+    preset: 'light',
+    archWarning,
+  });
+
+  it("a recognised ISO preselects its OS, its arch and the preset it needs", () => {
+    const iso = { path: '/w.iso', valid: true, message: null, media: media(host.arch, null) };
+    const s = run(loaded, set({ os: 'linux' }), next, set({ isoPath: '/w.iso' }), { type: 'isoChecked', iso });
+    expect(s.os).toBe('windows11');
+    expect(s.arch).toBe(host.arch);
+    expect(s.preset).toBe('light');
+    expect(canLeave(s)).toBe(true);
+    expect(stepIds(s)).toContain('express');
+  });
+
+  it('an ISO of another arch is refused until the user chooses to emulate it', () => {
+    const other = host.arch === 'aarch64' ? 'x86_64' : 'aarch64';
+    const iso = { path: '/w.iso', valid: true, message: null, media: media(other, 'it would run emulated') };
+    let s = run(loaded, next, set({ isoPath: '/w.iso' }), { type: 'isoChecked', iso });
+    expect(s.arch).toBe(host.arch);
+    expect(canLeave(s)).toBe(false);
+    s = wizardReducer(s, set({ archOverride: true }));
+    expect(canLeave(s)).toBe(true);
+    expect(s.arch).toBe(other);
+    s = wizardReducer(s, set({ archOverride: false }));
+    expect(s.arch).toBe(host.arch);
   });
 
   it('takes the minimums from hostInfo when the API gives them', () => {

@@ -7,6 +7,7 @@ import { vmHref } from '../../format';
 import { messageOf, useAction } from '../../useAction';
 import { canLeave, currentStep, initialState, stepIds, stepTitles, toRequest, wizardReducer } from './state';
 import { CreateProgress } from './steps/CreateProgress';
+import { ExpressStep } from './steps/ExpressStep';
 import { IsoStep } from './steps/IsoStep';
 import { LicenceStep, licenceNeededId } from './steps/LicenceStep';
 import { OsStep } from './steps/OsStep';
@@ -89,6 +90,7 @@ export function Wizard() {
         {current === 'preset' && <PresetStep {...step} />}
         {current === 'resources' && <ResourcesStep {...step} />}
         {current === 'licence' && <LicenceStep {...step} />}
+        {current === 'express' && <ExpressStep {...step} />}
         {current === 'review' && (
           <ReviewStep state={state}>
             <CreateProgress creating={creating} progress={state.progress} error={create.error} />

@@ -1,16 +1,17 @@
 // The wizard's state and every change to it, as a reducer: what each step
 // shows, when Next may go on, and the request planVm and createVm get.
-import type { Accel, Arch, CreateRequest, HostInfo, Os, Plan, Preset, PresetName, ValidateIso } from '../../api/types';
+import { arches, type Accel, type Arch, type CreateRequest, type HostInfo, type Os, type Plan, type Preset, type PresetName, type ValidateIso } from '../../api/types';
 import { parseResolution } from '../../format';
 import { checkResources, resourcesOf, type ResourceErrors, type Resources } from './rules';
 
-export type StepId = 'os' | 'iso' | 'preset' | 'resources' | 'licence' | 'review';
+export type StepId = 'os' | 'iso' | 'preset' | 'resources' | 'licence' | 'express' | 'review';
 export const stepTitles: Record<StepId, string> = {
   os: 'Operating system',
   iso: 'Installer ISO',
   preset: 'Preset',
   resources: 'Resources',
   licence: 'Licence',
+  express: 'Express install',
   review: 'Review',
 };
 
@@ -37,10 +38,25 @@ export interface WizardState {
   progress: string[];
   /** createVm succeeded: the page is on its way to the VM. */
   created: boolean;
+  /** The user chose to emulate an ISO of another arch than the host's. */
+  archOverride: boolean;
+  express: Express;
+}
+
+/** The express (unattended) Windows install's choices; empty text: the host's. */
+export interface Express {
+  on: boolean;
+  user: string;
+  password: string;
+  locale: string;
+  timezone: string;
+  drivers: string;
 }
 
 /** The choices a control sets directly. */
-export type Choice = Partial<Pick<WizardState, 'os' | 'arch' | 'isoPath' | 'resolution' | 'accel' | 'advancedOpen' | 'licence'>>;
+export type Choice = Partial<
+  Pick<WizardState, 'os' | 'arch' | 'isoPath' | 'resolution' | 'accel' | 'advancedOpen' | 'licence' | 'archOverride'>
+>;
 
 export type WizardAction =
   | { type: 'loaded'; host: HostInfo; presets: Preset[] }
@@ -48,6 +64,7 @@ export type WizardAction =
   | { type: 'isoChecked'; iso: ValidateIso }
   | { type: 'preset'; preset: Preset }
   | { type: 'resources'; res: Partial<Resources> }
+  | { type: 'express'; express: Partial<Express> }
   | { type: 'next' }
   | { type: 'back' }
   | { type: 'planned'; plan: Plan }
@@ -75,6 +92,8 @@ export const initialState: WizardState = {
   planError: null,
   progress: [],
   created: false,
+  archOverride: false,
+  express: { on: true, user: '', password: '', locale: '', timezone: '', drivers: '' },
 };
 
 export function isWindows(s: Pick<WizardState, 'os'>): boolean {
@@ -83,7 +102,7 @@ export function isWindows(s: Pick<WizardState, 'os'>): boolean {
 
 /** The steps for the OS chosen: the licence only for Windows 11. */
 export function stepIds(s: Pick<WizardState, 'os'>): StepId[] {
-  return ['os', 'iso', 'preset', 'resources', ...(isWindows(s) ? (['licence'] as StepId[]) : []), 'review'];
+  return ['os', 'iso', 'preset', 'resources', ...(isWindows(s) ? (['licence', 'express'] as StepId[]) : []), 'review'];
 }
 
 export function currentStep(s: WizardState): StepId {
@@ -99,7 +118,9 @@ export function resourceErrors(s: WizardState): ResourceErrors {
 export function canLeave(s: WizardState): boolean {
   switch (currentStep(s)) {
     case 'iso':
-      return s.iso?.valid === true && s.iso.path === s.isoPath.trim();
+      return (
+        s.iso?.valid === true && s.iso.path === s.isoPath.trim() && (!s.iso.media?.archWarning || s.archOverride)
+      );
     case 'resources':
       return Object.keys(resourceErrors(s)).length === 0;
     case 'licence':
@@ -129,6 +150,40 @@ export function toRequest(s: WizardState): CreateRequest {
     ...parseResolution(s.resolution),
     accel: s.accel,
     ...(isWindows(s) ? { acceptLicense: s.licence } : {}),
+    ...expressRequest(s),
+  };
+}
+
+/** The express install's part of the request: on when a user name is given. */
+function expressRequest(s: WizardState): Partial<CreateRequest> {
+  const x = s.express;
+  const drivers = x.drivers.trim();
+  const out: Partial<CreateRequest> = drivers ? { driversIsoPath: drivers } : {};
+  if (!isWindows(s) || !x.on || !x.user.trim()) return out;
+  return {
+    ...out,
+    express: true,
+    user: x.user.trim(),
+    ...(x.password ? { password: x.password } : {}),
+    ...(x.locale.trim() ? { locale: x.locale.trim() } : {}),
+    ...(x.timezone.trim() ? { timezone: x.timezone.trim() } : {}),
+  };
+}
+
+/** What a recognised ISO preselects: its OS, its arch when it is the host's
+ * (another arch waits for the user's explicit choice), the preset it needs. */
+function preselect(s: WizardState, iso: ValidateIso): WizardState {
+  const m = iso.media;
+  if (!iso.valid || !m?.known) return { ...s, iso, archOverride: false };
+  const arch = arches.find((a) => a === m.arch);
+  const preset = s.presets.find((p) => p.name === m.preset);
+  return {
+    ...s,
+    iso,
+    os: m.os,
+    arch: arch && !m.archWarning ? arch : s.arch,
+    archOverride: false,
+    ...(preset ? { preset: preset.name, res: s.host ? { ...s.res, ...resourcesOf(preset, s.host) } : s.res } : {}),
   };
 }
 
@@ -144,20 +199,29 @@ export function wizardReducer(s: WizardState, a: WizardAction): WizardState {
         res: rec ? { ...s.res, ...resourcesOf(rec, a.host) } : s.res,
       };
     }
-    case 'set':
+    case 'set': {
       // a new path is unchecked until the server says otherwise
-      return a.choice.isoPath !== undefined && a.choice.isoPath.trim() !== s.isoPath.trim()
-        ? { ...s, ...a.choice, iso: null }
-        : { ...s, ...a.choice };
+      const next =
+        a.choice.isoPath !== undefined && a.choice.isoPath.trim() !== s.isoPath.trim()
+          ? { ...s, ...a.choice, iso: null, archOverride: false }
+          : { ...s, ...a.choice };
+      // emulating the ISO's arch is the explicit choice of that arch
+      const isoArch = arches.find((x) => x === s.iso?.media?.arch);
+      return a.choice.archOverride !== undefined && isoArch
+        ? { ...next, arch: a.choice.archOverride ? isoArch : (s.host?.arch ?? s.arch) }
+        : next;
+    }
     case 'isoChecked':
       // an answer for a path since changed is dropped
-      return a.iso.path === s.isoPath.trim() ? { ...s, iso: a.iso } : s;
+      return a.iso.path === s.isoPath.trim() ? preselect(s, a.iso) : s;
     case 'preset':
       return s.host
         ? { ...s, preset: a.preset.name, res: { ...s.res, ...resourcesOf(a.preset, s.host) } }
         : { ...s, preset: a.preset.name };
     case 'resources':
       return { ...s, res: { ...s.res, ...a.res } };
+    case 'express':
+      return { ...s, express: { ...s.express, ...a.express } };
     case 'next': {
       const from = currentStep(s);
       const t = from === 'resources' ? { ...s, touched: true } : s;

@@ -33,10 +33,27 @@ export function IsoStep({ state, dispatch }: Omit<StepProps, 'host'>) {
               ? 'Checking…'
               : 'The path of the ISO file on this machine.'
             : iso.valid
-              ? 'A bootable installer image.'
+              ? iso.media?.known && iso.media.name
+                ? `${iso.media.name}: a bootable installer image.`
+                : 'A bootable installer image.'
               : iso.message}
         </p>
       </div>
+      {iso?.valid && iso.media?.archWarning && (
+        <div className="field">
+          <p role="alert" className="error">
+            {iso.media.archWarning}
+          </p>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={state.archOverride}
+              onChange={(e) => dispatch({ type: 'set', choice: { archOverride: e.target.checked } })}
+            />
+            Emulate {iso.media.arch} anyway (many times slower)
+          </label>
+        </div>
+      )}
     </fieldset>
   );
 }
