@@ -13,6 +13,7 @@ import type {
   Plan,
   LogSource,
   Preset,
+  Remote,
   Snapshot,
   UpdateRequest,
   ValidateIso,
@@ -200,6 +201,15 @@ export const api = {
   presets: () => call<Preset[]>('presets'),
   validateIso: (path: string) => call<ValidateIso>('validateIso', { path }),
   hostInfo: () => call<HostInfo>('hostInfo'),
+  /** Remote libvirt hosts and their domains; [] where BridgeVM was built
+   * without libvirt (or in the desktop app, which lacks the operation). */
+  listRemotes: () =>
+    call<Remote[]>('listRemotes').catch((e: ApiError) => {
+      if (e.code === 'notFound' && e.status === 404 && /no API operation|no such op/.test(e.message)) return [];
+      throw e;
+    }),
+  remoteAction: (remote: string, domain: string, action: 'start' | 'stop' | 'kill') =>
+    call<{ remote: string; domain: string; action: string }>('remoteAction', { remote, domain, action }),
   addForward: (vm: string, f: { proto: 'tcp' | 'udp'; hostPort: number; guestPort: number; bind?: string }) =>
     call<Vm>('addForward', { vm, ...f }),
   removeForward: (vm: string, hostPort: number, proto?: 'tcp' | 'udp') =>

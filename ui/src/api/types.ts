@@ -247,6 +247,23 @@ export const DoctorSchema = object({
   skippedFirmware: arrayOf(str),
 });
 
+/** A remote libvirt host's domain (listRemotes; docs/libvirt.md). */
+export const RemoteDomainSchema = object({
+  name: str,
+  remote: str,
+  state: str,
+  cpus: num,
+  memoryMiB: num,
+});
+/** A remote libvirt host: its domains, or why it did not answer. */
+export const RemoteSchema = object({
+  name: str,
+  uri: str,
+  domains: optional(arrayOf(RemoteDomainSchema)),
+  error: optional(str),
+});
+export const RemoteListSchema = arrayOf(RemoteSchema);
+
 export type Os = (typeof oses)[number];
 export type Arch = (typeof arches)[number];
 export type PresetName = (typeof presetNames)[number];
@@ -270,6 +287,8 @@ export type Plan = Infer<typeof PlanSchema>;
 export type ApiErrorBody = Infer<typeof ErrorSchema>;
 export type Logs = Infer<typeof LogsSchema>;
 export type Doctor = Infer<typeof DoctorSchema>;
+export type RemoteDomain = Infer<typeof RemoteDomainSchema>;
+export type Remote = Infer<typeof RemoteSchema>;
 export type LogSource = 'serial' | 'qemu' | 'swtpm' | 'monitor';
 export const logSources: LogSource[] = ['serial', 'qemu', 'swtpm', 'monitor'];
 
