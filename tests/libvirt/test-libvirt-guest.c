@@ -51,7 +51,8 @@ static void test_push_boot_and_back(void)
 {
   g_autofree char *iso = harness_build_test_guest("plain");
   const char *create[] = {"create",   "roundtrip", "--iso",  iso,  "--preset",         "light",
-                          "--memory", "1G",        "--disk", "2G", "--no-secure-boot", NULL};
+                          "--memory", "1G",        "--disk", "2G", "--no-secure-boot", "--tpm",
+                          NULL};
   harness_run_ok(library, create);
 
   const char *push[] = {"push", "roundtrip", lv->uri, "--start", "--json", NULL};
