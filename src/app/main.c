@@ -8,6 +8,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
+#ifdef BVM_HAVE_LIBVIRT
+#include "virt_api.h"
+#endif
 
 void bvm_app_report(BvmApp *app, const char *tag, const char *text)
 {
@@ -60,6 +63,9 @@ int main(int argc, char **argv)
 {
   /* A page that lets go of a stream closes the pipe we write: EPIPE, not death. */
   signal(SIGPIPE, SIG_IGN);
+#ifdef BVM_HAVE_LIBVIRT
+  bvm_virt_api_register(); /* listRemotes, addRemote, ...: the library's remote sections */
+#endif
   BvmApp app = {0};
   app.test_script = g_strdup(g_getenv("BRIDGEVM_APP_TEST_SCRIPT"));
   app.screenshot = g_strdup(g_getenv("BRIDGEVM_APP_SCREENSHOT"));

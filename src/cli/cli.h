@@ -94,6 +94,20 @@ int bvm_cmd_set(int argc, char **argv);
 int bvm_cmd_delete(int argc, char **argv);
 int bvm_cmd_reset_nvram(int argc, char **argv);
 int bvm_cmd_command(int argc, char **argv);
+int bvm_cmd_export(int argc, char **argv);
+int bvm_cmd_push(int argc, char **argv);
+/* An answer's "notes" (strings, or {"what", "why"}) as notices on stderr:
+ * what libvirt cannot carry (export, push, import). */
+void bvm_cli_print_notes(JsonObject *answer);
+int bvm_cmd_import(int argc, char **argv);
+int bvm_cmd_remote(int argc, char **argv);
+/* push, import, remote in a bridgevm built without libvirt: says so; 5. */
+int bvm_cli_without_libvirt(void);
+/* VM@REMOTE for start/stop/kill: TRUE when @target named a domain of a
+ * remote (no local VM has that exact name) and the action was taken, with
+ * *out_status its exit status; FALSE: a local VM (src/cli/remote.c). */
+gboolean bvm_cli_remote_lifecycle(BvmCliCommon *common, const char *verb, const char *target,
+                                  int timeout_s, gboolean force, int *out_status);
 int bvm_cmd_doctor(int argc, char **argv);
 int bvm_cmd_presets(int argc, char **argv);
 int bvm_cmd_validate_iso(int argc, char **argv);

@@ -64,6 +64,8 @@ int bvm_cmd_start(int argc, char **argv)
     return bvm_cli_usage("start", "--wait-agent takes a number of seconds above 0");
   if (!check_one_vm("start", argc, &status))
     return status;
+  if (bvm_cli_remote_lifecycle(&common, "start", argv[1], 0, FALSE, &status))
+    return status;
   JsonObject *p = bvm_cli_vm_params(argv[1]);
   json_object_set_string_member(p, "display", bvm_display_mode_to_string(mode));
   if (wait_agent > 0)
@@ -91,6 +93,8 @@ int bvm_cmd_stop(int argc, char **argv)
     return bvm_cli_usage("stop", "--timeout must be at least 1 second");
   if (!check_one_vm("stop", argc, &status))
     return status;
+  if (bvm_cli_remote_lifecycle(&common, "stop", argv[1], timeout, force, &status))
+    return status;
   JsonObject *p = bvm_cli_vm_params(argv[1]);
   json_object_set_int_member(p, "timeoutSeconds", timeout);
   json_object_set_boolean_member(p, "force", force);
@@ -106,6 +110,8 @@ int bvm_cmd_kill(int argc, char **argv)
                      &common, &argc, &argv, &status))
     return status;
   if (!check_one_vm("kill", argc, &status))
+    return status;
+  if (bvm_cli_remote_lifecycle(&common, "kill", argv[1], 0, FALSE, &status))
     return status;
   g_autoptr(JsonNode) result = NULL;
   status = bvm_cli_call(&common, "killVm", bvm_cli_vm_params(argv[1]), &result);

@@ -3,6 +3,10 @@
 #include "cli.h"
 #include "error.h"
 
+#ifdef BVM_HAVE_LIBVIRT
+#include "virt_api.h"
+#endif
+
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +28,11 @@ static const Verb verbs[] = {
     {"snapshot", bvm_cmd_snapshot, "Take, list, revert or delete a VM's snapshots"},
     {"clone", bvm_cmd_clone, "Copy a VM into a new one with a new identity"},
     {"command", bvm_cmd_command, "Print the QEMU command for a VM, with reasons"},
+    {"export", bvm_cmd_export, "Write a VM as a libvirt domain XML, with reasons"},
+    {"push", bvm_cmd_push, "Define a VM on a libvirt host (disk and UEFI variables uploaded)"},
+    {"remote", bvm_cmd_remote, "Add, list or remove remote libvirt hosts (VM@REMOTE)"},
+    {"import", bvm_cmd_import,
+     "Make a VM from a libvirt domain (disk and UEFI variables downloaded)"},
     {"doctor", bvm_cmd_doctor, "Check this host: accelerators, tools, firmware"},
     {"presets", bvm_cmd_presets, "List the presets as they fit this host"},
     {"validate-iso", bvm_cmd_validate_iso, "Check that a file is an installer ISO"},
@@ -56,6 +65,9 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
   setlocale(LC_ALL, "");
+#ifdef BVM_HAVE_LIBVIRT
+  bvm_virt_api_register(); /* listRemotes, addRemote, ... for the CLI and serve */
+#endif
   /* Before any GOption parse names the program after argv[0] of a verb. */
   g_set_prgname("bridgevm");
   /* A global --library before the verb is passed on to the verb. */

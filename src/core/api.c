@@ -11,6 +11,7 @@
 #include "guest_agent.h"
 #include "jsonread.h"
 #include "library.h"
+#include "libvirt_xml.h"
 #include "logs.h"
 #include "media.h"
 #include "presets.h"
@@ -534,6 +535,22 @@ static JsonNode *op_vm_command(BvmApi *api, JsonObject *p, GError **error)
   return cmd ? bvm_command_to_json(cmd) : NULL;
 }
 
+/* The VM as a libvirt domain (libvirt_xml.h), built from the same probed
+ * caps as vmCommand: the accelerator is this host's. */
+static JsonNode *op_export_vm(BvmApi *api, JsonObject *p, GError **error)
+{
+  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  if (e == NULL)
+    return NULL;
+  g_autoptr(BvmHostCaps) caps = bvm_host_caps_get(FALSE, error);
+  if (caps == NULL)
+    return NULL;
+  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
+  BvmLibvirtXmlOptions opts = {0};
+  g_autoptr(BvmLibvirtDomain) d = bvm_libvirt_xml_build(e->config, caps, paths, &opts, error);
+  return d ? bvm_libvirt_domain_to_json(d) : NULL;
+}
+
 static JsonNode *op_vm_logs(BvmApi *api, JsonObject *p, GError **error)
 {
   guint source = BVM_LOG_QEMU;
@@ -918,6 +935,7 @@ static const struct {
     {{"resumeVm", "Resume a paused VM"}, op_resume_vm},
     {{"vmStatus", "State, pid, uptime, display and the last exit"}, op_vm_status},
     {{"vmCommand", "The QEMU argv with a reason per flag group"}, op_vm_command},
+    {{"exportVm", "The VM as a libvirt domain XML, each choice with its reason"}, op_export_vm},
     {{"vmLogs", "The last lines of one of a VM's logs"}, op_vm_logs},
     {{"resetNvram", "Restore a stopped VM's UEFI variables from the template"}, op_reset_nvram},
     {{"doctor", "Host, accelerators, tools and firmware, with how to fix what is missing"},
@@ -943,13 +961,37 @@ static const struct {
      op_clone_vm},
 };
 
+#define MAX_EXTENSIONS 16
+static const BvmApiExtension *extensions;
+static guint n_extensions;
+
+void bvm_api_add_extensions(const BvmApiExtension *ext, guint n)
+{
+  g_return_if_fail(n <= MAX_EXTENSIONS && extensions == NULL);
+  extensions = ext;
+  n_extensions = n;
+}
+
+void bvm_api_progress(const char *step)
+{
+  report(step, NULL);
+}
+
+gboolean bvm_api_param_string(JsonObject *params, const char *key, gboolean required,
+                              const char **out, GError **error)
+{
+  return param_string(params, key, required, out, error);
+}
+
 const BvmApiOp *bvm_api_operations(guint *out_count)
 {
-  static BvmApiOp list[G_N_ELEMENTS(ops) + 1];
+  static BvmApiOp list[G_N_ELEMENTS(ops) + MAX_EXTENSIONS + 1];
   for (guint i = 0; i < G_N_ELEMENTS(ops); i++)
     list[i] = ops[i].op;
+  for (guint i = 0; i < n_extensions; i++)
+    list[G_N_ELEMENTS(ops) + i] = extensions[i].op;
   if (out_count != NULL)
-    *out_count = G_N_ELEMENTS(ops);
+    *out_count = G_N_ELEMENTS(ops) + n_extensions;
   return list;
 }
 
@@ -976,6 +1018,9 @@ JsonNode *bvm_api_call(BvmApi *api, const char *op, JsonNode *params, GError **e
   for (guint i = 0; i < G_N_ELEMENTS(ops); i++)
     if (strcmp(ops[i].op.name, op) == 0)
       return ops[i].run(api, p, error);
+  for (guint i = 0; i < n_extensions; i++)
+    if (strcmp(extensions[i].op.name, op) == 0)
+      return extensions[i].run(api->library, p, error);
   g_set_error(error, BVM_ERROR, BVM_ERROR_NOT_FOUND,
               "no API operation '%s': see docs/api.md for the list", op);
   return NULL;

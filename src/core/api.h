@@ -44,7 +44,27 @@ typedef struct {
   const char *summary;
 } BvmApiOp;
 
-/* Every operation, in the order docs/api.md lists them. */
+/* Every operation, in the order docs/api.md lists them, then the
+ * extensions'. */
 const BvmApiOp *bvm_api_operations(guint *out_count);
+
+/* Operations a front end adds (src/libvirt's, which libbridgevm does not
+ * link): called with the library and the parameters, after the core's own
+ * names. Register once at startup, before any call; @ext must stay. */
+typedef JsonNode *(*BvmApiExtensionFunc)(const char *library, JsonObject *params, GError **error);
+typedef struct {
+  BvmApiOp op;
+  BvmApiExtensionFunc run;
+} BvmApiExtension;
+void bvm_api_add_extensions(const BvmApiExtension *ext, guint n);
+
+/* A step of an extension's long operation, to the running call's progress
+ * (as createVm's steps): NDJSON lines in serve, a line on the CLI. */
+void bvm_api_progress(const char *step);
+
+/* A string parameter for an extension, faulted as the core's own are:
+ * "parameter 'name' must be a string". */
+gboolean bvm_api_param_string(JsonObject *params, const char *key, gboolean required,
+                              const char **out, GError **error);
 
 G_END_DECLS

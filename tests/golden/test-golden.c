@@ -4,7 +4,8 @@
  *
  *   cases/NAME/     config.json + case.json -> expected.args (the QEMU argv,
  *                   one argument a line) or expected.err (the builder's
- *                   error: "code: message")
+ *                   error: "code: message"); and the libvirt domain XML
+ *                   expected.libvirt.xml with expected.libvirt-notes
  *   parse/NAME.json recorded QEMU output (tests/fixtures/caps/) -> the caps
  *                   record caps/NAME.json, or parse/NAME.err
  *   swtpm/NAME.json a bundle -> swtpm/NAME.args
@@ -15,6 +16,7 @@
 #include "caps.h"
 #include "config.h"
 #include "error.h"
+#include "libvirt_xml.h"
 #include "paths.h"
 #include "qemu_cmd.h"
 #include "tpm.h"
@@ -90,36 +92,65 @@ static void compare_or_write(const char *name, const char *expected_path, const 
 
 /* argv cases ------------------------------------------------------------- */
 
-static void test_case(gconstpointer data)
+/* A case's VM, host and paths (the caller frees them). */
+typedef struct {
+  BvmConfig *config;
+  BvmHostCaps *caps;
+  BvmPaths *paths;
+  BvmCmdOptions opts;
+  char *smbd;       /* opts.smbd */
+  char *answer_iso; /* opts.answer_iso */
+} GoldenCase;
+
+static void golden_case_clear(GoldenCase *gc)
 {
-  const char *name = data;
-  g_autofree char *dir = g_build_filename(golden_dir, "cases", name, NULL);
+  bvm_config_free(gc->config);
+  bvm_host_caps_free(gc->caps);
+  bvm_paths_free(gc->paths);
+  g_free(gc->smbd);
+  g_free(gc->answer_iso);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GoldenCase, golden_case_clear)
+
+static void load_case(const char *dir, GoldenCase *gc)
+{
   g_autofree char *config_path = g_build_filename(dir, "config.json", NULL);
   g_autofree char *case_path = g_build_filename(dir, "case.json", NULL);
-  g_autofree char *args_path = g_build_filename(dir, "expected.args", NULL);
-  g_autofree char *err_path = g_build_filename(dir, "expected.err", NULL);
-
   g_autoptr(GError) error = NULL;
   g_autofree char *config_text = read_text(config_path);
-  g_autoptr(BvmConfig) config = bvm_config_from_data(config_text, -1, &error);
+  gc->config = bvm_config_from_data(config_text, -1, &error);
   g_assert_no_error(error);
 
   g_autoptr(JsonParser) parser = json_parser_new();
   JsonObject *c = load_object(parser, case_path);
   g_autofree char *caps_file = g_strdup_printf("%s.json", json_object_get_string_member(c, "caps"));
   g_autofree char *caps_path = g_build_filename(golden_dir, "caps", caps_file, NULL);
-  g_autoptr(BvmHostCaps) caps = bvm_host_caps_load_file(caps_path, &error);
+  gc->caps = bvm_host_caps_load_file(caps_path, &error);
   g_assert_no_error(error);
-  g_autoptr(BvmPaths) paths = bvm_paths_new(json_object_get_string_member(c, "bundle"), config->id);
-  BvmCmdOptions opts = {.display = BVM_DISPLAY_AUTO};
+  gc->paths = bvm_paths_new(json_object_get_string_member(c, "bundle"), gc->config->id);
+  gc->opts = (BvmCmdOptions){.display = BVM_DISPLAY_AUTO};
   g_assert_true(bvm_display_mode_from_string(
-      json_object_get_string_member_with_default(c, "display", "auto"), &opts.display));
-  opts.start_paused = json_object_get_boolean_member_with_default(c, "paused", FALSE);
-  opts.smbd = json_object_get_string_member_with_default(c, "smbd", NULL);
+      json_object_get_string_member_with_default(c, "display", "auto"), &gc->opts.display));
+  gc->opts.start_paused = json_object_get_boolean_member_with_default(c, "paused", FALSE);
+  /* the parser goes with this function: the case keeps its own copies */
+  gc->smbd = g_strdup(json_object_get_string_member_with_default(c, "smbd", NULL));
+  gc->opts.smbd = gc->smbd;
   /* an express install's first start (the monitor decides; express.h) */
-  opts.answer_iso = json_object_get_string_member_with_default(c, "answerIso", NULL);
+  gc->answer_iso = g_strdup(json_object_get_string_member_with_default(c, "answerIso", NULL));
+  gc->opts.answer_iso = gc->answer_iso;
+}
 
-  g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(config, caps, paths, &opts, &error);
+static void test_case(gconstpointer data)
+{
+  const char *name = data;
+  g_autofree char *dir = g_build_filename(golden_dir, "cases", name, NULL);
+  g_autofree char *args_path = g_build_filename(dir, "expected.args", NULL);
+  g_autofree char *err_path = g_build_filename(dir, "expected.err", NULL);
+  g_auto(GoldenCase) gc = {0};
+  load_case(dir, &gc);
+
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BvmCommand) cmd = bvm_qemu_cmd_build(gc.config, gc.caps, gc.paths, &gc.opts, &error);
   if (cmd == NULL) {
     /* an expected-error case: the message is what the user sees */
     g_autofree char *actual = error_text(error);
@@ -128,6 +159,39 @@ static void test_case(gconstpointer data)
   }
   g_autofree char *actual = bvm_command_to_args_text(cmd);
   compare_or_write(name, args_path, err_path, actual);
+}
+
+/* The same case as a libvirt domain (libvirt_xml.h): expected.libvirt.xml,
+ * its notes (what libvirt cannot say) in expected.libvirt-notes. A case the
+ * builder refuses is refused the same way (its expected.err). */
+static void test_libvirt(gconstpointer data)
+{
+  const char *name = data;
+  g_autofree char *dir = g_build_filename(golden_dir, "cases", name, NULL);
+  g_autofree char *xml_path = g_build_filename(dir, "expected.libvirt.xml", NULL);
+  g_autofree char *notes_path = g_build_filename(dir, "expected.libvirt-notes", NULL);
+  g_autofree char *err_path = g_build_filename(dir, "expected.err", NULL);
+  g_auto(GoldenCase) gc = {0};
+  load_case(dir, &gc);
+
+  g_autoptr(GError) error = NULL;
+  BvmLibvirtXmlOptions opts = {0};
+  g_autoptr(BvmLibvirtDomain) d =
+      bvm_libvirt_xml_build(gc.config, gc.caps, gc.paths, &opts, &error);
+  if (d == NULL) {
+    g_autofree char *actual = error_text(error);
+    g_autofree char *expected = read_text(err_path);
+    g_assert_cmpstr(actual, ==, expected);
+    return;
+  }
+  g_assert_false(g_file_test(err_path, G_FILE_TEST_EXISTS));
+  compare_or_write(name, xml_path, NULL, d->xml);
+  g_autoptr(GString) notes = g_string_new(NULL);
+  for (guint i = 0; i < d->notes->len; i++) {
+    const BvmCmdDropped *n = d->notes->pdata[i];
+    g_string_append_printf(notes, "%s: %s\n", n->what, n->why);
+  }
+  compare_or_write(name, notes_path, NULL, notes->str);
 }
 
 /* parse cases: recorded QEMU output -> caps ------------------------------ */
@@ -339,6 +403,7 @@ int main(int argc, char **argv)
   /* parse first: on regeneration its caps feed the argv cases */
   add_each("parse", ".json", "/golden/parse/", test_parse, keep);
   add_each("cases", NULL, "/golden/args/", test_case, keep);
+  add_each("cases", NULL, "/golden/libvirt/", test_libvirt, keep);
   add_each("swtpm", ".json", "/golden/swtpm/", test_swtpm, keep);
   g_test_add_func("/golden/fixtures/qmp-request", test_qmp_request);
   g_test_add_func("/golden/fixtures/all-used", test_fixtures_used);

@@ -187,6 +187,8 @@ static void test_every_operation_answers_alike(void)
   const char *command_paused[] = {"command", "vm", "--paused", "--display", "none", NULL};
   compare("vmCommand", command_paused, "{\"vm\": \"vm\", \"paused\": true, \"display\": \"none\"}",
           NULL);
+  const char *export[] = {"export", "vm", "--libvirt", NULL};
+  compare("exportVm", export, "{\"vm\": \"vm\"}", NULL);
   const char *presets[] = {"presets", NULL};
   compare("presets", presets, NULL, NULL);
   const char *doctor[] = {"doctor", NULL};
@@ -316,6 +318,7 @@ static void test_unknown_vm_fails_alike(void)
       {"resumeVm", {"resume", "nope"}, "{\"vm\": \"nope\"}"},
       {"vmStatus", {"status", "nope"}, "{\"vm\": \"nope\"}"},
       {"vmCommand", {"command", "nope"}, "{\"vm\": \"nope\"}"},
+      {"exportVm", {"export", "nope", "--libvirt"}, "{\"vm\": \"nope\"}"},
       {"vmLogs", {"logs", "nope"}, "{\"vm\": \"nope\", \"lines\": 50}"},
       {"resetNvram", {"reset-nvram", "nope"}, "{\"vm\": \"nope\"}"},
       {"agent", {"agent", "nope", "ping"}, "{\"vm\": \"nope\", \"call\": \"ping\"}"},

@@ -199,8 +199,8 @@ def check_error_domain():
 
 def check_one_line():
     problems = []
-    setters = r"\b(g_set_error|g_set_error_literal|g_prefix_error|g_propagate_prefixed_error)\s*\("
-    for sub in ("core", "cli", "server", "app"):
+    setters = r"\b(g_set_error|g_set_error_literal|g_prefix_error|g_propagate_prefixed_error|bvm_virt_fail|bvm_virt_fail_errno)\s*\("
+    for sub in ("core", "cli", "server", "app", "libvirt"):
         d = os.path.join(ROOT, "src", sub)
         if not os.path.isdir(d):
             continue

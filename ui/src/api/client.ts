@@ -14,6 +14,7 @@ import type {
   LogSource,
   Preset,
   Screenshot,
+  Remote,
   Snapshot,
   UpdateRequest,
   ValidateIso,
@@ -205,6 +206,15 @@ export const api = {
    * a stopped VM answers the one kept when it stopped. */
   vmThumbnail: (vm: string, maxAgeSeconds = 0, lastScreen = false) =>
     call<Screenshot>('vmScreenshot', { vm, thumbnail: true, maxAgeSeconds, lastScreen }),
+  /** Remote libvirt hosts and their domains; [] where BridgeVM was built
+   * without libvirt (or in the desktop app, which lacks the operation). */
+  listRemotes: () =>
+    call<Remote[]>('listRemotes').catch((e: ApiError) => {
+      if (e.code === 'notFound' && e.status === 404 && /no API operation|no such op/.test(e.message)) return [];
+      throw e;
+    }),
+  remoteAction: (remote: string, domain: string, action: 'start' | 'stop' | 'kill') =>
+    call<{ remote: string; domain: string; action: string }>('remoteAction', { remote, domain, action }),
   addForward: (vm: string, f: { proto: 'tcp' | 'udp'; hostPort: number; guestPort: number; bind?: string }) =>
     call<Vm>('addForward', { vm, ...f }),
   removeForward: (vm: string, hostPort: number, proto?: 'tcp' | 'udp') =>

@@ -255,6 +255,22 @@ export const ScreenshotSchema = object({
   height: num,
   png: str,
 });
+/** A remote libvirt host's domain (listRemotes; docs/libvirt.md). */
+export const RemoteDomainSchema = object({
+  name: str,
+  remote: str,
+  state: str,
+  cpus: num,
+  memoryMiB: num,
+});
+/** A remote libvirt host: its domains, or why it did not answer. */
+export const RemoteSchema = object({
+  name: str,
+  uri: str,
+  domains: optional(arrayOf(RemoteDomainSchema)),
+  error: optional(str),
+});
+export const RemoteListSchema = arrayOf(RemoteSchema);
 
 export type Os = (typeof oses)[number];
 export type Arch = (typeof arches)[number];
@@ -280,6 +296,8 @@ export type ApiErrorBody = Infer<typeof ErrorSchema>;
 export type Logs = Infer<typeof LogsSchema>;
 export type Doctor = Infer<typeof DoctorSchema>;
 export type Screenshot = Infer<typeof ScreenshotSchema>;
+export type RemoteDomain = Infer<typeof RemoteDomainSchema>;
+export type Remote = Infer<typeof RemoteSchema>;
 export type LogSource = 'serial' | 'qemu' | 'swtpm' | 'monitor';
 export const logSources: LogSource[] = ['serial', 'qemu', 'swtpm', 'monitor'];
 

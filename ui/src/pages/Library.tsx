@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, inDesktopApp } from '../api/client';
 import type { Vm } from '../api/types';
+import { Remotes } from '../components/Remotes';
 import { StateBadge } from '../components/StateBadge';
 import { Thumbnail } from '../components/Thumbnail';
 import { displayForHere, gib, isActive, osNames, vmHref } from '../format';
@@ -137,6 +138,7 @@ export function Library() {
           </tbody>
         </table>
       )}
+      <Remotes />
     </section>
   );
 }

@@ -15,6 +15,38 @@ afterEach(() => {
 });
 
 describe('Library', () => {
+  it('shows each remote libvirt host as a section, and starts a domain there', async () => {
+    const calls = serve({
+      listVms: () => [],
+      listRemotes: () => [
+        {
+          name: 'lab',
+          uri: 'qemu+ssh://me@lab/system',
+          domains: [{ name: 'web', remote: 'lab', state: 'stopped', cpus: 2, memoryMiB: 2048 }],
+        },
+        { name: 'gone', uri: 'qemu+ssh://me@gone/system', error: 'cannot reach libvirt at …' },
+      ],
+      remoteAction: (b) => ({ remote: b.remote, domain: b.domain, action: b.action }),
+    });
+    render(<Library />);
+    const lab = await screen.findByRole('region', { name: /@lab/ });
+    const row = within(lab).getByRole('row', { name: /web@lab/ });
+    expect(within(row).getByText('stopped')).toBeTruthy();
+    expect(within(row).getByText('2 GiB')).toBeTruthy();
+    const gone = screen.getByRole('region', { name: /@gone/ });
+    expect(within(gone).getByText(/Unreachable: cannot reach libvirt/)).toBeTruthy();
+    fireEvent.click(within(row).getByRole('button', { name: 'Start web@lab' }));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls.find((c) => c.op === 'remoteAction')?.body).toEqual({ remote: 'lab', domain: 'web', action: 'start' });
+  });
+
+  it('shows no remote section where the API has no remotes', async () => {
+    serve({ listVms: () => [] });
+    render(<Library />);
+    await screen.findByRole('heading', { name: 'No virtual machines yet' });
+    expect(screen.queryByRole('region', { name: /@/ })).toBeNull();
+  });
+
   it('leads an empty library to the wizard', async () => {
     serve({ listVms: () => [] });
     render(<Library />);
