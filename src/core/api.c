@@ -184,6 +184,15 @@ static BvmVmEntry *param_vm(BvmApi *api, JsonObject *p, GError **error)
   return bvm_registry_find(api->library, query, error);
 }
 
+/* param_vm, and the paths of the VM's bundle in @out_paths. */
+static BvmVmEntry *param_vm_paths(BvmApi *api, JsonObject *p, BvmPaths **out_paths, GError **error)
+{
+  BvmVmEntry *e = param_vm(api, p, error);
+  if (e != NULL)
+    *out_paths = bvm_paths_new(e->path, e->config->id);
+  return e;
+}
+
 static JsonNode *object_of(const char *key, JsonNode *value)
 {
   JsonNode *node = json_node_new(JSON_NODE_OBJECT);
@@ -418,10 +427,10 @@ static JsonNode *op_delete_vm(BvmApi *api, JsonObject *p, GError **error)
   gboolean permanently = FALSE;
   if (!param_bool(p, "permanently", &permanently, error))
     return NULL;
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_vm_paths(api, p, &paths, error);
   if (e == NULL)
     return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   int lock = bvm_library_lock(api->library, error);
   if (lock < 0)
     return NULL;
@@ -439,10 +448,10 @@ static JsonNode *op_start_vm(BvmApi *api, JsonObject *p, GError **error)
   if (!param_word(p, "display", &bvm_display_mode_words, &display, NULL, error) ||
       !param_uint(p, "waitAgentSeconds", 3600, &wait, error))
     return NULL;
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_vm_paths(api, p, &paths, error);
   if (e == NULL)
     return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   BvmStartOptions opts = {.display = (BvmDisplayMode)display};
   if (!bvm_sharing_check_start(e->config, paths, error))
     return NULL;
@@ -464,10 +473,10 @@ static JsonNode *op_stop_vm(BvmApi *api, JsonObject *p, GError **error)
   if (!param_uint(p, "timeoutSeconds", 3600, &timeout, error) ||
       !param_bool(p, "force", &force, error))
     return NULL;
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_vm_paths(api, p, &paths, error);
   if (e == NULL)
     return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   if (!bvm_vm_stop(e->config, paths, (guint)timeout, force, error))
     return NULL;
   return status_json(e);
@@ -475,10 +484,10 @@ static JsonNode *op_stop_vm(BvmApi *api, JsonObject *p, GError **error)
 
 static JsonNode *op_kill_vm(BvmApi *api, JsonObject *p, GError **error)
 {
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_vm_paths(api, p, &paths, error);
   if (e == NULL)
     return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   if (!bvm_vm_kill(e->config, paths, error))
     return NULL;
   return status_json(e);
@@ -486,19 +495,19 @@ static JsonNode *op_kill_vm(BvmApi *api, JsonObject *p, GError **error)
 
 static JsonNode *op_pause_vm(BvmApi *api, JsonObject *p, GError **error)
 {
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_vm_paths(api, p, &paths, error);
   if (e == NULL)
     return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   return bvm_vm_pause(e->config, paths, error) ? status_json(e) : NULL;
 }
 
 static JsonNode *op_resume_vm(BvmApi *api, JsonObject *p, GError **error)
 {
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_vm_paths(api, p, &paths, error);
   if (e == NULL)
     return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   return bvm_vm_resume(e->config, paths, error) ? status_json(e) : NULL;
 }
 
@@ -558,10 +567,10 @@ static JsonNode *op_vm_logs(BvmApi *api, JsonObject *p, GError **error)
   if (!param_word(p, "source", &bvm_log_source_words, &source, NULL, error) ||
       !param_uint(p, "lines", 100000, &lines, error))
     return NULL;
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_vm_paths(api, p, &paths, error);
   if (e == NULL)
     return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   g_autoptr(GError) local = NULL;
   goffset end = 0;
   g_autofree char *text =
@@ -586,10 +595,10 @@ static JsonNode *op_vm_logs(BvmApi *api, JsonObject *p, GError **error)
 
 static JsonNode *op_reset_nvram(BvmApi *api, JsonObject *p, GError **error)
 {
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_vm_paths(api, p, &paths, error);
   if (e == NULL)
     return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   if (!bvm_bundle_reset_nvram(e->config, paths, error))
     return NULL;
   return object_of("reset", json_node_init_boolean(json_node_alloc(), TRUE));
@@ -712,10 +721,10 @@ static JsonNode *op_agent(BvmApi *api, JsonObject *p, GError **error)
       !param_uint(p, "timeoutSeconds", 600, &timeout, error))
     return NULL;
   const char *call = agent_calls[index];
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_vm_paths(api, p, &paths, error);
   if (e == NULL)
     return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   guint ms = (guint)timeout * 1000;
   g_autoptr(BvmAgent) agent = bvm_agent_connect(paths->qga_sock, ms, error);
   if (agent == NULL)
@@ -742,10 +751,10 @@ static JsonNode *op_vm_screenshot(BvmApi *api, JsonObject *p, GError **error)
       !param_bool(p, "lastScreen", &last_screen, error) ||
       !param_bool(p, "thumbnail", &thumbnail, error))
     return NULL;
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_vm_paths(api, p, &paths, error);
   if (e == NULL)
     return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   return bvm_screen_to_json(e->config, paths, thumbnail, (guint)max_age * 1000, last_screen, error);
 }
 
@@ -828,10 +837,10 @@ static JsonNode *op_remove_share(BvmApi *api, JsonObject *p, GError **error)
 
 static JsonNode *op_list_snapshots(BvmApi *api, JsonObject *p, GError **error)
 {
-  g_autoptr(BvmVmEntry) e = param_vm(api, p, error);
+  g_autoptr(BvmPaths) paths = NULL;
+  g_autoptr(BvmVmEntry) e = param_vm_paths(api, p, &paths, error);
   if (e == NULL)
     return NULL;
-  g_autoptr(BvmPaths) paths = bvm_paths_new(e->path, e->config->id);
   return bvm_snapshot_vm_list_json(paths, error);
 }
 
@@ -841,10 +850,7 @@ static BvmVmEntry *param_snapshot(BvmApi *api, JsonObject *p, const char **out_n
 {
   if (!param_string(p, "name", TRUE, out_name, error))
     return NULL;
-  BvmVmEntry *e = param_vm(api, p, error);
-  if (e != NULL)
-    *out_paths = bvm_paths_new(e->path, e->config->id);
-  return e;
+  return param_vm_paths(api, p, out_paths, error);
 }
 
 static JsonNode *op_create_snapshot(BvmApi *api, JsonObject *p, GError **error)
