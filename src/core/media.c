@@ -172,10 +172,18 @@ static void identify(OsinfoDb *db, const char *path, BvmMedia *m)
   /* libosinfo reads the volume descriptors; media it cannot read (no El
    * Torito record: "not bootable") are unknown, not invalid. */
   g_autoptr(GError) unreadable = NULL;
+  /* osinfo_media_create_from_location runs a GMainLoop on the calling
+   * thread's default context until its async reads finish. On a worker
+   * thread of serve that is the global default context, which the main
+   * thread is iterating: the two then race for it and the call can hang or
+   * crash. A context of our own keeps the reads and their loop here. */
+  g_autoptr(GMainContext) ctx = g_main_context_new();
+  g_main_context_push_thread_default(ctx);
   OSINFO_CALLS_BEGIN();
   g_autoptr(OsinfoMedia) media = osinfo_media_create_from_location(path, NULL, &unreadable);
   gboolean identified = media != NULL && osinfo_db_identify_media(db, media);
   OSINFO_CALLS_END();
+  g_main_context_pop_thread_default(ctx);
   OsinfoOs *os = identified ? osinfo_media_get_os(media) : NULL;
   if (os == NULL)
     return;
