@@ -78,6 +78,11 @@ void harness_run(BvmRun *out_run, const char *library, const char *const *args)
 
 #define TRACKED_MAX 4
 static char tracked[TRACKED_MAX][PATH_MAX];
+/* Mount namespaces (as /proc/PID/ns/mnt reads, "mnt:[N]") whose processes
+ * die with the test: a daemon's own namespace, whose children (QEMU
+ * started by libvirtd) name no temp dir on their command lines. */
+static char tracked_ns[TRACKED_MAX][64];
+static int n_tracked_ns;
 static volatile sig_atomic_t n_tracked;
 
 struct harness_dirent64 {
@@ -145,6 +150,65 @@ static int kill_pass(const char *needle)
   return killed;
 }
 
+static gboolean in_namespace(const char *pid, const char *ns)
+{
+  char path[64], link[64];
+  /* no snprintf: this runs in a signal handler */
+  if (strlen(pid) > 32)
+    return FALSE;
+  strcpy(path, "/proc/");
+  strcat(path, pid);
+  strcat(path, "/ns/mnt");
+  ssize_t n = readlink(path, link, sizeof link - 1);
+  if (n <= 0)
+    return FALSE;
+  link[n] = '\0';
+  return strcmp(link, ns) == 0;
+}
+
+/* SIGKILL every process in mount namespace @ns (async-signal-safe). */
+static int kill_namespace_pass(const char *ns)
+{
+  int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  pid_t self = getpid();
+  int killed = 0;
+  char buf[8192];
+  long got;
+  while ((got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
+    for (long off = 0; off < got;) {
+      struct harness_dirent64 *d = (struct harness_dirent64 *)(buf + off);
+      off += d->d_reclen;
+      pid_t pid = 0;
+      const char *c = d->d_name;
+      for (; *c >= '0' && *c <= '9'; c++)
+        pid = pid * 10 + (*c - '0');
+      if (*c != '\0' || pid <= 1 || pid == self)
+        continue;
+      if (in_namespace(d->d_name, ns) && kill(pid, SIGKILL) == 0)
+        killed++;
+    }
+  }
+  close(fd);
+  return killed;
+}
+
+int harness_kill_namespace(const char *ns)
+{
+  int saved = errno, total = 0;
+  for (int pass = 0; pass < 5; pass++) {
+    int killed = kill_namespace_pass(ns);
+    total += killed;
+    if (killed == 0)
+      break;
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+  }
+  errno = saved;
+  return total;
+}
+
 int harness_kill_processes_mentioning(const char *needle)
 {
   int saved = errno, total = 0;
@@ -163,6 +227,9 @@ int harness_kill_processes_mentioning(const char *needle)
 
 static void kill_tracked(void)
 {
+  for (int i = 0; i < n_tracked_ns; i++)
+    if (tracked_ns[i][0] != '\0')
+      harness_kill_namespace(tracked_ns[i]);
   for (int i = 0; i < n_tracked; i++)
     if (tracked[i][0] != '\0')
       harness_kill_processes_mentioning(tracked[i]);
@@ -190,7 +257,8 @@ static void on_fatal_signal(int sig)
   raise(sig);
 }
 
-static void track_dir(const char *dir)
+/* The fatal-signal handlers and the atexit hook, once. */
+static void track_dir_handlers(void)
 {
   static gboolean installed;
   if (!installed) {
@@ -206,6 +274,11 @@ static void track_dir(const char *dir)
       sigaction(sigs[i], &sa, NULL);
     atexit(kill_tracked);
   }
+}
+
+static void track_dir(const char *dir)
+{
+  track_dir_handlers();
   g_assert_cmpint(n_tracked, <, TRACKED_MAX);
   g_assert_cmpuint(strlen(dir), <, PATH_MAX);
   g_strlcpy(tracked[n_tracked], dir, PATH_MAX);
@@ -474,4 +547,26 @@ guint harness_free_tcp_port(void)
   g_assert_true(g_socket_bind(s, any, FALSE, NULL));
   g_autoptr(GSocketAddress) got = g_socket_get_local_address(s, NULL);
   return g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(got));
+}
+
+char *harness_track_namespace(pid_t pid)
+{
+  g_autofree char *path = g_strdup_printf("/proc/%d/ns/mnt", (int)pid);
+  g_autofree char *ns = g_file_read_link(path, NULL);
+  g_autofree char *own = g_file_read_link("/proc/self/ns/mnt", NULL);
+  /* never this test's own namespace: that would be every process here */
+  g_assert_nonnull(ns);
+  g_assert_cmpstr(ns, !=, own);
+  g_assert_cmpint(n_tracked_ns, <, TRACKED_MAX);
+  g_assert_cmpuint(strlen(ns), <, sizeof tracked_ns[0]);
+  g_strlcpy(tracked_ns[n_tracked_ns++], ns, sizeof tracked_ns[0]);
+  track_dir_handlers();
+  return g_steal_pointer(&ns);
+}
+
+void harness_untrack_namespace(const char *ns)
+{
+  for (int i = 0; i < n_tracked_ns; i++)
+    if (strcmp(tracked_ns[i], ns) == 0)
+      tracked_ns[i][0] = '\0';
 }

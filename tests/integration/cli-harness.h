@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <sys/types.h>
 
 typedef struct {
   int status; /* exit status, or 128 + signal */
@@ -40,6 +41,16 @@ void harness_cleanup(const char *dir);
 /* SIGKILL every process other than this one whose command line contains
  * @needle; returns how many. Async-signal-safe (raw /proc reads). */
 int harness_kill_processes_mentioning(const char *needle);
+
+/* SIGKILL every process in mount namespace @ns ("mnt:[N]"); the count. */
+int harness_kill_namespace(const char *ns);
+
+/* The mount namespace of @pid (a daemon the test started in a namespace of
+ * its own): every process in it is killed if the test dies, as the temp
+ * dirs' processes are. Returns the namespace, for harness_kill_namespace
+ * and harness_untrack_namespace at a normal stop. */
+char *harness_track_namespace(pid_t pid);
+void harness_untrack_namespace(const char *ns);
 /* Add the suite's final test case, "/teardown/no-process-names-the-temp-dir":
  * it runs @teardown (may be NULL: what the suite still has running, such as
  * a server), then fails, naming them, when processes other than this one

@@ -144,8 +144,13 @@ HarnessLibvirt *harness_libvirt_start(const char *dir, char **out_skip)
    * until it answers (about a second here), 30 s at most. */
   const char *version[] = {"virsh", "-q", "-c", h->uri, "version", NULL};
   for (int i = 0; i < 300; i++) {
-    if (run_quiet(version, NULL))
+    if (run_quiet(version, NULL)) {
+      /* the QEMUs libvirtd starts name no temp dir of ours: they die, if
+       * the test does, with the namespace they run in */
+      h->ns = harness_track_namespace(
+          (pid_t)g_ascii_strtoll(g_subprocess_get_identifier(h->daemon), NULL, 10));
       return h;
+    }
     if (g_subprocess_get_identifier(h->daemon) == NULL)
       break;
     g_usleep(100 * 1000);
@@ -247,6 +252,12 @@ void harness_libvirt_stop(HarnessLibvirt *h)
   g_subprocess_wait(h->daemon, NULL, NULL);
   g_autofree char *vl_conf = g_build_filename(h->root, "etc", "virtlogd.conf", NULL);
   harness_kill_processes_mentioning(vl_conf);
+  if (h->ns != NULL) {
+    /* a QEMU libvirt left (a domain virsh could not destroy) */
+    harness_kill_namespace(h->ns);
+    harness_untrack_namespace(h->ns);
+    g_free(h->ns);
+  }
   if (h->made_run_sshd)
     g_rmdir("/run/sshd");
   /* not while another test's daemon still mounts on them (an rmdir here

@@ -15,6 +15,7 @@ typedef struct {
   char *ssh_uri; /* qemu+ssh://root@127.0.0.1:PORT/system?socket=..., once sshd runs */
   GSubprocess *daemon;
   GSubprocess *sshd;
+  char *ns; /* the daemon's mount namespace: QEMU runs in it (killed with the test) */
   gboolean made_run_sshd;
   GPtrArray *made_dirs; /* empty mount points made on the host, removed at stop */
 } HarnessLibvirt;
