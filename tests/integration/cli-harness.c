@@ -123,7 +123,10 @@ static gboolean cmdline_contains(const char *pid, const char *needle)
   return needle[0] != '\0' && strstr(buf, needle) != NULL;
 }
 
-static int kill_pass(const char *needle)
+/* Whether process @pid (its /proc name) is one to kill, given @arg. */
+typedef gboolean (*ProcessMatch)(const char *pid, const char *arg);
+
+static int kill_pass(ProcessMatch match, const char *arg)
 {
   int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
@@ -142,12 +145,29 @@ static int kill_pass(const char *needle)
         pid = pid * 10 + (*c - '0');
       if (*c != '\0' || pid <= 1 || pid == self)
         continue;
-      if (cmdline_contains(d->d_name, needle) && kill(pid, SIGKILL) == 0)
+      if (match(d->d_name, arg) && kill(pid, SIGKILL) == 0)
         killed++;
     }
   }
   close(fd);
   return killed;
+}
+
+/* SIGKILL every process @match picks, pass after pass (async-signal-safe):
+ * a process caught mid-fork can leave a child the first pass missed. */
+static int kill_matching(ProcessMatch match, const char *arg)
+{
+  int saved = errno, total = 0;
+  for (int pass = 0; pass < 5; pass++) {
+    int killed = kill_pass(match, arg);
+    total += killed;
+    if (killed == 0)
+      break;
+    struct timespec pause = {0, 50 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+  }
+  errno = saved;
+  return total;
 }
 
 static gboolean in_namespace(const char *pid, const char *ns)
@@ -166,63 +186,14 @@ static gboolean in_namespace(const char *pid, const char *ns)
   return strcmp(link, ns) == 0;
 }
 
-/* SIGKILL every process in mount namespace @ns (async-signal-safe). */
-static int kill_namespace_pass(const char *ns)
-{
-  int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  pid_t self = getpid();
-  int killed = 0;
-  char buf[8192];
-  long got;
-  while ((got = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0) {
-    for (long off = 0; off < got;) {
-      struct harness_dirent64 *d = (struct harness_dirent64 *)(buf + off);
-      off += d->d_reclen;
-      pid_t pid = 0;
-      const char *c = d->d_name;
-      for (; *c >= '0' && *c <= '9'; c++)
-        pid = pid * 10 + (*c - '0');
-      if (*c != '\0' || pid <= 1 || pid == self)
-        continue;
-      if (in_namespace(d->d_name, ns) && kill(pid, SIGKILL) == 0)
-        killed++;
-    }
-  }
-  close(fd);
-  return killed;
-}
-
 int harness_kill_namespace(const char *ns)
 {
-  int saved = errno, total = 0;
-  for (int pass = 0; pass < 5; pass++) {
-    int killed = kill_namespace_pass(ns);
-    total += killed;
-    if (killed == 0)
-      break;
-    struct timespec pause = {0, 50 * 1000 * 1000};
-    nanosleep(&pause, NULL);
-  }
-  errno = saved;
-  return total;
+  return kill_matching(in_namespace, ns);
 }
 
 int harness_kill_processes_mentioning(const char *needle)
 {
-  int saved = errno, total = 0;
-  /* A process caught mid-fork can leave a child the first pass missed. */
-  for (int pass = 0; pass < 5; pass++) {
-    int killed = kill_pass(needle);
-    total += killed;
-    if (killed == 0)
-      break;
-    struct timespec pause = {0, 50 * 1000 * 1000};
-    nanosleep(&pause, NULL);
-  }
-  errno = saved;
-  return total;
+  return kill_matching(cmdline_contains, needle);
 }
 
 static void kill_tracked(void)
